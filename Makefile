@@ -1,0 +1,67 @@
+# Green Smile: `make run` to try it, `make test` to check it. Each does its own set-up.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app greensmile
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 3
+PYTEST_ARGS ?=
+
+.PHONY: run test test-pg serve bench install install-dev translations translations-update browser migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d greensmile/translations -D messages 2>&1 | grep -v '^compiling' || true
+
+# After changing user-facing text: refresh the catalogue, then translate every new msgid in the Thai .po.
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* __pycache__" --no-location --sort-output \
+	  --project=greensmile --copyright-holder="Green Smile" -o greensmile/translations/messages.pot .
+	$(BIN)/pybabel update -i greensmile/translations/messages.pot -d greensmile/translations -l th --no-fuzzy-matching
+
+migrate: install translations
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Headless Chromium and Thai fonts for the browser tests (Debian packages; needs root).
+browser:
+	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-thai-tlwg >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium and fonts-thai-tlwg for the browser tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null) \
+	    || echo "warning: chromium could not be installed; the browser tests will skip"; \
+	else echo "note: chromium is missing and this user cannot install it; the browser tests will skip"; fi
+
+test: install-dev translations browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-pg: install-dev translations browser
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Production-style server: set APP_ENV=production, SECRET_KEY, DATABASE_URL (see README, Deployment).
+serve: migrate
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+bench: install-dev translations
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+clean:
+	rm -rf $(VENV) *.egg-info

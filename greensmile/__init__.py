@@ -1,0 +1,96 @@
+"""Green Smile: farm-to-consumer marketplace with PGS organic certification."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from greensmile.config import INSTANCE_DIR, ROOT, load_config
+from greensmile.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    """Build the application; `config` (a mapping or a Config class) overrides the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_mapping(load_config(config))
+    if not app.testing and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["TRUSTED_PROXIES"]:
+        count = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from greensmile.error_pages import register_error_handlers
+    from greensmile.cli import register_commands
+
+    register_error_handlers(app)
+    register_commands(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from greensmile import i18n, models  # noqa: F401  (models: every table on the metadata)
+    from greensmile.accounts import passwords
+    from greensmile.accounts.models import User
+    from greensmile.navigation import items_for
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    passwords.init_app(app)
+    i18n.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(cookie_id: str):
+        user_id, _, token = cookie_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active or user.session_token != token:
+            return None
+        return user
+
+    @app.context_processor
+    def inject_navigation():
+        from flask_login import current_user
+
+        return {"nav_items": items_for(current_user)}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from greensmile.accounts.routes import bp as accounts_bp
+    from greensmile.network.routes import bp as network_bp
+    from greensmile.site.routes import bp as site_bp
+
+    for blueprint in (site_bp, accounts_bp, network_bp):
+        app.register_blueprint(blueprint)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    return response

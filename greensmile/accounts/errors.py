@@ -1,0 +1,26 @@
+from flask_babel import lazy_gettext as _l
+
+
+class AccountError(Exception):
+    """A refused account operation; str(error) is a message fit to show the user."""
+
+    message = _l("The account operation was refused.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.message))
+
+
+class EmailTaken(AccountError):
+    message = _l("An account with this e-mail address already exists.")
+
+
+class InvalidCredentials(AccountError):
+    message = _l("Wrong e-mail address or password.")
+
+
+class InvalidResetToken(AccountError):
+    message = _l("This password reset link is invalid, expired or already used. Ask for a new one.")
+
+
+class LastCoordinator(AccountError):
+    message = _l("The network needs at least one coordinator: grant the role to someone else first.")

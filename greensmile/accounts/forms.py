@@ -1,0 +1,90 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms.validators import EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.fields import SelectMultipleField
+
+from greensmile.accounts.models import ROLE_LABELS, Role
+from greensmile.accounts.services import normalise_phone
+from greensmile.validators import at_most, email_address, required, strip
+
+PASSWORD_RULES = [
+    required(),
+    Length(min=8, max=128, message=_l("A password must have between 8 and 128 characters.")),
+]
+LANGUAGE_CHOICES = [("th", "ไทย"), ("en", "English")]
+
+
+def thai_phone(form, field):
+    try:
+        normalise_phone(field.data)
+    except ValueError:
+        raise ValidationError(_l("Enter a Thai phone number, for example 081-234-5678.")) from None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
+    password = PasswordField(_l("Password"), validators=[required(), at_most(128)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class SignupForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[required(), at_most(120)])
+    email = EmailField(_l("E-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
+    phone = TelField(_l("Phone (optional)"), validators=[Optional(), thai_phone])
+    password = PasswordField(_l("Password"), validators=PASSWORD_RULES)
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[required(), at_most(120)])
+    phone = TelField(_l("Phone (optional)"), validators=[Optional(), thai_phone])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), at_most(128)])
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField(
+        _l("Roles"), choices=[(role.value, ROLE_LABELS[role]) for role in Role], validate_choice=True
+    )
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Name, e-mail or phone"), validators=[Optional(), at_most(100)])
+    role = SelectField(
+        _l("Role"),
+        choices=[("", _l("All roles"))] + [(role.value, ROLE_LABELS[role]) for role in Role],
+        validators=[Optional()],
+    )

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from greensmile.accounts import services
+from greensmile.accounts.errors import AccountError, InvalidCredentials, InvalidResetToken
+from greensmile.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    RolesForm,
+    SignupForm,
+    UserSearchForm,
+)
+from greensmile.accounts.models import Role, User
+from greensmile.accounts.permissions import coordinator_required
+from greensmile.extensions import db, limiter
+from greensmile.mail import send_mail
+from greensmile.urls import public_url, safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    bp.add_url_rule("/signup", "signup", signup, methods=["GET", "POST"])
+    bp.add_url_rule("/account", "account", account, methods=["GET", "POST"])
+    bp.add_url_rule("/account/password", "change_password", change_password, methods=["GET", "POST"])
+    bp.add_url_rule("/password/forgot", "forgot_password", forgot_password, methods=["GET", "POST"])
+    bp.add_url_rule("/password/reset/<token>", "reset_password", reset_password, methods=["GET", "POST"])
+    bp.add_url_rule("/users", "users", users)
+    bp.add_url_rule("/users/<int:user_id>", "user_detail", user_detail, methods=["GET", "POST"])
+    bp.add_url_rule("/users/<int:user_id>/reset-link", "user_reset_link", user_reset_link, methods=["POST"])
+    # fmt: on
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _login_account_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+
+
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"]
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except InvalidCredentials as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("site.home"))
+
+
+@limiter.limit("10 per hour", methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                phone=form.phone.data,
+                locale=_current_locale(),
+            )
+        except AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your account is ready. Welcome to Green Smile!"), "success")
+            return redirect(url_for("site.home"))
+    return render_template("accounts/signup.html", form=form)
+
+
+def _current_locale() -> str:
+    return str(get_locale() or "th")
+
+
+@login_required
+def account():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user, display_name=form.display_name.data, phone=form.phone.data, locale=form.locale.data
+        )
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form)
+
+
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except InvalidCredentials:
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            db.session.commit()
+            # The session token rotated: sign in again with the new cookie, other devices are signed out.
+            login_user(current_user._get_current_object())
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+def send_reset_mail(user: User) -> None:
+    link = public_url("accounts.reset_password", token=services.make_reset_token(user))
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    with force_locale(user.locale):
+        send_mail(
+            user.email,
+            _("Green Smile: reset your password"),
+            _(
+                "Hello %(name)s,\n\nTo choose a new password, open this link within %(minutes)s minutes:\n"
+                "%(link)s\n\nIf you did not ask for this, ignore this message; your password stays as it is.",
+                name=user.display_name,
+                minutes=minutes,
+                link=link,
+            ),
+        )
+
+
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.get_user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            send_reset_mail(user)
+        # The same answer whether or not the account exists, so the form does not reveal who is registered.
+        flash(_("If an account uses that address, a reset link is on its way. Check your e-mail."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+def reset_password(token: str):
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        services.user_for_reset_token(token, max_age)
+    except InvalidResetToken as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data, max_age)
+        except InvalidResetToken as error:
+            flash(str(error), "error")
+            return redirect(url_for("accounts.forgot_password"))
+        db.session.commit()
+        logout_user()
+        flash(_("Your new password is set. Sign in with it."), "success")
+        return redirect(url_for("accounts.login", email=user.email))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@coordinator_required
+def users():
+    search = UserSearchForm(request.args)
+    search.validate()
+    role = Role(search.role.data) if search.role.data else None
+    page = db.paginate(services.search_users(search.q.data, role), per_page=25, error_out=False)
+    return render_template("accounts/users.html", search=search, page=page)
+
+
+@coordinator_required
+def user_detail(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RolesForm()
+    if request.method == "GET":
+        form.roles.data = [role.value for role in user.role_set]
+    if form.validate_on_submit():
+        try:
+            services.set_roles(user, {Role(value) for value in form.roles.data}, acting=current_user)
+        except AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Roles of %(name)s are saved.", name=user.display_name), "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id))
+    return render_template("accounts/user_detail.html", user=user, form=form, reset_link=None)
+
+
+@coordinator_required
+def user_reset_link(user_id: int):
+    # For farmers without e-mail: the coordinator hands the link over in person or by phone message.
+    user = db.get_or_404(User, user_id)
+    if not user.is_active:
+        abort(404)
+    form = RolesForm(formdata=None, roles=[role.value for role in user.role_set])
+    link = public_url("accounts.reset_password", token=services.make_reset_token(user))
+    return render_template("accounts/user_detail.html", user=user, form=form, reset_link=link)
+
+
+register_routes(bp)

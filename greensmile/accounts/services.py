@@ -1,0 +1,179 @@
+"""Account rules: sign-up, log-in, passwords, reset links and roles. Services flush, never commit."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from greensmile.accounts import passwords
+from greensmile.accounts.errors import EmailTaken, InvalidCredentials, InvalidResetToken, LastCoordinator
+from greensmile.accounts.models import Role, User, UserRole, new_session_token
+from greensmile.db import utcnow
+from greensmile.extensions import db
+
+RESET_SALT = "greensmile.password-reset"
+_PHONE_DIGITS = re.compile(r"\D+")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """Thai numbers in one form: 0812345678 (from '081-234-5678', '+66 81 234 5678', ...); None if blank."""
+    if phone is None or not phone.strip():
+        return None
+    digits = _PHONE_DIGITS.sub("", phone)
+    if digits.startswith("66") and len(digits) in (10, 11):
+        digits = "0" + digits[2:]
+    if not (digits.startswith("0") and len(digits) in (9, 10)):
+        raise ValueError(phone)
+    return digits
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str | None,
+    display_name: str,
+    password: str | None = None,
+    phone: str | None = None,
+    locale: str = "th",
+    roles: tuple[Role, ...] = (Role.CONSUMER,),
+    granted_by: User | None = None,
+) -> User:
+    """Create an account with the given roles (a self sign-up is a consumer)."""
+    email = normalise_email(email) if email else None
+    if email and get_user_by_email(email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        phone=normalise_phone(phone),
+        locale=locale,
+        password_hash=passwords.hash_password(password) if password else None,
+    )
+    user.roles = [UserRole(role=role, granted_by=granted_by) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the active account these credentials open, or raise InvalidCredentials."""
+    user = get_user_by_email(email)
+    if user is None or not user.password_hash:
+        passwords.dummy_verify(password)
+        raise InvalidCredentials()
+    if not passwords.verify_password(user.password_hash, password) or not user.is_active:
+        raise InvalidCredentials()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Store a new password and sign the account out of every other session."""
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password after checking the current one."""
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise InvalidCredentials()
+    set_password(user, new_password)
+
+
+def update_profile(user: User, *, display_name: str, phone: str | None, locale: str) -> None:
+    """Change the account's own name, phone and language."""
+    user.display_name = display_name.strip()
+    user.phone = normalise_phone(phone)
+    user.locale = locale
+    db.session.flush()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Changes whenever the password or the session token changes, so a used link stops working.
+    material = f"{user.password_hash or ''}|{user.session_token}".encode()
+    return hashlib.sha256(material).hexdigest()[:24]
+
+
+def make_reset_token(user: User) -> str:
+    """A signed, time-limited token that can reset this user's password once."""
+    return _reset_serializer().dumps({"u": user.id, "f": _reset_fingerprint(user)})
+
+
+def user_for_reset_token(token: str, max_age: int) -> User:
+    """The user a still-valid reset token belongs to, or raise InvalidResetToken."""
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        raise InvalidResetToken() from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.is_active or data.get("f") != _reset_fingerprint(user):
+        raise InvalidResetToken()
+    return user
+
+
+def reset_password(token: str, new_password: str, max_age: int) -> User:
+    """Set a new password through a reset link; the link cannot be used again."""
+    user = user_for_reset_token(token, max_age)
+    set_password(user, new_password)
+    return user
+
+
+def coordinator_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(UserRole).join(User, User.id == UserRole.user_id)
+        .where(UserRole.role == Role.COORDINATOR, User.is_active.is_(True))
+    )
+
+
+def set_roles(user: User, roles: set[Role], acting: User) -> tuple[set[Role], set[Role]]:
+    """Make the user's roles exactly `roles`; returns (granted, revoked)."""
+    current = set(user.role_set)
+    granted, revoked = roles - current, current - roles
+    if Role.COORDINATOR in revoked and coordinator_count() <= 1:
+        raise LastCoordinator()
+    user.roles = [grant for grant in user.roles if grant.role not in revoked]
+    user.roles.extend(UserRole(role=role, granted_by=acting) for role in sorted(granted, key=lambda r: r.value))
+    db.session.flush()
+    return granted, revoked
+
+
+def grant_role(user: User, role: Role, acting: User | None) -> None:
+    """Add one role (no-op if the user already holds it)."""
+    if role not in user.role_set:
+        user.roles.append(UserRole(role=role, granted_by=acting))
+        db.session.flush()
+
+
+def search_users(query: str | None = None, role: Role | None = None) -> sa.Select:
+    """A select of users matching a name/e-mail/phone fragment and a role, for pagination."""
+    stmt = sa.select(User).order_by(User.display_name, User.id)
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(User.display_name).like(pattern),
+                User.email.like(pattern),
+                User.phone.like(f"%{_PHONE_DIGITS.sub('', query)}%") if _PHONE_DIGITS.sub("", query) else sa.false(),
+            )
+        )
+    if role is not None:
+        stmt = stmt.where(User.roles.any(UserRole.role == role))
+    return stmt

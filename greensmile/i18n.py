@@ -1,0 +1,78 @@
+"""Language choice and the formatting filters: Buddhist-era dates in Thai, baht from satang."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import get_month_names
+from babel.numbers import format_decimal
+from flask import Flask, current_app, session
+from flask_babel import get_locale, to_user_timezone
+from flask_login import current_user
+
+BUDDHIST_ERA_OFFSET = 543
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    # Thai first, whatever the browser says: English is one tap away on the language switch.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_date_for(value: date | datetime | None, locale: str, style: str = "medium") -> str:
+    """'23 พ.ย. 2569' in Thai (Buddhist era), '23 Nov 2026' in English; style 'long' spells the month."""
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    if locale == "th":
+        width = "wide" if style == "long" else "abbreviated"
+        month = get_month_names(width, locale="th")[day.month]
+        return f"{day.day} {month} {day.year + BUDDHIST_ERA_OFFSET}"
+    pattern = "d MMMM y" if style == "long" else "d MMM y"
+    return babel_format_date(day, pattern, locale=locale)
+
+
+def format_datetime_for(value: datetime | None, locale: str, style: str = "medium") -> str:
+    """A date as format_date_for, then the 24-hour time ('23 พ.ย. 2569 14:05')."""
+    if value is None:
+        return ""
+    return f"{format_date_for(value, locale, style)} {value:%H:%M}"
+
+
+def format_baht(satang: int | None, locale: str) -> str:
+    """Money from integer satang: '฿1,234.50', or '฿45' for whole baht."""
+    if satang is None:
+        return ""
+    amount = Decimal(abs(int(satang))) / 100
+    pattern = "#,##0" if satang % 100 == 0 else "#,##0.00"
+    text = "฿" + format_decimal(amount, pattern, locale=locale)
+    return "-" + text if satang < 0 else text
+
+
+def _date_filter(value, style="medium"):
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return format_date_for(value, str(get_locale()), style)
+
+
+def _datetime_filter(value, style="medium"):
+    return format_datetime_for(to_user_timezone(value) if value else None, str(get_locale()), style)
+
+
+def _baht_filter(satang):
+    return format_baht(satang, str(get_locale()))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(_date_filter, "date")
+    app.add_template_filter(_datetime_filter, "datetime")
+    app.add_template_filter(_baht_filter, "baht")
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale())}

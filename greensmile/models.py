@@ -1,0 +1,4 @@
+"""Every domain's models, imported together so the metadata (and Alembic) sees all tables."""
+from greensmile.accounts.models import Role, User, UserRole  # noqa: F401
+from greensmile.network.models import Membership, Organisation  # noqa: F401
+from greensmile.places.models import District  # noqa: F401

@@ -1,0 +1,49 @@
+"""The navigation bar: one table of links, each shown to the roles it serves."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from greensmile.accounts.models import Role
+
+EVERYONE = "everyone"
+SIGNED_IN = "signed_in"
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy string, translated when rendered
+    audience: str | frozenset[Role] = EVERYONE
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("site.home", _l("Home")),
+    NavItem("network.mine", _l("My groups"), frozenset({Role.FARMER, Role.INSPECTOR, Role.COMMITTEE})),
+    NavItem("network.mine", _l("My organisation"), frozenset({Role.BUYER, Role.SUPPORTER})),
+    NavItem("accounts.users", _l("Accounts"), frozenset({Role.COORDINATOR})),
+    NavItem("network.groups", _l("Farmer groups"), frozenset({Role.COORDINATOR})),
+    NavItem("network.organisations", _l("Organisations"), frozenset({Role.COORDINATOR})),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    """The links this user may follow, each endpoint once, in table order."""
+    signed_in = bool(user and user.is_authenticated)
+    roles = user.role_set if signed_in else frozenset()
+    seen, items = set(), []
+    for item in NAV_ITEMS:
+        if item.audience == EVERYONE:
+            visible = True
+        elif item.audience == SIGNED_IN:
+            visible = signed_in
+        elif item.audience == ANONYMOUS:
+            visible = not signed_in
+        else:
+            visible = bool(roles & item.audience)
+        if visible and item.endpoint not in seen:
+            seen.add(item.endpoint)
+            items.append(item)
+    return items

@@ -1,0 +1,1 @@
+"""The network's bodies: farmer groups, buyer organisations and supporting organisations, with members."""

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from greensmile.accounts.models import Role
+from greensmile.accounts.permissions import coordinator_required
+from greensmile.extensions import db
+from greensmile.network import services
+from greensmile.network.errors import NetworkError
+from greensmile.network.forms import AddMemberForm, OrganisationForm
+from greensmile.network.models import Category, Organisation, OrganisationKind, Position
+from greensmile.places.services import all_districts
+
+bp = Blueprint("network", __name__)
+
+LISTS = {
+    "groups": (Category.FARMER_GROUP,),
+    "organisations": (Category.BUYER, Category.SUPPORTER),
+}
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/groups", "groups", organisation_list, defaults={"which": "groups"})
+    bp.add_url_rule("/organisations", "organisations", organisation_list, defaults={"which": "organisations"})
+    bp.add_url_rule("/network/new", "create", edit_organisation, methods=["GET", "POST"])
+    bp.add_url_rule("/network/<int:org_id>", "detail", detail)
+    bp.add_url_rule("/network/<int:org_id>/edit", "edit", edit_organisation, methods=["GET", "POST"])
+    bp.add_url_rule("/network/<int:org_id>/members", "add_member", add_member, methods=["POST"])
+    bp.add_url_rule("/network/<int:org_id>/members/<int:user_id>/remove", "remove_member", remove_member,
+                    methods=["POST"])
+    bp.add_url_rule("/my/network", "mine", mine)
+    # fmt: on
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@coordinator_required
+def organisation_list(which: str):
+    page = db.paginate(services.list_organisations(LISTS[which]), per_page=30, error_out=False)
+    counts = services.member_counts([organisation.id for organisation in page.items])
+    return render_template("network/list.html", page=page, which=which, counts=counts)
+
+
+@login_required
+def detail(org_id: int):
+    organisation = db.get_or_404(Organisation, org_id)
+    is_coordinator = current_user.has_role(Role.COORDINATOR)
+    if not (is_coordinator or services.is_member(organisation, current_user)):
+        abort(403)
+    form = AddMemberForm() if is_coordinator else None
+    return render_template("network/detail.html", organisation=organisation, form=form, can_edit=is_coordinator)
+
+
+@coordinator_required
+def edit_organisation(org_id: int | None = None):
+    organisation = db.get_or_404(Organisation, org_id) if org_id else None
+    form = OrganisationForm(obj=organisation)
+    form.set_district_choices(all_districts(), _locale())
+    if organisation is not None and request.method == "GET":
+        form.kind.data = organisation.kind.value
+        form.district_id.data = organisation.district_id or 0
+    elif organisation is None and request.method == "GET" and request.args.get("kind"):
+        form.kind.data = request.args["kind"]
+    if form.validate_on_submit():
+        try:
+            organisation = services.save_organisation(
+                organisation,
+                name=form.name.data,
+                name_en=form.name_en.data,
+                kind=OrganisationKind(form.kind.data),
+                district_id=form.district_id.data or None,
+                description=form.description.data or "",
+                contact_phone=form.contact_phone.data,
+            )
+        except NetworkError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=organisation.name), "success")
+            return redirect(url_for("network.detail", org_id=organisation.id))
+    return render_template("network/edit.html", form=form, organisation=organisation)
+
+
+@coordinator_required
+def add_member(org_id: int):
+    organisation = db.get_or_404(Organisation, org_id)
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        try:
+            membership = services.add_member(
+                organisation, form.email.data, Position(form.position.data), acting=current_user
+            )
+        except NetworkError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now a member.", name=membership.user.display_name), "success")
+            return redirect(url_for("network.detail", org_id=organisation.id))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return render_template(
+        "network/detail.html", organisation=organisation, form=form, can_edit=True
+    ), 400
+
+
+@coordinator_required
+def remove_member(org_id: int, user_id: int):
+    organisation = db.get_or_404(Organisation, org_id)
+    services.remove_member(organisation, user_id)
+    db.session.commit()
+    flash(_("The member is removed."), "info")
+    return redirect(url_for("network.detail", org_id=organisation.id))
+
+
+@login_required
+def mine():
+    return render_template("network/mine.html", memberships=services.memberships_of(current_user))
+
+
+register_routes(bp)

@@ -1,0 +1,105 @@
+"""Groups and organisations: creating them and managing their members. Services flush, never commit."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from greensmile.accounts import services as accounts
+from greensmile.accounts.models import User
+from greensmile.extensions import db
+from greensmile.network.errors import AlreadyMember, NameTaken, UnknownMember
+from greensmile.network.models import KIND_CATEGORY, CATEGORY_ROLE, Category, Membership, Organisation, OrganisationKind, Position
+
+
+def _name_taken(name: str, exclude_id: int | None = None) -> bool:
+    stmt = sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.strip().lower())
+    if exclude_id is not None:
+        stmt = stmt.where(Organisation.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def save_organisation(
+    organisation: Organisation | None,
+    *,
+    name: str,
+    name_en: str | None,
+    kind: OrganisationKind,
+    district_id: int | None,
+    description: str = "",
+    contact_phone: str | None = None,
+) -> Organisation:
+    """Create (organisation=None) or update a group or organisation."""
+    if _name_taken(name, organisation.id if organisation else None):
+        raise NameTaken()
+    if organisation is None:
+        organisation = Organisation()
+        db.session.add(organisation)
+    organisation.name = name.strip()
+    organisation.name_en = (name_en or "").strip() or None
+    organisation.kind = kind
+    organisation.district_id = district_id
+    organisation.description = description.strip()
+    organisation.contact_phone = accounts.normalise_phone(contact_phone)
+    db.session.flush()
+    return organisation
+
+
+def add_member(organisation: Organisation, email: str, position: Position, acting: User) -> Membership:
+    """Add an existing account as a member and give it the role that goes with the body."""
+    user = accounts.get_user_by_email(email)
+    if user is None:
+        raise UnknownMember()
+    if db.session.get(Membership, (organisation.id, user.id)) is not None:
+        raise AlreadyMember()
+    membership = Membership(organisation=organisation, user=user, position=position)
+    db.session.add(membership)
+    accounts.grant_role(user, CATEGORY_ROLE[organisation.category], acting)
+    db.session.flush()
+    return membership
+
+
+def remove_member(organisation: Organisation, user_id: int) -> None:
+    """Remove a member; the role they hold stays, as they may belong elsewhere."""
+    membership = db.session.get(Membership, (organisation.id, user_id))
+    if membership is not None:
+        db.session.delete(membership)
+        db.session.flush()
+
+
+def kinds_of(category: Category) -> list[OrganisationKind]:
+    return [kind for kind, cat in KIND_CATEGORY.items() if cat is category]
+
+
+def list_organisations(categories: tuple[Category, ...]) -> sa.Select:
+    """A select of the groups or organisations in these categories, by name, for pagination."""
+    kinds = [kind for category in categories for kind in kinds_of(category)]
+    return (
+        sa.select(Organisation)
+        .where(Organisation.kind.in_(kinds))
+        .options(sa.orm.selectinload(Organisation.district))
+        .order_by(Organisation.name)
+    )
+
+
+def member_counts(organisation_ids: list[int]) -> dict[int, int]:
+    """Members per organisation, in one query for a whole page."""
+    rows = db.session.execute(
+        sa.select(Membership.organisation_id, sa.func.count())
+        .where(Membership.organisation_id.in_(organisation_ids))
+        .group_by(Membership.organisation_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def memberships_of(user: User) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(sa.orm.joinedload(Membership.organisation))
+            .order_by(Membership.created_at)
+        )
+    )
+
+
+def is_member(organisation: Organisation, user: User) -> bool:
+    return db.session.get(Membership, (organisation.id, user.id)) is not None

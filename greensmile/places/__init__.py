@@ -1,0 +1,1 @@
+"""Provinces and districts (อำเภอ) that plots, groups and organisations are located in."""

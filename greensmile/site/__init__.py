@@ -1,0 +1,1 @@
+"""The public shell: home page, language switch, health check."""

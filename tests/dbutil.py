@@ -1,0 +1,56 @@
+"""Databases for tests: the suite's own, and scratch ones for migrations and the live server."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from greensmile.config import normalise_database_url
+
+
+def suite_database_url(tmp_dir: Path) -> str:
+    """TEST_DATABASE_URL (PostgreSQL in CI) or a SQLite file of this run's own."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    return normalise_database_url(url) if url else f"sqlite:///{tmp_dir / 'suite.db'}"
+
+
+def empty_database(url: str) -> None:
+    """Drop every table (and type) so the suite starts from an empty database."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
+            else:
+                metadata = sa.MetaData()
+                metadata.reflect(connection)
+                metadata.drop_all(connection)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def scratch_database(base_url: str, suffix: str, tmp_dir: Path):
+    """A new, empty database beside the suite's one; dropped afterwards."""
+    url = make_url(base_url)
+    if url.get_backend_name() == "sqlite":
+        path = tmp_dir / f"{suffix}.db"
+        path.unlink(missing_ok=True)
+        yield f"sqlite:///{path}"
+        return
+    name = f"{url.database}_{suffix}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(drop)
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(drop)
+        admin.dispose()

@@ -1,0 +1,27 @@
+from greensmile.accounts.models import Role
+from greensmile.navigation import items_for
+from tests.factories import make_user
+
+
+def endpoints(user):
+    return [item.endpoint for item in items_for(user)]
+
+
+def test_navigation_by_role(app_ctx):
+    assert endpoints(make_user(Role.CONSUMER)) == ["site.home"]
+    assert endpoints(make_user(Role.FARMER)) == ["site.home", "network.mine"]
+    assert endpoints(make_user(Role.BUYER)) == ["site.home", "network.mine"]
+    coordinator = endpoints(make_user(Role.COORDINATOR))
+    assert coordinator == ["site.home", "accounts.users", "network.groups", "network.organisations"]
+
+
+def test_navigation_is_rendered_for_the_signed_in_role(client, given):
+    from tests.conftest import login
+    from tests.factories import PASSWORD
+
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+    assert 'data-nav="accounts.users"' not in client.get("/").get_data(as_text=True)
+    login(client, "coord@example.com", PASSWORD)
+    body = client.get("/").get_data(as_text=True)
+    assert 'data-nav="accounts.users"' in body and 'data-nav="network.groups"' in body
