@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields import SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 
 from greensmile.accounts.models import ROLE_LABELS, Role
 from greensmile.accounts.services import normalise_phone
@@ -13,7 +14,7 @@ PASSWORD_RULES = [
     required(),
     Length(min=8, max=128, message=_l("A password must have between 8 and 128 characters.")),
 ]
-LANGUAGE_CHOICES = [("th", "ไทย"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("th", "ไทย"), SelectChoice("en", "English")]
 
 
 def thai_phone(form, field):
@@ -74,7 +75,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class RolesForm(FlaskForm):
     roles = MultiCheckboxField(
-        _l("Roles"), choices=[(role.value, ROLE_LABELS[role]) for role in Role], validate_choice=True
+        _l("Roles"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role], validate_choice=True
     )
 
 
@@ -85,6 +86,6 @@ class UserSearchForm(FlaskForm):
     q = StringField(_l("Name, e-mail or phone"), validators=[Optional(), at_most(100)])
     role = SelectField(
         _l("Role"),
-        choices=[("", _l("All roles"))] + [(role.value, ROLE_LABELS[role]) for role in Role],
+        choices=[SelectChoice("", _l("All roles"))] + [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role],
         validators=[Optional()],
     )

@@ -87,7 +87,7 @@ def member_counts(organisation_ids: list[int]) -> dict[int, int]:
         .where(Membership.organisation_id.in_(organisation_ids))
         .group_by(Membership.organisation_id)
     )
-    return dict(rows.tuples().all())
+    return {organisation_id: count for organisation_id, count in rows}
 
 
 def memberships_of(user: User) -> list[Membership]:

@@ -1,0 +1,74 @@
+"""A live server on 127.0.0.1 with the demo data, and a headless Chromium driven by Playwright."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from werkzeug.serving import make_server
+
+from greensmile import create_app
+from greensmile.demo import seed_demo
+from greensmile.extensions import db
+from tests.dbutil import scratch_database
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Without these Chromium tries to reach Google's services at start-up; this machine has no such network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, tmp_path_factory):
+    with scratch_database(database_url, "e2e", tmp_path_factory.mktemp("e2e")) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PUBLIC_BASE_URL": "http://127.0.0.1"})
+        with app.app_context():
+            flask_migrate.upgrade()
+            accounts = seed_demo()
+            db.session.commit()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield {"url": f"http://127.0.0.1:{server.server_port}", "accounts": accounts}
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs it with apt-get where it can (needs root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install-dev)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
