@@ -4,6 +4,7 @@ APP_ENV chooses the profile: ``development`` (default), ``production`` or ``test
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -80,7 +81,10 @@ class Config:
     LANGUAGES = ("th", "en")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "greensmile")
     RATELIMIT_HEADERS_ENABLED = True
+    # If Redis goes away, keep counting in memory rather than failing every log-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes")
 
@@ -118,6 +122,11 @@ class ProductionConfig(Config):
             )
         if len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            logging.getLogger(__name__).warning(
+                "REDIS_URL is not set: log-in rate limits are counted per worker process, "
+                "so several gunicorn workers allow several times the limit. Set REDIS_URL."
+            )
 
 
 class TestConfig(Config):

@@ -1,13 +1,10 @@
 from flask_babel import lazy_gettext as _l
 
+from greensmile.errors import DomainError
 
-class AccountError(Exception):
-    """A refused account operation; str(error) is a message fit to show the user."""
 
+class AccountError(DomainError):
     message = _l("The account operation was refused.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
 
 
 class EmailTaken(AccountError):

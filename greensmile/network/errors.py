@@ -1,13 +1,10 @@
 from flask_babel import lazy_gettext as _l
 
+from greensmile.errors import DomainError
 
-class NetworkError(Exception):
-    """A refused change to a group or organisation; str(error) is fit to show the user."""
 
+class NetworkError(DomainError):
     message = _l("The change was refused.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
 
 
 class NameTaken(NetworkError):

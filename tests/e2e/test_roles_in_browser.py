@@ -39,10 +39,12 @@ def test_each_demo_role_signs_in_and_sees_its_navigation(page, live_server, role
     shown = _nav(page) & (ROLE_PAGES | {"site.home"})
     assert shown == EXPECTED_NAV[role]
     assert "accounts.account" in _nav(page) and "accounts.login" not in _nav(page)
-    for endpoint in EXPECTED_NAV[role] - {"site.home"}:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for endpoint in sorted(EXPECTED_NAV[role] - {"site.home"}):
         page.click(f'.mainnav [data-nav="{endpoint}"]')
         assert page.locator("h1").count() == 1
         assert "ไม่ได้รับอนุญาต" not in page.content()
+        page.screenshot(path=str(ARTIFACTS / f"{role}-{endpoint}.png"), full_page=True)
     if role != "coordinator":
         response = page.goto(live_server["url"] + "/users")
         assert response.status == 403
