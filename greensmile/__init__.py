@@ -43,6 +43,7 @@ def _init_extensions(app: Flask) -> None:
     from greensmile.accounts import passwords
     from greensmile.accounts.models import User
     from greensmile.navigation import items_for
+    from greensmile.urls import page_url
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -71,7 +72,10 @@ def _init_extensions(app: Flask) -> None:
     def inject_navigation():
         from flask_login import current_user
 
-        return {"nav_items": items_for(current_user)}
+        # A function, so that pages which show no menu (the fatal error page) never load the account.
+        return {"nav_items": lambda: items_for(current_user)}
+
+    app.add_template_global(page_url)
 
 
 def _register_blueprints(app: Flask) -> None:

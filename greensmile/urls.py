@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -18,3 +18,13 @@ def safe_next(target: str | None, fallback: str = "site.home") -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for(fallback)
+
+
+def page_url(page: int) -> str:
+    """This page's address with another page number, keeping the visitor's filters (and nothing else)."""
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if key != "page" and key != "endpoint" and not key.startswith("_")
+    }
+    return url_for(request.endpoint, **(request.view_args or {}), **args, page=page)

@@ -171,5 +171,6 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     return client.post(url, data={"csrf_token": token, **data}, **kwargs)
 
 
-def login(client, email: str, password: str, **kwargs):
-    return post_form(client, "/login", {"email": email, "password": password}, **kwargs)
+def login(client, identifier: str, password: str, **kwargs):
+    """Sign in with an e-mail address or a phone number."""
+    return post_form(client, "/login", {"login": identifier, "password": password}, **kwargs)

@@ -12,7 +12,7 @@ class EmailTaken(AccountError):
 
 
 class InvalidCredentials(AccountError):
-    message = _l("Wrong e-mail address or password.")
+    message = _l("Wrong e-mail, phone number or password.")
 
 
 class InvalidResetToken(AccountError):
@@ -21,3 +21,10 @@ class InvalidResetToken(AccountError):
 
 class LastCoordinator(AccountError):
     message = _l("The network needs at least one coordinator: grant the role to someone else first.")
+
+
+class CannotIssueResetLink(AccountError):
+    message = _l(
+        "A reset link can only be made here for an account without e-mail that has a phone number to sign in "
+        "with; people with e-mail use “Forgot your password?”."
+    )

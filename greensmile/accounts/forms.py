@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -8,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from greensmile.accounts.models import ROLE_LABELS, Role
 from greensmile.accounts.services import normalise_phone
-from greensmile.validators import at_most, email_address, required, strip
+from greensmile.forms import BaseForm, at_most, email_address, required, strip
 
 PASSWORD_RULES = [
     required(),
@@ -24,13 +23,13 @@ def thai_phone(form, field):
         raise ValidationError(_l("Enter a Thai phone number, for example 081-234-5678.")) from None
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
+class LoginForm(BaseForm):
+    login = StringField(_l("E-mail or phone number"), validators=[required(), at_most(254)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[required(), at_most(128)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class SignupForm(FlaskForm):
+class SignupForm(BaseForm):
     display_name = StringField(_l("Your name"), validators=[required(), at_most(120)])
     email = EmailField(_l("E-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
     phone = TelField(_l("Phone (optional)"), validators=[Optional(), thai_phone])
@@ -41,13 +40,13 @@ class SignupForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     display_name = StringField(_l("Your name"), validators=[required(), at_most(120)])
     phone = TelField(_l("Phone (optional)"), validators=[Optional(), thai_phone])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[required(), at_most(128)])
     password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
     confirm = PasswordField(
@@ -56,11 +55,11 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -73,13 +72,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RolesForm(FlaskForm):
+class RolesForm(BaseForm):
     roles = MultiCheckboxField(
         _l("Roles"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role], validate_choice=True
     )
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(BaseForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -46,7 +46,7 @@ def _failed(response) -> bool:
 
 
 def _login_account_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+    return "login-account:" + services.login_key(request.form.get("login", ""))
 
 
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
@@ -60,11 +60,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    if request.method == "GET" and request.args.get("email"):
-        form.email.data = request.args["email"]
+    if request.method == "GET" and request.args.get("login"):
+        form.login.data = request.args["login"]
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(form.login.data, form.password.data)
         except InvalidCredentials as error:
             form.password.errors.append(str(error))
         else:
@@ -133,7 +133,8 @@ def change_password():
         else:
             db.session.commit()
             # The session token rotated: sign in again with the new cookie, other devices are signed out.
-            login_user(current_user._get_current_object())
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
@@ -186,16 +187,17 @@ def reset_password(token: str):
         db.session.commit()
         logout_user()
         flash(_("Your new password is set. Sign in with it."), "success")
-        return redirect(url_for("accounts.login", email=user.email))
+        return redirect(url_for("accounts.login", login=user.email or user.phone))
     return render_template("accounts/reset_password.html", form=form)
 
 
 @coordinator_required
 def users():
     search = UserSearchForm(request.args)
-    search.validate()
-    role = Role(search.role.data) if search.role.data else None
-    page = db.paginate(services.search_users(search.q.data, role), per_page=25, error_out=False)
+    valid = search.validate()  # a tampered filter is shown as an error, not obeyed
+    query = search.q.data if valid else None
+    role = Role(search.role.data) if valid and search.role.data else None
+    page = db.paginate(services.search_users(query, role), per_page=25, error_out=False)
     return render_template("accounts/users.html", search=search, page=page)
 
 
@@ -222,10 +224,13 @@ def user_detail(user_id: int):
 def user_reset_link(user_id: int):
     # For farmers without e-mail: the coordinator hands the link over in person or by phone message.
     user = db.get_or_404(User, user_id)
-    if not user.is_active:
-        abort(404)
     form = RolesForm(formdata=None, roles=[role.value for role in user.role_set])
-    link = public_url("accounts.reset_password", token=services.make_reset_token(user))
+    try:
+        token = services.reset_token_for_member(user, acting=current_user)
+    except AccountError as error:
+        flash(str(error), "error")
+        return render_template("accounts/user_detail.html", user=user, form=form, reset_link=None), 400
+    link = public_url("accounts.reset_password", token=token)
     return render_template("accounts/user_detail.html", user=user, form=form, reset_link=link)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 import sqlalchemy as sa
@@ -9,11 +10,18 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from greensmile.accounts import passwords
-from greensmile.accounts.errors import EmailTaken, InvalidCredentials, InvalidResetToken, LastCoordinator
+from greensmile.accounts.errors import (
+    CannotIssueResetLink,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidResetToken,
+    LastCoordinator,
+)
 from greensmile.accounts.models import Role, User, UserRole, new_session_token
 from greensmile.db import utcnow
 from greensmile.extensions import db
 
+log = logging.getLogger(__name__)
 RESET_SALT = "greensmile.password-reset"
 _PHONE_DIGITS = re.compile(r"\D+")
 
@@ -65,14 +73,43 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User:
-    """Return the active account these credentials open, or raise InvalidCredentials."""
-    user = get_user_by_email(email)
-    if user is None or not user.password_hash:
+def login_key(identifier: str) -> str:
+    """One spelling per account name: a lower-case e-mail, or a phone number in its 0XXXXXXXXX form."""
+    identifier = identifier.strip()
+    if "@" in identifier:
+        return normalise_email(identifier)
+    try:
+        return normalise_phone(identifier) or ""
+    except ValueError:
+        return identifier.lower()
+
+
+def _login_candidates(identifier: str) -> list[User]:
+    key = login_key(identifier)
+    if not key:
+        return []
+    column = User.email if "@" in key else User.phone
+    return list(
+        db.session.scalars(
+            sa.select(User).where(column == key, User.password_hash.is_not(None)).order_by(User.id)
+        )
+    )
+
+
+def authenticate(identifier: str, password: str) -> User:
+    """Return the active account that an e-mail or phone number and password open, or raise InvalidCredentials.
+
+    Farmers often have no e-mail and may share a phone with their household: a phone signs in the one
+    account on that number whose password matches.
+    """
+    candidates = _login_candidates(identifier)
+    if not candidates:
         passwords.dummy_verify(password)
         raise InvalidCredentials()
-    if not passwords.verify_password(user.password_hash, password) or not user.is_active:
+    matches = [user for user in candidates if passwords.verify_password(user.password_hash, password)]
+    if len(matches) != 1 or not matches[0].is_active:
         raise InvalidCredentials()
+    user = matches[0]
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
@@ -127,6 +164,14 @@ def user_for_reset_token(token: str, max_age: int) -> User:
     if user is None or not user.is_active or data.get("f") != _reset_fingerprint(user):
         raise InvalidResetToken()
     return user
+
+
+def reset_token_for_member(user: User, acting: User) -> str:
+    """A reset link a coordinator hands to a member who has no e-mail (and signs in by phone)."""
+    if user.email or not user.phone or not user.is_active:
+        raise CannotIssueResetLink()
+    log.info("coordinator %s made a password reset link for account %s", acting.id, user.id)
+    return make_reset_token(user)
 
 
 def reset_password(token: str, new_password: str, max_age: int) -> User:

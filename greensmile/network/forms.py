@@ -1,15 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from greensmile.accounts.forms import thai_phone
-from greensmile.validators import at_most, email_address, required, strip
+from greensmile.forms import BaseForm, at_most, email_address, required, strip
 from greensmile.network.models import KIND_LABELS, POSITION_LABELS, OrganisationKind, Position
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(BaseForm):
     name = StringField(_l("Name (Thai)"), validators=[required(), at_most(200)])
     name_en = StringField(_l("Name (English, optional)"), validators=[Optional(), at_most(200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(kind.value, KIND_LABELS[kind]) for kind in OrganisationKind])
@@ -23,7 +22,7 @@ class OrganisationForm(FlaskForm):
         ]
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(BaseForm):
     email = EmailField(_l("Member's e-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
     position = SelectField(
         _l("Position"), choices=[SelectChoice(position.value, POSITION_LABELS[position]) for position in Position]

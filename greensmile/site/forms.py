@@ -1,8 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, DataRequired
 
+from greensmile.forms import BaseForm
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(BaseForm):
     lang = HiddenField(validators=[DataRequired(), AnyOf(["th", "en"])])
     next = HiddenField()

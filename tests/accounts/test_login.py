@@ -12,7 +12,7 @@ def test_right_password_signs_in_and_wrong_one_is_refused(client, given):
 
     refused = login(client, "somchai@example.com", "not the password")
     assert refused.status_code == 200
-    assert "อีเมลหรือรหัสผ่านไม่ถูกต้อง" in refused.get_data(as_text=True)
+    assert "อีเมล หมายเลขโทรศัพท์ หรือรหัสผ่านไม่ถูกต้อง" in refused.get_data(as_text=True)
     assert client.get("/account").status_code == 302  # still anonymous
 
     accepted = login(client, "SOMCHAI@example.com ", PASSWORD)
@@ -24,7 +24,7 @@ def test_right_password_signs_in_and_wrong_one_is_refused(client, given):
 
 def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client):
     response = login(client, "nobody@example.com", "whatever-password")
-    assert "อีเมลหรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
+    assert "อีเมล หมายเลขโทรศัพท์ หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
 
 
 def test_repeated_wrong_passwords_are_rate_limited_per_account(client, given):
@@ -56,7 +56,7 @@ def test_successful_logins_do_not_count_towards_the_limit(client, given):
 def test_login_without_csrf_token_is_refused(client, given):
     with given():
         make_user(email="csrf@example.com")
-    response = client.post("/login", data={"email": "csrf@example.com", "password": PASSWORD})
+    response = client.post("/login", data={"login": "csrf@example.com", "password": PASSWORD})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "แบบฟอร์มนี้หมดอายุ" in body
@@ -69,7 +69,7 @@ def test_next_parameter_cannot_leave_the_site(client, given):
         make_user(email="next@example.com")
     token = csrf_token(client, "/login")
     response = client.post(
-        "/login?next=//evil.example/steal", data={"csrf_token": token, "email": "next@example.com", "password": PASSWORD}
+        "/login?next=//evil.example/steal", data={"csrf_token": token, "login": "next@example.com", "password": PASSWORD}
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -81,7 +81,7 @@ def test_next_parameter_returns_to_the_page_asked_for(client, given):
     assert client.get("/account").headers["Location"].startswith("/login?next=")
     token = csrf_token(client, "/login")
     response = client.post(
-        "/login?next=/account", data={"csrf_token": token, "email": "back@example.com", "password": PASSWORD}
+        "/login?next=/account", data={"csrf_token": token, "login": "back@example.com", "password": PASSWORD}
     )
     assert response.headers["Location"] == "/account"
 
@@ -113,3 +113,24 @@ def test_last_login_is_recorded(client, given, app):
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "stamp@example.com"))
         assert user.last_login_at is not None
+
+
+def test_sign_in_by_phone_picks_the_household_member_whose_password_matches(client, given):
+    with given():
+        make_user(Role.FARMER, email="wife@example.com", phone="0812223333", password="wife-password-1",
+                  display_name="แม่บ้าน")
+        make_user(Role.FARMER, email="husband@example.com", phone="081-222-3333", password="husband-password-1",
+                  display_name="พ่อบ้าน")
+    assert login(client, "081 222 3333", "husband-password-1").status_code == 302
+    assert "พ่อบ้าน" in client.get("/account").get_data(as_text=True)
+    post_form(client, "/logout", {}, page="/")
+    assert login(client, "0812223333", "wrong-password").status_code == 200
+    assert client.get("/account").status_code == 302
+
+
+def test_failed_logins_by_phone_count_against_the_number(client, given):
+    with given():
+        make_user(phone="0899990000")
+    for spelling in ["0899990000", "089-999-0000", "+66 89 999 0000", "66899990000", "089 999 0000"]:
+        assert login(client, spelling, "wrong-guess").status_code == 200
+    assert login(client, "0899990000", PASSWORD).status_code == 429

@@ -109,18 +109,45 @@ def test_change_password_checks_the_current_one_and_signs_out_other_devices(clie
         assert db.session.get(User, user.id).password_hash != user.password_hash
 
 
-def test_coordinator_can_make_a_reset_link_for_a_farmer_without_email(client, given, app):
+def test_farmer_without_email_gets_a_link_from_a_coordinator_and_signs_in_by_phone(client, given, app):
     with given():
         make_user(Role.COORDINATOR, email="coord@example.com")
-        farmer = services.create_user(email=None, display_name="ลุงมี ไม่มีอีเมล", roles=(Role.FARMER,))
+        farmer = services.create_user(
+            email=None, display_name="ลุงมี ไม่มีอีเมล", phone="089-765-4321", roles=(Role.FARMER,)
+        )
     login(client, "coord@example.com", PASSWORD)
     page = post_form(client, f"/users/{farmer.id}/reset-link", {}, page=f"/users/{farmer.id}")
     assert page.status_code == 200
     link = re.search(r'value="http://greensmile\.test(/password/reset/[^"]+)"', page.get_data(as_text=True)).group(1)
+
     farmer_phone = app.test_client()
     assert post_form(farmer_phone, link, {"password": "farmer-pass-1", "confirm": "farmer-pass-1"}).status_code == 302
-    with app.app_context():
-        assert services.passwords.verify_password(db.session.get(User, farmer.id).password_hash, "farmer-pass-1")
+    assert login(farmer_phone, "+66 89 765 4321", "farmer-pass-1").status_code == 302
+    assert "ลุงมี ไม่มีอีเมล" in farmer_phone.get("/account").get_data(as_text=True)
+
+
+def test_coordinators_cannot_make_reset_links_for_accounts_with_email(client, given, app):
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+        other = make_user(Role.COORDINATOR, email="other-coord@example.com")
+        nophone = services.create_user(email=None, display_name="ไม่มีทั้งสองอย่าง", roles=(Role.FARMER,))
+    login(client, "coord@example.com", PASSWORD)
+    for target in (other, nophone):
+        response = post_form(client, f"/users/{target.id}/reset-link", {}, page=f"/users/{target.id}")
+        assert response.status_code == 400
+        assert "password/reset" not in response.get_data(as_text=True)
+        assert "สร้างลิงก์ตั้งรหัสผ่านใหม่ที่นี่ได้เฉพาะบัญชีที่ไม่มีอีเมล" in response.get_data(as_text=True)
+
+
+def test_password_change_keeps_a_remembered_device_signed_in(client, given):
+    with given():
+        make_user(email="remember@example.com")
+    post_form(client, "/login", {"login": "remember@example.com", "password": PASSWORD, "remember": "y"})
+    post_form(
+        client, "/account/password", {"current_password": PASSWORD, "password": "new-pass-123", "confirm": "new-pass-123"}
+    )
+    client.delete_cookie("session")  # the browser restarts: only the remember cookie is left
+    assert client.get("/account").status_code == 200
 
 
 def test_consumer_cannot_make_reset_links(client, given):

@@ -58,7 +58,7 @@ def _start_worker(port: int, env: dict) -> subprocess.Popen:
 def _attempt(opener, base: str, password: str) -> int:
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"csrf_token": token, "email": "worker@example.com", "password": password})
+    form = urllib.parse.urlencode({"csrf_token": token, "login": "worker@example.com", "password": password})
     try:
         with opener.open(base + "/login", form.encode()) as response:
             return response.status

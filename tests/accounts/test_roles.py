@@ -106,3 +106,19 @@ def test_user_list_is_paginated(client, given):
     assert "หน้า 1 จาก 2" in first
     second = client.get("/users?page=2").get_data(as_text=True)
     assert "หน้า 2 จาก 2" in second
+
+
+def test_tampered_filters_and_page_links_do_not_break_the_list(client, given):
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+        for n in range(30):
+            make_user(display_name=f"สมาชิก {n:02d}")
+    login(client, "coord@example.com", PASSWORD)
+    bogus_role = client.get("/users?role=emperor")
+    assert bogus_role.status_code == 200
+    assert "ตัวเลือกไม่ถูกต้อง" in bogus_role.get_data(as_text=True)
+    tricky = client.get("/users?q=สมาชิก&endpoint=x&_method=POST&_anchor=evil&_external=1")
+    body = tricky.get_data(as_text=True)
+    assert tricky.status_code == 200
+    assert 'href="/users?q=' in body and "page=2" in body
+    assert "evil" not in body.split('rel="next"')[0].rsplit("<a", 1)[-1]

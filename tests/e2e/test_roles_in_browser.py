@@ -31,7 +31,7 @@ def test_home_page_is_thai_and_legible(page, live_server):
 def test_each_demo_role_signs_in_and_sees_its_navigation(page, live_server, role):
     account = next(a for a in live_server["accounts"] if a.email.startswith(role + "@"))
     page.goto(live_server["url"] + "/login")
-    page.fill("#email", account.email)
+    page.fill("#login", account.email)
     page.fill("#password", account.password)
     page.click("main form button[type=submit]")
     page.wait_for_url(live_server["url"] + "/")
