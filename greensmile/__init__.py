@@ -41,7 +41,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from greensmile import i18n, models  # noqa: F401  (models: every table on the metadata)
     from greensmile.accounts import passwords
-    from greensmile.accounts.models import User
+    from greensmile.accounts.models import Role, User
     from greensmile.navigation import items_for
     from greensmile.urls import page_url
 
@@ -76,14 +76,18 @@ def _init_extensions(app: Flask) -> None:
         return {"nav_items": lambda: items_for(current_user)}
 
     app.add_template_global(page_url)
+    app.add_template_global(Role, "Role")
 
 
 def _register_blueprints(app: Flask) -> None:
     from greensmile.accounts.routes import bp as accounts_bp
+    from greensmile.media.routes import bp as media_bp
     from greensmile.network.routes import bp as network_bp
+    from greensmile.plots.api import bp as plots_api_bp
+    from greensmile.plots.routes import bp as plots_bp
     from greensmile.site.routes import bp as site_bp
 
-    for blueprint in (site_bp, accounts_bp, network_bp):
+    for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp):
         app.register_blueprint(blueprint)
 
 

@@ -6,11 +6,13 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from greensmile.accounts.cli import users_cli
+from greensmile.plots.cli import plots_cli
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(plots_cli)
 
 
 @click.command("seed-demo")

@@ -61,6 +61,7 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 16) * 1024 * 1024
+    PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_MB", 10) * 1024 * 1024
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers we trust.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 

@@ -15,6 +15,7 @@ from greensmile.extensions import db
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position
 from greensmile.places.models import District
 from greensmile.places.services import load_districts
+from greensmile.plots.demo import seed_crops, seed_plots
 
 DEMO_DOMAIN = "demo.greensmile.example"
 
@@ -90,7 +91,7 @@ def seed_people() -> list[DemoAccount]:
 
 
 # Each step is idempotent; a step may return demo accounts to print. Later steps can rely on earlier ones.
-SEED_STEPS = [seed_places, seed_organisations, seed_people]
+SEED_STEPS = [seed_places, seed_organisations, seed_people, seed_crops, seed_plots]
 
 
 def seed_demo() -> list[DemoAccount]:

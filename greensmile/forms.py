@@ -5,7 +5,9 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
+from wtforms.fields import SelectMultipleField
 from wtforms.validators import DataRequired, Email, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class _CatalogueTranslations:
@@ -25,6 +27,13 @@ class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: easier on a phone than a multiple select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 # WTForms' messages that our forms can show, listed so that extraction keeps them in the catalogue.

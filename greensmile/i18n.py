@@ -7,7 +7,7 @@ from decimal import Decimal
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ BUDDHIST_ERA_OFFSET = 543
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command-line task speaks the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:
@@ -54,6 +56,14 @@ def format_baht(satang: int | None, locale: str) -> str:
     return "-" + text if satang < 0 else text
 
 
+def format_number_for(value, places: int, locale: str) -> str:
+    """A number with grouping and a fixed count of decimals: '1,234.5'."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(Decimal(value), pattern, locale=locale)
+
+
 def _date_filter(value, style="medium"):
     if isinstance(value, datetime):
         value = to_user_timezone(value)
@@ -68,7 +78,12 @@ def _baht_filter(satang):
     return format_baht(satang, str(get_locale()))
 
 
+def _number_filter(value, places=0):
+    return format_number_for(value, places, str(get_locale()))
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(_number_filter, "number")
     app.add_template_filter(_date_filter, "date")
     app.add_template_filter(_datetime_filter, "datetime")
     app.add_template_filter(_baht_filter, "baht")

@@ -2,3 +2,4 @@
 from greensmile.accounts.models import Role, User, UserRole  # noqa: F401
 from greensmile.network.models import Membership, Organisation  # noqa: F401
 from greensmile.places.models import District  # noqa: F401
+from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401

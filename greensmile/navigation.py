@@ -21,6 +21,9 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("site.home", _l("Home")),
+    NavItem("plots.index", _l("My plots"), frozenset({Role.FARMER})),
+    NavItem("plots.index", _l("Plots"), frozenset({Role.INSPECTOR, Role.COMMITTEE, Role.COORDINATOR})),
+    NavItem("plots.dashboard", _l("Supply"), frozenset({Role.COORDINATOR})),
     NavItem("network.mine", _l("My groups"), frozenset({Role.FARMER, Role.INSPECTOR, Role.COMMITTEE})),
     NavItem("network.mine", _l("My organisation"), frozenset({Role.BUYER, Role.SUPPORTER})),
     NavItem("accounts.users", _l("Accounts"), frozenset({Role.COORDINATOR})),

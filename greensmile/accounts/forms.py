@@ -1,13 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.validators import EqualTo, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.fields import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
 from greensmile.accounts.models import ROLE_LABELS, Role
 from greensmile.accounts.services import normalise_phone
-from greensmile.forms import BaseForm, at_most, email_address, required, strip
+from greensmile.forms import BaseForm, MultiCheckboxField, at_most, email_address, required, strip
 
 PASSWORD_RULES = [
     required(),
@@ -65,11 +63,6 @@ class ResetPasswordForm(BaseForm):
         _l("Repeat the new password"),
         validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RolesForm(BaseForm):

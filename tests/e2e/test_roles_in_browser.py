@@ -5,14 +5,16 @@ from tests.e2e.conftest import ARTIFACTS
 
 EXPECTED_NAV = {
     "consumer": {"site.home"},
-    "farmer": {"site.home", "network.mine"},
-    "inspector": {"site.home", "network.mine"},
-    "committee": {"site.home", "network.mine"},
-    "coordinator": {"site.home", "accounts.users", "network.groups", "network.organisations"},
+    "farmer": {"site.home", "plots.index", "network.mine"},
+    "inspector": {"site.home", "plots.index", "network.mine"},
+    "committee": {"site.home", "plots.index", "network.mine"},
+    "coordinator": {"site.home", "plots.index", "plots.dashboard", "accounts.users", "network.groups",
+                    "network.organisations"},
     "buyer": {"site.home", "network.mine"},
     "supporter": {"site.home", "network.mine"},
 }
-ROLE_PAGES = {"accounts.users", "network.groups", "network.organisations", "network.mine"}
+ROLE_PAGES = {"accounts.users", "network.groups", "network.organisations", "network.mine", "plots.index",
+              "plots.dashboard"}
 
 
 def _nav(page) -> set[str]:

@@ -9,10 +9,12 @@ def endpoints(user):
 
 def test_navigation_by_role(app_ctx):
     assert endpoints(make_user(Role.CONSUMER)) == ["site.home"]
-    assert endpoints(make_user(Role.FARMER)) == ["site.home", "network.mine"]
+    assert endpoints(make_user(Role.FARMER)) == ["site.home", "plots.index", "network.mine"]
     assert endpoints(make_user(Role.BUYER)) == ["site.home", "network.mine"]
     coordinator = endpoints(make_user(Role.COORDINATOR))
-    assert coordinator == ["site.home", "accounts.users", "network.groups", "network.organisations"]
+    assert coordinator == [
+        "site.home", "plots.index", "plots.dashboard", "accounts.users", "network.groups", "network.organisations"
+    ]
 
 
 def test_navigation_is_rendered_for_the_signed_in_role(client, given):

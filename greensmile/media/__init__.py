@@ -1,0 +1,1 @@
+"""Uploaded photos: checked, re-encoded without EXIF, kept under UPLOAD_DIR and served from /media."""

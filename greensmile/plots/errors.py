@@ -1,0 +1,23 @@
+from flask_babel import lazy_gettext as _l
+
+from greensmile.errors import DomainError
+
+
+class PlotError(DomainError):
+    message = _l("The plot could not be saved.")
+
+
+class NotAFarmer(PlotError):
+    message = _l("No farmer account uses that e-mail address or phone number.")
+
+
+class NotInGroup(PlotError):
+    message = _l("The farmer is not a member of that group.")
+
+
+class CropTaken(PlotError):
+    message = _l("The catalogue already has a crop with this name.")
+
+
+class PhotoRefused(PlotError):
+    message = _l("The photo was refused.")

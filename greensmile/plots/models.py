@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from greensmile.accounts.models import User
+from greensmile.db import TimestampMixin, UTCDateTime, enum_type, utcnow
+from greensmile.extensions import db
+from greensmile.network.models import Organisation
+from greensmile.places.models import District
+
+M2_PER_RAI = Decimal(1600)
+M2_PER_NGAN = Decimal(400)
+M2_PER_SQUARE_WA = Decimal(4)
+
+
+class PlotType(enum.Enum):
+    VEGETABLES = "vegetables"  # vegetable garden
+    FRUIT = "fruit"  # orchard
+    RICE = "rice"  # paddy
+    MIXED = "mixed"  # integrated farming (เกษตรผสมผสาน)
+    RUBBER = "rubber"  # rubber plantation
+    TREE_BANK = "tree_bank"  # trees registered with the tree bank
+
+    @property
+    def label(self) -> str:
+        return str(PLOT_TYPE_LABELS[self])
+
+
+PLOT_TYPE_LABELS = {
+    PlotType.VEGETABLES: _l("Vegetables"),
+    PlotType.FRUIT: _l("Fruit"),
+    PlotType.RICE: _l("Rice"),
+    PlotType.MIXED: _l("Mixed farming"),
+    PlotType.RUBBER: _l("Rubber"),
+    PlotType.TREE_BANK: _l("Tree bank"),
+}
+
+# The Thai names a spreadsheet may use, as well as the English values.
+PLOT_TYPE_THAI_NAMES = {
+    "ผัก": PlotType.VEGETABLES,
+    "แปลงผัก": PlotType.VEGETABLES,
+    "ผลไม้": PlotType.FRUIT,
+    "สวนผลไม้": PlotType.FRUIT,
+    "ข้าว": PlotType.RICE,
+    "นาข้าว": PlotType.RICE,
+    "ผสมผสาน": PlotType.MIXED,
+    "เกษตรผสมผสาน": PlotType.MIXED,
+    "ยางพารา": PlotType.RUBBER,
+    "สวนยาง": PlotType.RUBBER,
+    "ธนาคารต้นไม้": PlotType.TREE_BANK,
+}
+
+
+class Crop(TimestampMixin, db.Model):
+    """An entry of the crop catalogue, which coordinators extend."""
+
+    __tablename__ = "crops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_th: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name_en: Mapped[str] = mapped_column(sa.String(80))
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_th
+
+
+plot_crops = sa.Table(
+    "plot_crops",
+    db.metadata,
+    sa.Column("plot_id", sa.ForeignKey("plots.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("crop_id", sa.ForeignKey("crops.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
+class Plot(TimestampMixin, db.Model):
+    __tablename__ = "plots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    province: Mapped[str] = mapped_column(sa.String(80))
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    subdistrict: Mapped[str] = mapped_column(sa.String(80), default="")
+    village: Mapped[str] = mapped_column(sa.String(120), default="")
+    latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    area_m2: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    plot_type: Mapped[PlotType] = mapped_column(enum_type(PlotType), index=True)
+    water_source: Mapped[str] = mapped_column(sa.String(200), default="")
+    neighbour_risks: Mapped[str] = mapped_column(sa.Text, default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship()
+    group: Mapped[Organisation | None] = relationship()
+    district: Mapped[District] = relationship()
+    crops: Mapped[list[Crop]] = relationship(secondary=plot_crops, order_by=Crop.name_th)
+    photos: Mapped[list[PlotPhoto]] = relationship(
+        back_populates="plot", cascade="all, delete-orphan", order_by="PlotPhoto.id"
+    )
+    changes: Mapped[list[PlotChange]] = relationship(
+        back_populates="plot", cascade="all, delete-orphan", order_by="PlotChange.id.desc()"
+    )
+
+    @property
+    def area_rai(self) -> Decimal:
+        return self.area_m2 / M2_PER_RAI
+
+    def display_name(self) -> str:
+        return self.name or self.code
+
+
+class PlotPhoto(TimestampMixin, db.Model):
+    """A photo as the public sees it: re-encoded, resized, without EXIF; with a thumbnail."""
+
+    __tablename__ = "plot_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plot_id: Mapped[int] = mapped_column(sa.ForeignKey("plots.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    caption: Mapped[str] = mapped_column(sa.String(200), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    plot: Mapped[Plot] = relationship(back_populates="photos")
+
+
+class ChangeSource(enum.Enum):
+    WEB = "web"  # a person using the pages
+    IMPORT = "import"  # a CSV import (upload page or command line)
+    SEED = "seed"  # the demo data
+
+
+class PlotChange(db.Model):
+    """One entry of a plot's history: who changed what, when. Append-only."""
+
+    __tablename__ = "plot_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plot_id: Mapped[int] = mapped_column(sa.ForeignKey("plots.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[ChangeSource] = mapped_column(enum_type(ChangeSource), default=ChangeSource.WEB)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    # {field: [old, new]} in display form (codes, names, numbers as text)
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plot: Mapped[Plot] = relationship(back_populates="changes")
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,277 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from greensmile.accounts.models import Role
+from greensmile.accounts.permissions import coordinator_required, role_required
+from greensmile.errors import DomainError
+from greensmile.extensions import db
+from greensmile.places.services import all_districts
+from greensmile.plots import csvdata, dashboard, services
+from greensmile.plots.codes import InvalidPlotCode, normalise_code
+from greensmile.plots.forms import CropForm, ImportForm, PhotoForm, PlotForm, PlotSearchForm, WhoGrowsForm
+from greensmile.plots.models import Plot, PlotPhoto, PlotType
+from greensmile.plots.services import PlotData, PlotFilters
+
+bp = Blueprint("plots", __name__)
+PLOT_EDITORS = (Role.FARMER, Role.COORDINATOR)
+
+CHANGE_LABELS = {
+    "created": _l("registered the plot"),
+    "updated": _l("changed"),
+    "photo_added": _l("added a photo"),
+    "photo_removed": _l("removed a photo"),
+}
+FIELD_LABELS = {
+    "name": _l("Plot name"),
+    "owner": _l("Farmer"),
+    "group": _l("Farmer group"),
+    "province": _l("Province"),
+    "district": _l("District"),
+    "subdistrict": _l("Subdistrict"),
+    "village": _l("Village"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "area_m2": _l("Area (m²)"),
+    "plot_type": _l("Plot type"),
+    "crops": _l("Crops"),
+    "water_source": _l("Water source"),
+    "neighbour_risks": _l("Risks from neighbours"),
+    "notes": _l("Notes"),
+}
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/plots", "index", index)
+    bp.add_url_rule("/plots/new", "create", edit, methods=["GET", "POST"])
+    bp.add_url_rule("/plots/import", "import_csv", import_csv, methods=["GET", "POST"])
+    bp.add_url_rule("/plots/export.csv", "export_csv", export_csv)
+    bp.add_url_rule("/plots/dashboard", "dashboard", supply_dashboard)
+    bp.add_url_rule("/plots/<code>", "detail", detail)
+    bp.add_url_rule("/plots/<code>/edit", "edit", edit, methods=["GET", "POST"])
+    bp.add_url_rule("/plots/<code>/photos", "add_photo", add_photo, methods=["POST"])
+    bp.add_url_rule("/plots/<code>/photos/<int:photo_id>/delete", "delete_photo", delete_photo, methods=["POST"])
+    bp.add_url_rule("/crops", "crops", crops, methods=["GET", "POST"])
+    # fmt: on
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _load(code: str) -> Plot:
+    try:
+        plot = services.get_by_code(normalise_code(code))
+    except InvalidPlotCode:
+        plot = None
+    if plot is None:
+        abort(404)
+    return plot
+
+
+def _load_visible(code: str) -> Plot:
+    plot = _load(code)
+    if not services.can_view(current_user, plot):
+        abort(403)
+    return plot
+
+
+def _load_editable(code: str) -> Plot:
+    plot = _load(code)
+    if not services.can_edit(current_user, plot):
+        abort(403)
+    return plot
+
+
+@login_required
+def index():
+    search = PlotSearchForm(request.args)
+    groups = services.all_farmer_groups() if current_user.has_role(Role.COORDINATOR) else (
+        services.farmer_groups_of(current_user))
+    search.set_choices(groups, all_districts(), services.all_crops(), _locale())
+    filters = PlotFilters()
+    if search.validate():
+        filters = PlotFilters(
+            q=search.q.data or "",
+            group_id=search.group.data or None,
+            district_id=search.district.data or None,
+            crop_id=search.crop.data or None,
+            plot_type=PlotType(search.plot_type.data) if search.plot_type.data else None,
+        )
+    page = db.paginate(services.search_plots(current_user, filters), per_page=25, error_out=False)
+    return render_template("plots/list.html", search=search, page=page)
+
+
+@login_required
+def detail(code: str):
+    plot = _load_visible(code)
+    return render_template(
+        "plots/detail.html",
+        plot=plot,
+        can_edit=services.can_edit(current_user, plot),
+        photo_form=PhotoForm(),
+        area=services.m2_to_area(plot.area_m2),
+        change_labels=CHANGE_LABELS,
+        field_labels=FIELD_LABELS,
+    )
+
+
+@role_required(*PLOT_EDITORS)
+def edit(code: str | None = None):
+    plot = _load_editable(code) if code else None
+    is_coordinator = current_user.has_role(Role.COORDINATOR)
+    form = PlotForm(obj=plot)
+    groups = services.all_farmer_groups() if is_coordinator else services.farmer_groups_of(current_user)
+    form.set_choices(groups, all_districts(), services.all_crops(), _locale())
+    if request.method == "GET":
+        _fill_form(form, plot)
+    if form.validate_on_submit():
+        data = PlotData(
+            name=form.name.data or "",
+            group_id=form.group_id.data or None,
+            district_id=form.district_id.data,
+            subdistrict=form.subdistrict.data or "",
+            village=form.village.data or "",
+            latitude=form.latitude.data,
+            longitude=form.longitude.data,
+            area_m2=form.computed_area_m2(),
+            plot_type=PlotType(form.plot_type.data),
+            crop_ids=form.crops.data or [],
+            water_source=form.water_source.data or "",
+            neighbour_risks=form.neighbour_risks.data or "",
+            notes=form.notes.data or "",
+        )
+        try:
+            if plot is None:
+                owner = services.find_farmer(form.owner.data) if is_coordinator and form.owner.data else current_user
+                plot = services.create_plot(current_user, owner, data)
+            else:
+                services.update_plot(current_user, plot, data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Plot %(code)s is saved.", code=plot.code), "success")
+            return redirect(url_for("plots.detail", code=plot.code))
+    return render_template("plots/edit.html", form=form, plot=plot, is_coordinator=is_coordinator)
+
+
+def _fill_form(form: PlotForm, plot: Plot | None) -> None:
+    if plot is None:
+        # A farmer in exactly one group: that group is the likely one.
+        form.group_id.data = int(form.group_id.choices[1].value) if len(form.group_id.choices) == 2 else 0
+        return
+    form.group_id.data = plot.group_id or 0
+    form.district_id.data = plot.district_id
+    form.plot_type.data = plot.plot_type.value
+    form.crops.data = [crop.id for crop in plot.crops]
+    form.area_unit.data = "m2"
+    form.area_m2.data = plot.area_m2
+
+
+@login_required
+def add_photo(code: str):
+    plot = _load_editable(code)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            services.add_photo(current_user, plot, form.photo.data.read(), form.caption.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("plots.detail", code=plot.code))
+        db.session.commit()
+        flash(_("The photo is added."), "success")
+    else:
+        for message in form.photo.errors:
+            flash(message, "error")
+    return redirect(url_for("plots.detail", code=plot.code))
+
+
+@login_required
+def delete_photo(code: str, photo_id: int):
+    plot = _load_editable(code)
+    photo = db.get_or_404(PlotPhoto, photo_id)
+    if photo.plot_id != plot.id:
+        abort(404)
+    services.remove_photo(current_user, photo)
+    db.session.commit()
+    flash(_("The photo is removed."), "info")
+    return redirect(url_for("plots.detail", code=plot.code))
+
+
+@coordinator_required
+def import_csv():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = csvdata.import_plots(
+            form.file.data.read(), current_user,
+            create_groups=form.create_groups.data, create_crops=form.create_crops.data,
+        )
+        if report.ok and not form.dry_run.data:
+            db.session.commit()
+            flash(_("The file is imported: %(created)s plots added, %(updated)s changed, %(unchanged)s unchanged.",
+                    created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
+        else:
+            db.session.rollback()  # a dry run, or a file with bad rows: nothing is kept
+    return render_template("plots/import.html", form=form, report=report)
+
+
+@coordinator_required
+def export_csv():
+    out = io.StringIO()
+    out.write("\ufeff")  # so that Excel opens the Thai text as UTF-8
+    csvdata.export_plots(out)
+    filename = f"greensmile-plots-{date.today():%Y%m%d}.csv"
+    return Response(
+        out.getvalue(), mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@coordinator_required
+def supply_dashboard():
+    locale = _locale()
+    who = WhoGrowsForm(request.args)
+    districts, crops_list = all_districts(), services.all_crops()
+    who.set_choices(districts, crops_list, locale)
+    growers = None
+    if who.validate() and who.crop.data:
+        growers = dashboard.who_grows(who.crop.data, who.district.data or None)
+    return render_template(
+        "plots/dashboard.html",
+        totals=dashboard.totals(),
+        by_district=dashboard.by_district(),
+        by_crop=dashboard.by_crop(),
+        by_type=dashboard.by_plot_type(),
+        who=who,
+        growers=growers,
+    )
+
+
+@coordinator_required
+def crops():
+    form = CropForm()
+    if form.validate_on_submit():
+        try:
+            crop = services.add_crop(form.name_th.data, form.name_en.data or "")
+        except DomainError as error:
+            form.name_th.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is added to the catalogue.", name=crop.name_th), "success")
+            return redirect(url_for("plots.crops"))
+    return render_template("plots/crops.html", form=form, crops=services.all_crops())
+
+
+register_routes(bp)

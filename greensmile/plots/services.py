@@ -1,0 +1,348 @@
+"""Plot rules: who sees and edits what, saving with history, photos, the crop catalogue. Flush, never commit."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from greensmile.accounts import services as accounts
+from greensmile.accounts.models import Role, User
+from greensmile.extensions import db
+from greensmile.media import storage
+from greensmile.media.images import process_photo
+from greensmile.network.models import Category, Membership, Organisation
+from greensmile.network.services import kinds_of
+from greensmile.places.models import District
+from greensmile.plots.codes import new_code
+from greensmile.plots.errors import CropTaken, NotAFarmer, NotInGroup
+from greensmile.plots.models import (
+    M2_PER_NGAN,
+    M2_PER_RAI,
+    M2_PER_SQUARE_WA,
+    ChangeSource,
+    Crop,
+    Plot,
+    PlotChange,
+    PlotPhoto,
+    PlotType,
+    plot_crops,
+)
+
+CROPS_CSV = Path(__file__).parent / "data" / "crops.csv"
+PHOTO_KIND = "plots"
+
+
+@dataclass
+class PlotData:
+    """What a person (or a CSV row) says about a plot."""
+
+    district_id: int
+    area_m2: Decimal
+    plot_type: PlotType
+    province: str = "สงขลา"
+    name: str = ""
+    group_id: int | None = None
+    subdistrict: str = ""
+    village: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    crop_ids: list[int] = field(default_factory=list)
+    water_source: str = ""
+    neighbour_risks: str = ""
+    notes: str = ""
+
+
+# ---------------------------------------------------------------- area
+def area_to_m2(rai: Decimal | int = 0, ngan: Decimal | int = 0, square_wa: Decimal | int = 0) -> Decimal:
+    """Thai land units to square metres: 1 rai = 4 ngan = 400 square wa = 1,600 m²."""
+    return Decimal(rai) * M2_PER_RAI + Decimal(ngan) * M2_PER_NGAN + Decimal(square_wa) * M2_PER_SQUARE_WA
+
+
+def m2_to_area(area_m2: Decimal) -> tuple[int, int, Decimal]:
+    """Square metres to (rai, ngan, square wa), as a Thai land document writes it."""
+    rai, rest = divmod(Decimal(area_m2), M2_PER_RAI)
+    ngan, rest = divmod(rest, M2_PER_NGAN)
+    return int(rai), int(ngan), (rest / M2_PER_SQUARE_WA).quantize(Decimal("0.1"))
+
+
+# ---------------------------------------------------------------- who may see and edit
+def farmer_groups_of(user: User) -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == user.id, Organisation.kind.in_(kinds_of(Category.FARMER_GROUP)))
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def all_farmer_groups() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind.in_(kinds_of(Category.FARMER_GROUP)))
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def _visibility(user: User) -> sa.ColumnElement[bool]:
+    if user.has_role(Role.COORDINATOR):
+        return sa.true()
+    my_groups = sa.select(Membership.organisation_id).where(Membership.user_id == user.id)
+    return sa.or_(Plot.owner_id == user.id, Plot.group_id.in_(my_groups))
+
+
+def can_view(user: User, plot: Plot) -> bool:
+    if user.has_role(Role.COORDINATOR) or plot.owner_id == user.id:
+        return True
+    return plot.group_id is not None and db.session.get(Membership, (plot.group_id, user.id)) is not None
+
+
+def can_edit(user: User, plot: Plot) -> bool:
+    return user.has_role(Role.COORDINATOR) or plot.owner_id == user.id
+
+
+# ---------------------------------------------------------------- finding plots
+@dataclass
+class PlotFilters:
+    q: str = ""
+    group_id: int | None = None
+    district_id: int | None = None
+    crop_id: int | None = None
+    plot_type: PlotType | None = None
+    owner_id: int | None = None
+
+
+def search_plots(user: User | None, filters: PlotFilters) -> sa.Select:
+    """A select of the plots this user may see that match the filters, with everything a list shows
+    loaded up front, so a page of any length costs the same few queries. user=None means everyone."""
+    stmt = (
+        sa.select(Plot)
+        .options(
+            joinedload(Plot.owner),
+            joinedload(Plot.group),
+            joinedload(Plot.district),
+            selectinload(Plot.crops),
+        )
+        .order_by(Plot.code)
+    )
+    if user is not None:
+        stmt = stmt.where(_visibility(user))
+    if filters.q:
+        text = filters.q.strip()
+        pattern = f"%{text.lower()}%"
+        owner_match = sa.select(User.id).where(sa.func.lower(User.display_name).like(pattern))
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Plot.code).like(pattern),
+                sa.func.lower(Plot.name).like(pattern),
+                sa.func.lower(Plot.village).like(pattern),
+                sa.func.lower(Plot.subdistrict).like(pattern),
+                Plot.owner_id.in_(owner_match),
+            )
+        )
+    if filters.group_id:
+        stmt = stmt.where(Plot.group_id == filters.group_id)
+    if filters.district_id:
+        stmt = stmt.where(Plot.district_id == filters.district_id)
+    if filters.plot_type:
+        stmt = stmt.where(Plot.plot_type == filters.plot_type)
+    if filters.owner_id:
+        stmt = stmt.where(Plot.owner_id == filters.owner_id)
+    if filters.crop_id:
+        growing = sa.select(plot_crops.c.plot_id).where(plot_crops.c.crop_id == filters.crop_id)
+        stmt = stmt.where(Plot.id.in_(growing))
+    return stmt
+
+
+def get_by_code(code: str) -> Plot | None:
+    return db.session.scalar(sa.select(Plot).where(Plot.code == code))
+
+
+def unused_code(taken: set[str] | None = None) -> str:
+    """A fresh random code that no plot has (nor any in `taken`, for codes handed out in one import)."""
+    while True:
+        code = new_code()
+        if (taken is None or code not in taken) and get_by_code(code) is None:
+            return code
+
+
+# ---------------------------------------------------------------- saving, with history
+def snapshot(plot: Plot) -> dict[str, str]:
+    """The plot's fields as text, for the history and for comparing."""
+    return {
+        "name": plot.name or "",
+        "owner": plot.owner.display_name if plot.owner else "",
+        "group": plot.group.name if plot.group else "",
+        "province": plot.province or "",
+        "district": plot.district.name_th if plot.district else "",
+        "subdistrict": plot.subdistrict or "",
+        "village": plot.village or "",
+        "latitude": "" if plot.latitude is None else f"{Decimal(plot.latitude):.6f}",
+        "longitude": "" if plot.longitude is None else f"{Decimal(plot.longitude):.6f}",
+        "area_m2": f"{Decimal(plot.area_m2 or 0):.2f}",
+        "plot_type": plot.plot_type.value if plot.plot_type else "",
+        "crops": " | ".join(sorted(crop.name_th for crop in plot.crops)),
+        "water_source": plot.water_source or "",
+        "neighbour_risks": plot.neighbour_risks or "",
+        "notes": plot.notes or "",
+    }
+
+
+def _apply(plot: Plot, data: PlotData, crops_by_id: dict[int, Crop] | None = None) -> None:
+    plot.name = data.name.strip()
+    # Relationships, not bare ids, so the snapshot taken right after sees the new group and district.
+    plot.group = db.session.get(Organisation, data.group_id) if data.group_id else None
+    plot.province = data.province.strip()
+    plot.district = db.session.get(District, data.district_id)
+    plot.subdistrict = data.subdistrict.strip()
+    plot.village = data.village.strip()
+    plot.latitude = data.latitude
+    plot.longitude = data.longitude
+    plot.area_m2 = Decimal(data.area_m2).quantize(Decimal("0.01"))
+    plot.plot_type = data.plot_type
+    if crops_by_id is None:
+        wanted = list(db.session.scalars(sa.select(Crop).where(Crop.id.in_(data.crop_ids)))) if data.crop_ids else []
+    else:
+        wanted = [crops_by_id[crop_id] for crop_id in data.crop_ids]
+    plot.crops = sorted(wanted, key=lambda crop: crop.name_th)
+    plot.water_source = data.water_source.strip()
+    plot.neighbour_risks = data.neighbour_risks.strip()
+    plot.notes = data.notes.strip()
+
+
+def _record(plot: Plot, acting: User | None, source: ChangeSource, action: str, changes: dict) -> PlotChange:
+    entry = PlotChange(plot=plot, user=acting, source=source, action=action, changes=changes)
+    db.session.add(entry)
+    return entry
+
+
+def diff(before: dict[str, str], after: dict[str, str]) -> dict[str, list[str]]:
+    return {key: [before.get(key, ""), value] for key, value in after.items() if before.get(key, "") != value}
+
+
+def _check_group(owner: User, group_id: int | None) -> None:
+    if group_id is not None and db.session.get(Membership, (group_id, owner.id)) is None:
+        raise NotInGroup()
+
+
+def create_plot(
+    acting: User | None,
+    owner: User,
+    data: PlotData,
+    *,
+    code: str | None = None,
+    source: ChangeSource = ChangeSource.WEB,
+    crops_by_id: dict[int, Crop] | None = None,
+    check_group: bool = True,
+    flush: bool = True,
+) -> Plot:
+    """Register a plot for `owner` and record its creation (an import flushes once at its end)."""
+    if check_group:
+        _check_group(owner, data.group_id)
+    plot = Plot(code=code or unused_code(), owner=owner)
+    _apply(plot, data, crops_by_id)
+    db.session.add(plot)
+    _record(plot, acting, source, "created", diff({}, snapshot(plot)))
+    if flush:
+        db.session.flush()
+    return plot
+
+
+def update_plot(
+    acting: User | None,
+    plot: Plot,
+    data: PlotData,
+    *,
+    source: ChangeSource = ChangeSource.WEB,
+    crops_by_id: dict[int, Crop] | None = None,
+    check_group: bool = True,
+) -> dict[str, list[str]]:
+    """Change a plot; returns what changed (nothing recorded when nothing did)."""
+    if check_group:
+        _check_group(plot.owner, data.group_id)
+    before = snapshot(plot)
+    _apply(plot, data, crops_by_id)
+    db.session.flush()
+    changes = diff(before, snapshot(plot))
+    if changes:
+        _record(plot, acting, source, "updated", changes)
+        db.session.flush()
+    return changes
+
+
+def find_farmer(identifier: str) -> User:
+    """The farmer account an e-mail or phone number names (for a coordinator registering a plot)."""
+    key = accounts.login_key(identifier)
+    column = User.email if "@" in key else User.phone
+    farmer = db.session.scalar(
+        sa.select(User).where(column == key, User.roles.any(role=Role.FARMER)).order_by(User.id).limit(1)
+    ) if key else None
+    if farmer is None:
+        raise NotAFarmer()
+    return farmer
+
+
+# ---------------------------------------------------------------- photos
+def add_photo(acting: User, plot: Plot, data: bytes, caption: str = "") -> PlotPhoto:
+    """Check, re-encode (without EXIF) and store a photo of the plot."""
+    image = process_photo(data, current_app.config["PHOTO_MAX_BYTES"])
+    stored_name = storage.save_image(PHOTO_KIND, image)
+    photo = PlotPhoto(
+        plot=plot, stored_name=stored_name, width=image.width, height=image.height,
+        caption=caption.strip(), uploaded_by_id=acting.id,
+    )
+    db.session.add(photo)
+    _record(plot, acting, ChangeSource.WEB, "photo_added", {"photo": ["", stored_name]})
+    db.session.flush()
+    return photo
+
+
+def remove_photo(acting: User, photo: PlotPhoto) -> None:
+    """Delete a photo of a plot; the history keeps that it was there."""
+    _record(photo.plot, acting, ChangeSource.WEB, "photo_removed", {"photo": [photo.stored_name, ""]})
+    storage.delete_image(PHOTO_KIND, photo.stored_name)
+    db.session.delete(photo)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- crop catalogue
+def all_crops() -> list[Crop]:
+    return list(db.session.scalars(sa.select(Crop).order_by(Crop.name_th)))
+
+
+def add_crop(name_th: str, name_en: str) -> Crop:
+    """Extend the catalogue (Thai names are unique, whatever their spacing)."""
+    name_th, name_en = " ".join(name_th.split()), " ".join(name_en.split())
+    taken = db.session.scalar(
+        sa.select(Crop.id).where(
+            sa.or_(Crop.name_th == name_th, sa.and_(sa.func.lower(Crop.name_en) == name_en.lower(), name_en != ""))
+        )
+    )
+    if taken is not None:
+        raise CropTaken()
+    crop = Crop(name_th=name_th, name_en=name_en)
+    db.session.add(crop)
+    db.session.flush()
+    return crop
+
+
+def load_crop_catalogue(path: Path = CROPS_CSV) -> int:
+    """Add the crops of the data file that the catalogue lacks; returns how many were added."""
+    existing = {crop.name_th for crop in all_crops()}
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    added = 0
+    for row in rows:
+        if row["name_th"] not in existing:
+            db.session.add(Crop(name_th=row["name_th"], name_en=row["name_en"]))
+            added += 1
+    db.session.flush()
+    return added
