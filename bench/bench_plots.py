@@ -1,0 +1,157 @@
+"""The plot registry at the network's size: a 3,000-row CSV import, and the list and search pages over it.
+
+Floors, measured in the same run:
+- import: inserting the same 3,000 plot rows with one bare executemany (no checks, no history, no crops);
+- pages: a bare Flask view served by the same test client.
+Also prints the queries one list page runs with 20 plots and with 3,000: they should be equal.
+Prints figures only; it never passes or fails.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("APP_ENV", "testing")
+
+import flask_migrate  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
+
+from greensmile import create_app  # noqa: E402
+from greensmile.accounts import services as accounts  # noqa: E402
+from greensmile.accounts.models import Role  # noqa: E402
+from greensmile.demo import seed_demo  # noqa: E402
+from greensmile.extensions import db  # noqa: E402
+from greensmile.plots import csvdata  # noqa: E402
+from greensmile.plots.models import Plot  # noqa: E402
+
+ROWS = 3000
+HEADER = ("plot_code,farmer_name,farmer_phone,group_name,province,district,subdistrict,village,latitude,longitude,"
+          "area_rai,plot_type,crops,water_source,notes\n")
+DISTRICTS = ["หาดใหญ่", "ควนเนียง", "นาหม่อม", "รัตภูมิ", "สะเดา", "จะนะ", "เทพา", "ระโนด"]
+GROUPS = ["กลุ่มเกษตรอินทรีย์ควนเนียง", "กลุ่มผักอินทรีย์นาหม่อม"]
+CROPS = ["ผักบุ้ง", "คะน้า", "พริก", "มะเขือ", "กล้วย", "ทุเรียน", "มังคุด", "ข้าว"]
+TYPES = ["vegetables", "fruit", "rice", "mixed"]
+
+
+def make_csv(rows: int) -> bytes:
+    lines = [HEADER]
+    for n in range(rows):
+        crops = "|".join(CROPS[(n + k) % len(CROPS)] for k in range(1 + n % 3))
+        lines.append(
+            f",เกษตรกร ลำดับ{n % 1000},08{n % 1000:08d},{GROUPS[n % 2]},สงขลา,{DISTRICTS[n % len(DISTRICTS)]},"
+            f"ตำบล{n % 40},หมู่ที่ {n % 12} บ้าน{n},{6.5 + (n % 900) / 1000:.6f},{100.2 + (n % 500) / 1000:.6f},"
+            f"{1 + n % 9}.{n % 4 * 25},{TYPES[n % 4]},{crops},บ่อบาดาล,\n"
+        )
+    return "".join(lines).encode()
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def floor_insert(rows: int) -> float:
+    """Seconds to write the same number of plot rows with one executemany, then throw them away."""
+    with db.engine.connect() as connection:
+        transaction = connection.begin()
+        owner = connection.execute(sa.text("SELECT id FROM users LIMIT 1")).scalar_one()
+        district = connection.execute(sa.text("SELECT id FROM districts LIMIT 1")).scalar_one()
+        stamp = datetime.now(timezone.utc)
+        values = [
+            {"code": f"F{n:05d}", "name": "", "owner_id": owner, "group_id": None, "province": "สงขลา",
+             "district_id": district, "subdistrict": "", "village": f"บ้าน{n}", "latitude": Decimal("7.0"),
+             "longitude": Decimal("100.4"), "area_m2": Decimal(1600), "plot_type": "vegetables",
+             "water_source": "", "neighbour_risks": "", "notes": "", "created_at": stamp, "updated_at": stamp}
+            for n in range(rows)
+        ]
+        started = time.perf_counter()
+        connection.execute(Plot.__table__.insert(), values)
+        elapsed = time.perf_counter() - started
+        transaction.rollback()
+    return elapsed
+
+
+def queries_per_page(app, client, path: str) -> int:
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def rate(client, path: str, rounds: int = 60) -> float:
+    client.get(path)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        assert client.get(path).status_code == 200
+    return rounds / (time.perf_counter() - started)
+
+
+def sign_in(client, email: str, password: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"csrf_token": token, "login": email, "password": password}).status_code == 302
+
+
+def main() -> None:
+    floor_app = Flask("floor")
+    floor_app.add_url_rule("/", "floor", lambda: "ok")
+    page_floor = rate(floor_app.test_client(), "/", 400)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            flask_migrate.upgrade()
+            seed_demo()
+            accounts.create_user(email="bench@example.com", display_name="Bench", password="bench-password",
+                                 roles=(Role.COORDINATOR,))
+            db.session.commit()
+        client = app.test_client()
+        sign_in(client, "bench@example.com", "bench-password")
+        client.get("/plots")
+        small = queries_per_page(app, client, "/plots")
+        small_count = 8  # the demo plots
+
+        data = make_csv(ROWS)
+        with app.test_request_context():
+            floor = floor_insert(ROWS)
+            seconds, report = timed(lambda: csvdata.import_plots(data, None))
+            assert report.ok, report.row_errors[:3]
+            db.session.commit()
+            again, second = timed(lambda: csvdata.import_plots(data, None))
+            assert second.unchanged == ROWS
+            db.session.rollback()
+
+        large = queries_per_page(app, client, "/plots")
+        search = "/plots?q=บ้าน12&district=2"
+        print(f"CSV import of {ROWS} rows         {seconds:7.2f} s    floor (bare executemany) {floor:6.3f} s"
+              f"   {seconds / floor:7.1f} × floor   ({report.created} plots, {report.farmers_created} farmers)")
+        print(f"re-import of the same file       {again:7.2f} s    {again / floor:7.1f} × floor   (no change)")
+        print(f"queries per list page            {small:4d} with {small_count} plots, {large:4d} with "
+              f"{small_count + ROWS} plots")
+        print(f"floor (bare Flask view)          {page_floor:7.0f} req/s")
+        for label, path in [("plot list, 3,000+ plots", "/plots"), ("Thai search + filter", search),
+                            ("page 60 of the list", "/plots?page=60"), ("API list (50 a page)", "/api/v1/plots")]:
+            figure = rate(client, path)
+            print(f"{label:32} {figure:7.0f} req/s   {figure / page_floor:6.3f} × floor")
+        with app.app_context():
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
