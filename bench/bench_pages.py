@@ -9,36 +9,22 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
 import flask_migrate  # noqa: E402
-from flask import Flask  # noqa: E402
 
+from bench.support import floor_rate, rate  # noqa: E402
 from greensmile import create_app  # noqa: E402
 from greensmile.demo import seed_demo  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "400"))
-
-
-def rate(client, path: str, rounds: int = ROUNDS) -> float:
-    for _ in range(20):  # warm caches and the connection pool
-        client.get(path)
-    started = time.perf_counter()
-    for _ in range(rounds):
-        response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-    return rounds / (time.perf_counter() - started)
 
 
 def main() -> None:
-    floor_app = Flask("floor")
-    floor_app.add_url_rule("/", "floor", lambda: "ok")
-    floor = rate(floor_app.test_client(), "/")
+    floor = floor_rate()
 
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"

@@ -9,7 +9,6 @@ Prints figures only; it never passes or fails.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 import time
@@ -22,8 +21,8 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from flask import Flask  # noqa: E402
 
+from bench.support import floor_rate, queries_for, rate, sign_in  # noqa: E402
 from greensmile import create_app  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
@@ -80,37 +79,8 @@ def floor_insert(rows: int) -> float:
     return elapsed
 
 
-def queries_per_page(app, client, path: str) -> int:
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
-def rate(client, path: str, rounds: int = 60) -> float:
-    client.get(path)
-    started = time.perf_counter()
-    for _ in range(rounds):
-        assert client.get(path).status_code == 200
-    return rounds / (time.perf_counter() - started)
-
-
-def sign_in(client, email: str, password: str) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"csrf_token": token, "login": email, "password": password}).status_code == 302
-
-
 def main() -> None:
-    floor_app = Flask("floor")
-    floor_app.add_url_rule("/", "floor", lambda: "ok")
-    page_floor = rate(floor_app.test_client(), "/", 400)
+    page_floor = floor_rate()
 
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -124,7 +94,7 @@ def main() -> None:
         client = app.test_client()
         sign_in(client, "bench@example.com", "bench-password")
         client.get("/plots")
-        small = queries_per_page(app, client, "/plots")
+        small = queries_for(app, client, "/plots")
         small_count = 8  # the demo plots
 
         data = make_csv(ROWS)
@@ -137,7 +107,7 @@ def main() -> None:
             assert second.unchanged == ROWS
             db.session.rollback()
 
-        large = queries_per_page(app, client, "/plots")
+        large = queries_for(app, client, "/plots")
         search = "/plots?q=บ้าน12&district=2"
         print(f"CSV import of {ROWS} rows         {seconds:7.2f} s    floor (bare executemany) {floor:6.3f} s"
               f"   {seconds / floor:7.1f} × floor   ({report.created} plots, {report.farmers_created} farmers)")
@@ -147,7 +117,7 @@ def main() -> None:
         print(f"floor (bare Flask view)          {page_floor:7.0f} req/s")
         for label, path in [("plot list, 3,000+ plots", "/plots"), ("Thai search + filter", search),
                             ("page 60 of the list", "/plots?page=60"), ("API list (50 a page)", "/api/v1/plots")]:
-            figure = rate(client, path)
+            figure = rate(client, path, rounds=60, warm_up=1)
             print(f"{label:32} {figure:7.0f} req/s   {figure / page_floor:6.3f} × floor")
         with app.app_context():
             db.engine.dispose()

@@ -16,7 +16,6 @@ from greensmile.extensions import db
 from greensmile.network.models import Membership
 from greensmile.places.models import District
 from greensmile.plots import services
-from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot, PlotType
 from greensmile.plots.services import PlotFilters
 
@@ -133,10 +132,7 @@ def plot_list():
 
 
 def plot_detail(code: str):
-    try:
-        plot = services.get_by_code(normalise_code(code))
-    except InvalidPlotCode:
-        plot = None
+    plot = services.find_by_typed_code(code)
     if plot is None:
         abort(404)
     return plot_json(plot, _Viewer().sees_all_of(plot))

@@ -15,7 +15,6 @@ from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.places.services import all_districts
 from greensmile.plots import csvdata, dashboard, services
-from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.forms import CropForm, ImportForm, PhotoForm, PlotForm, PlotSearchForm, WhoGrowsForm
 from greensmile.plots.models import Plot, PlotPhoto, PlotType
 from greensmile.plots.services import PlotData, PlotFilters
@@ -68,10 +67,7 @@ def _locale() -> str:
 
 
 def _load(code: str) -> Plot:
-    try:
-        plot = services.get_by_code(normalise_code(code))
-    except InvalidPlotCode:
-        plot = None
+    plot = services.find_by_typed_code(code)
     if plot is None:
         abort(404)
     return plot

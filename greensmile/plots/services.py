@@ -18,7 +18,7 @@ from greensmile.media.images import process_photo
 from greensmile.network.models import Category, Membership, Organisation
 from greensmile.network.services import kinds_of
 from greensmile.places.models import District
-from greensmile.plots.codes import new_code
+from greensmile.plots.codes import InvalidPlotCode, new_code, normalise_code
 from greensmile.plots.errors import CropTaken, NotAFarmer, NotInGroup
 from greensmile.plots.models import (
     M2_PER_NGAN,
@@ -164,6 +164,14 @@ def search_plots(user: User | None, filters: PlotFilters) -> sa.Select:
 
 def get_by_code(code: str) -> Plot | None:
     return db.session.scalar(sa.select(Plot).where(Plot.code == code))
+
+
+def find_by_typed_code(text: str) -> Plot | None:
+    """The plot a typed or scanned code names (any case, look-alikes forgiven); None for a typo."""
+    try:
+        return get_by_code(normalise_code(text))
+    except InvalidPlotCode:
+        return None
 
 
 def unused_code(taken: set[str] | None = None) -> str:

@@ -1,0 +1,52 @@
+"""What the benchmarks share: a floor to compare with, request rates, query counts, signing in."""
+from __future__ import annotations
+
+import re
+import time
+
+import sqlalchemy as sa
+from flask import Flask
+
+from greensmile.extensions import db
+
+
+def rate(client, path: str, rounds: int = 400, warm_up: int = 20) -> float:
+    """Requests per second for GET path, after a few warm-up requests."""
+    for _ in range(warm_up):
+        client.get(path)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    return rounds / (time.perf_counter() - started)
+
+
+def floor_rate(rounds: int = 400) -> float:
+    """The floor for pages: a bare Flask view returning a constant, through the same kind of test client."""
+    app = Flask("floor")
+    app.add_url_rule("/", "floor", lambda: "ok")
+    return rate(app.test_client(), "/", rounds)
+
+
+def queries_for(app, client, path: str) -> int:
+    """How many SQL statements one GET of path runs."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def sign_in(client, login: str, password: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"csrf_token": token, "login": login, "password": password})
+    assert response.status_code == 302, "sign-in failed"
