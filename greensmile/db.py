@@ -61,6 +61,12 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
     )
 
 
+def contains(column, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match (Thai has no case); % and _ typed by a user are taken literally."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 

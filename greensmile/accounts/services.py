@@ -18,7 +18,7 @@ from greensmile.accounts.errors import (
     LastCoordinator,
 )
 from greensmile.accounts.models import Role, User, UserRole, new_session_token
-from greensmile.db import utcnow
+from greensmile.db import contains, utcnow
 from greensmile.extensions import db
 
 log = logging.getLogger(__name__)
@@ -210,13 +210,13 @@ def grant_role(user: User, role: Role, acting: User | None) -> None:
 def search_users(query: str | None = None, role: Role | None = None) -> sa.Select:
     """A select of users matching a name/e-mail/phone fragment and a role, for pagination."""
     stmt = sa.select(User).order_by(User.display_name, User.id)
-    if query:
-        pattern = f"%{query.strip().lower()}%"
+    if query and query.strip():
+        digits = _PHONE_DIGITS.sub("", query)
         stmt = stmt.where(
             sa.or_(
-                sa.func.lower(User.display_name).like(pattern),
-                User.email.like(pattern),
-                User.phone.like(f"%{_PHONE_DIGITS.sub('', query)}%") if _PHONE_DIGITS.sub("", query) else sa.false(),
+                contains(User.display_name, query),
+                contains(User.email, query),
+                contains(User.phone, digits) if digits else sa.false(),
             )
         )
     if role is not None:

@@ -170,8 +170,10 @@ def _fill_form(form: PlotForm, plot: Plot | None) -> None:
     form.district_id.data = plot.district_id
     form.plot_type.data = plot.plot_type.value
     form.crops.data = [crop.id for crop in plot.crops]
+    # Square metres are exact; rai-ngan-wa are shown too, as a farmer reads the land.
     form.area_unit.data = "m2"
     form.area_m2.data = plot.area_m2
+    form.area_rai.data, form.area_ngan.data, form.area_wa.data = services.m2_to_area(plot.area_m2)
 
 
 @login_required

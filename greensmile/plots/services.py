@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role, User
+from greensmile.db import contains
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.media.images import process_photo
@@ -135,16 +136,15 @@ def search_plots(user: User | None, filters: PlotFilters) -> sa.Select:
     )
     if user is not None:
         stmt = stmt.where(_visibility(user))
-    if filters.q:
-        text = filters.q.strip()
-        pattern = f"%{text.lower()}%"
-        owner_match = sa.select(User.id).where(sa.func.lower(User.display_name).like(pattern))
+    if filters.q and filters.q.strip():
+        text = filters.q
+        owner_match = sa.select(User.id).where(contains(User.display_name, text))
         stmt = stmt.where(
             sa.or_(
-                sa.func.lower(Plot.code).like(pattern),
-                sa.func.lower(Plot.name).like(pattern),
-                sa.func.lower(Plot.village).like(pattern),
-                sa.func.lower(Plot.subdistrict).like(pattern),
+                contains(Plot.code, text),
+                contains(Plot.name, text),
+                contains(Plot.village, text),
+                contains(Plot.subdistrict, text),
                 Plot.owner_id.in_(owner_match),
             )
         )

@@ -1,3 +1,4 @@
+import re
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -6,8 +7,8 @@ import sqlalchemy as sa
 from greensmile.accounts.models import Role
 from greensmile.extensions import db
 from greensmile.network.models import OrganisationKind
-from greensmile.plots.models import PlotType
-from tests.conftest import login
+from greensmile.plots.models import PlotChange, PlotType
+from tests.conftest import login, post_form
 from tests.factories import PASSWORD, add_member, crop, district, make_organisation, make_plot, make_user
 
 
@@ -142,3 +143,34 @@ def test_dashboard_is_for_coordinators(client, given):
         make_user(Role.FARMER, email="farmer@example.com")
     login(client, "farmer@example.com", PASSWORD)
     assert client.get("/plots/dashboard").status_code == 403
+
+
+def test_percent_and_underscore_in_a_search_are_taken_literally(client, given):
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+        make_plot(make_user(Role.FARMER, display_name="ธรรมดา"), village="บ้านธรรมดา")
+        make_plot(make_user(Role.FARMER, display_name="พิเศษ"), village="บ้าน 100%_ดี")
+    login(client, "coord@example.com", PASSWORD)
+    body = client.get("/plots", query_string={"q": "%"}).get_data(as_text=True)
+    assert "พิเศษ" in body and "ธรรมดา" not in body
+    body = client.get("/plots", query_string={"q": "_"}).get_data(as_text=True)
+    assert "พิเศษ" in body and "ธรรมดา" not in body
+
+
+def test_editing_without_changes_records_no_history(client, given, app):
+    with given():
+        owner = make_user(Role.FARMER, email="owner@example.com")
+        plot = make_plot(owner, area_m2=Decimal("2004.37"), name="เดิม")
+    login(client, "owner@example.com", PASSWORD)
+    page = client.get(f"/plots/{plot.code}/edit").get_data(as_text=True)
+    assert 'value="2004.37"' in page and 'id="area_rai"' in page
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    fields.pop("csrf_token", None)
+    fields.update({"area_unit": "m2", "district_id": str(plot.district_id), "plot_type": "vegetables",
+                   "group_id": "0", "crops": [re.search(r'value="(\d+)"', tag).group(1)
+                             for tag in re.findall(r'<input[^>]*name="crops"[^>]*>', page) if "checked" in tag]})
+    assert fields["crops"]
+    assert post_form(client, f"/plots/{plot.code}/edit", fields).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PlotChange)
+                                 .where(PlotChange.plot_id == plot.id)) == 1  # only "created"
