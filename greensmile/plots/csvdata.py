@@ -138,7 +138,7 @@ class _Catalogues:
     def __init__(self):
         self.districts: dict[str, District] = {}
         for district in db.session.scalars(sa.select(District)):
-            for key in (district.name_th, district.name_en.lower(), district.code, f"อำเภอ{district.name_th}"):
+            for key in (district.name_th, district.name_en.lower(), district.code):
                 self.districts[key] = district
         self.groups = {
             group.name.strip().lower(): group
@@ -154,6 +154,9 @@ class _Catalogues:
 
     def district(self, text: str) -> District | None:
         text = " ".join(text.split())
+        for prefix in ("อำเภอ", "อ."):  # "อำเภอหาดใหญ่", "อ.หาดใหญ่", "อ. หาดใหญ่"
+            if text.startswith(prefix):
+                text = text[len(prefix):].strip()
         return self.districts.get(text) or self.districts.get(text.lower())
 
     def crop(self, name: str) -> Crop | None:
