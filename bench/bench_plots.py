@@ -28,7 +28,7 @@ from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
 from greensmile.demo import seed_demo  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
-from greensmile.plots import csvdata  # noqa: E402
+from greensmile.plots import importer  # noqa: E402
 from greensmile.plots.models import Plot  # noqa: E402
 
 ROWS = 3000
@@ -95,7 +95,7 @@ def main() -> None:
         sign_in(client, "bench@example.com", "bench-password")
         with app.test_request_context():  # 8 demo plots + 12 = the 20 plots of the small case
             extra = make_csv(12).decode().replace("เกษตรกร ลำดับ", "เกษตรกรเล็ก ").replace(",08", ",09").encode()
-            assert csvdata.import_plots(extra, None).ok
+            assert importer.import_plots(extra, None).ok
             db.session.commit()
         client.get("/plots")
         small = queries_for(app, client, "/plots")
@@ -104,10 +104,10 @@ def main() -> None:
         data = make_csv(ROWS)
         with app.test_request_context():
             floor = floor_insert(ROWS)
-            seconds, report = timed(lambda: csvdata.import_plots(data, None))
+            seconds, report = timed(lambda: importer.import_plots(data, None))
             assert report.ok, report.row_errors[:3]
             db.session.commit()
-            again, second = timed(lambda: csvdata.import_plots(data, None))
+            again, second = timed(lambda: importer.import_plots(data, None))
             assert second.unchanged == ROWS
             db.session.rollback()
 

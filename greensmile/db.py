@@ -61,6 +61,14 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
     )
 
 
+def squeeze(text: str | None) -> str:
+    """One-line text as we store it: no spaces at the ends, single spaces inside.
+
+    Names typed on a phone or pasted from a spreadsheet often carry doubled spaces; stored squeezed,
+    they match the same names in a CSV file."""
+    return " ".join((text or "").split())
+
+
 def contains(column, text: str) -> sa.ColumnElement[bool]:
     """Case-insensitive substring match (Thai has no case); % and _ typed by a user are taken literally."""
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_month_names
@@ -61,7 +61,8 @@ def format_number_for(value, places: int, locale: str) -> str:
     if value is None:
         return ""
     pattern = "#,##0" + ("." + "0" * places if places else "")
-    return format_decimal(Decimal(value), pattern, locale=locale)
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)  # 42.25 → 42.3
+    return format_decimal(rounded, pattern, locale=locale)
 
 
 def _date_filter(value, style="medium"):

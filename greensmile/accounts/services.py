@@ -18,7 +18,7 @@ from greensmile.accounts.errors import (
     LastCoordinator,
 )
 from greensmile.accounts.models import Role, User, UserRole, new_session_token
-from greensmile.db import contains, utcnow
+from greensmile.db import contains, squeeze, utcnow
 from greensmile.extensions import db
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def create_user(
         raise EmailTaken()
     user = User(
         email=email,
-        display_name=display_name.strip(),
+        display_name=squeeze(display_name),
         phone=normalise_phone(phone),
         locale=locale,
         password_hash=passwords.hash_password(password) if password else None,
@@ -133,7 +133,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 def update_profile(user: User, *, display_name: str, phone: str | None, locale: str) -> None:
     """Change the account's own name, phone and language."""
-    user.display_name = display_name.strip()
+    user.display_name = squeeze(display_name)
     user.phone = normalise_phone(phone)
     user.locale = locale
     db.session.flush()

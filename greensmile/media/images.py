@@ -10,9 +10,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from greensmile.errors import DomainError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
-# 40 megapixels is more than any phone camera; a larger claim is a decompression bomb.
-MAX_PIXELS = 40_000_000
+# MPO is what some phones call the JPEG files of their multi-lens cameras.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+# Above a full-resolution 50 MP phone photo: a larger claim is a decompression bomb.
+MAX_PIXELS = 50_000_000
 FULL_EDGE = 1600
 THUMB_EDGE = 400
 
@@ -52,6 +53,9 @@ def _open_checked(data: bytes) -> Image.Image:
                     raise ImageTooManyPixels()
                 probe.verify()  # structure and checksums, without decoding the pixels
             image = Image.open(io.BytesIO(data))
+            if image.format in ("JPEG", "MPO"):
+                # Decode at reduced scale straight away: a 50 MP photo costs the memory of a few MP.
+                image.draft("RGB", (FULL_EDGE * 2, FULL_EDGE * 2))
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageTooManyPixels() from None
@@ -63,8 +67,9 @@ def _open_checked(data: bytes) -> Image.Image:
 def _encode(image: Image.Image, edge: int, quality: int) -> tuple[bytes, int, int]:
     copy = image.copy()
     copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    # Nothing of the upload's metadata goes along: no EXIF (no GPS, no camera serial), no comment, no XMP.
+    copy.info = {}
     out = io.BytesIO()
-    # No exif= argument: the new file carries no EXIF at all (no GPS, no camera serial).
     copy.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
     return out.getvalue(), copy.width, copy.height
 

@@ -5,13 +5,14 @@ import sqlalchemy as sa
 
 from greensmile.accounts import services as accounts
 from greensmile.accounts.models import User
+from greensmile.db import squeeze
 from greensmile.extensions import db
 from greensmile.network.errors import AlreadyMember, NameTaken, UnknownMember
 from greensmile.network.models import KIND_CATEGORY, CATEGORY_ROLE, Category, Membership, Organisation, OrganisationKind, Position
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:
-    stmt = sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.strip().lower())
+    stmt = sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == squeeze(name).lower())
     if exclude_id is not None:
         stmt = stmt.where(Organisation.id != exclude_id)
     return db.session.scalar(stmt) is not None
@@ -33,8 +34,8 @@ def save_organisation(
     if organisation is None:
         organisation = Organisation()
         db.session.add(organisation)
-    organisation.name = name.strip()
-    organisation.name_en = (name_en or "").strip() or None
+    organisation.name = squeeze(name)
+    organisation.name_en = squeeze(name_en) or None
     organisation.kind = kind
     organisation.district_id = district_id
     organisation.description = description.strip()

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from greensmile.extensions import db
-from greensmile.plots import csvdata
+from greensmile.plots import csvdata, importer
 
 plots_cli = AppGroup("plots", help="Import and export the plot registry as CSV.")
 
@@ -19,7 +19,7 @@ plots_cli = AppGroup("plots", help="Import and export the plot registry as CSV."
 @click.option("--create-crops", is_flag=True, help="Add crops the file names to the catalogue.")
 def import_command(path: Path, dry_run: bool, create_groups: bool, create_crops: bool) -> None:
     """Import plots from a CSV file, all or nothing."""
-    report = csvdata.import_plots(path.read_bytes(), None, create_groups=create_groups, create_crops=create_crops)
+    report = importer.import_plots(path.read_bytes(), None, create_groups=create_groups, create_crops=create_crops)
     if not report.ok:
         db.session.rollback()
         for message in report.file_errors:

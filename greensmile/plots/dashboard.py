@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
@@ -22,7 +22,7 @@ class Line:
 
 
 def _rai(m2) -> Decimal:
-    return (Decimal(m2 or 0) / M2_PER_RAI).quantize(Decimal("0.1"))
+    return (Decimal(m2 or 0) / M2_PER_RAI).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def totals() -> dict[str, object]:

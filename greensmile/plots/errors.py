@@ -21,3 +21,11 @@ class CropTaken(PlotError):
 
 class PhotoRefused(PlotError):
     message = _l("The photo was refused.")
+
+
+class BadArea(PlotError):
+    message = _l("The area must be more than 0 and at most 100,000 rai.")
+
+
+class BadCropName(PlotError):
+    message = _l("A crop name cannot contain “|”.")

@@ -8,7 +8,7 @@ from wtforms.validators import NumberRange, Optional
 
 from greensmile.forms import BaseForm, MultiCheckboxField, at_most, required, strip
 from greensmile.plots.csvdata import LATITUDE_RANGE, LONGITUDE_RANGE
-from greensmile.plots.models import PLOT_TYPE_LABELS, PlotType
+from greensmile.plots.models import MAX_AREA_M2, PLOT_TYPE_LABELS, PlotType
 from greensmile.plots.services import area_to_m2
 
 NONE_CHOICE = SelectChoice("0", _l("— none —"))
@@ -70,10 +70,15 @@ class PlotForm(BaseForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if valid and self.computed_area_m2() <= 0:
+        if valid:
             target = self.area_m2 if self.area_unit.data == "m2" else self.area_rai
-            target.errors.append(_l("Enter the plot's area."))
-            valid = False
+            area = self.computed_area_m2().quantize(Decimal("0.01"))
+            if area <= 0:
+                target.errors.append(_l("Enter the plot's area."))
+                valid = False
+            elif area > MAX_AREA_M2:
+                target.errors.append(_l("The area must be more than 0 and at most 100,000 rai."))
+                valid = False
         if valid and (self.latitude.data is None) != (self.longitude.data is None):
             self.longitude.errors.append(_l("Enter both latitude and longitude, or neither."))
             valid = False

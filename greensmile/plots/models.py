@@ -17,6 +17,8 @@ from greensmile.places.models import District
 M2_PER_RAI = Decimal(1600)
 M2_PER_NGAN = Decimal(400)
 M2_PER_SQUARE_WA = Decimal(4)
+MIN_AREA_M2 = Decimal("0.01")
+MAX_AREA_M2 = 100_000 * M2_PER_RAI  # 100,000 rai: more than any smallholder plot, well inside the column
 
 
 class PlotType(enum.Enum):

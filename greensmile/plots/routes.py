@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import coordinator_required, role_required
 from greensmile.errors import DomainError
-from greensmile.extensions import db
+from greensmile.extensions import db, limiter
 from greensmile.places.services import all_districts
-from greensmile.plots import csvdata, dashboard, services
+from greensmile.plots import csvdata, dashboard, importer, services
 from greensmile.plots.forms import CropForm, ImportForm, PhotoForm, PlotForm, PlotSearchForm, WhoGrowsForm
 from greensmile.plots.models import Plot, PlotPhoto, PlotType
 from greensmile.plots.services import PlotData, PlotFilters
@@ -176,6 +176,7 @@ def _fill_form(form: PlotForm, plot: Plot | None) -> None:
     form.area_rai.data, form.area_ngan.data, form.area_wa.data = services.m2_to_area(plot.area_m2)
 
 
+@limiter.limit("30 per minute", key_func=lambda: f"photo-upload:{current_user.get_id()}")
 @login_required
 def add_photo(code: str):
     plot = _load_editable(code)
@@ -212,7 +213,7 @@ def import_csv():
     form = ImportForm()
     report = None
     if form.validate_on_submit():
-        report = csvdata.import_plots(
+        report = importer.import_plots(
             form.file.data.read(), current_user,
             create_groups=form.create_groups.data, create_crops=form.create_crops.data,
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role, User
-from greensmile.db import contains
+from greensmile.db import contains, squeeze
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.media.images import process_photo
@@ -20,10 +20,12 @@ from greensmile.network.models import Category, Membership, Organisation
 from greensmile.network.services import kinds_of
 from greensmile.places.models import District
 from greensmile.plots.codes import InvalidPlotCode, new_code, normalise_code
-from greensmile.plots.errors import CropTaken, NotAFarmer, NotInGroup
+from greensmile.plots.errors import BadArea, BadCropName, CropTaken, NotAFarmer, NotInGroup
 from greensmile.plots.models import (
     M2_PER_NGAN,
     M2_PER_RAI,
+    MAX_AREA_M2,
+    MIN_AREA_M2,
     M2_PER_SQUARE_WA,
     ChangeSource,
     Crop,
@@ -45,7 +47,6 @@ class PlotData:
     district_id: int
     area_m2: Decimal
     plot_type: PlotType
-    province: str = "สงขลา"
     name: str = ""
     group_id: int | None = None
     subdistrict: str = ""
@@ -59,6 +60,14 @@ class PlotData:
 
 
 # ---------------------------------------------------------------- area
+def checked_area(area_m2) -> Decimal:
+    """The area as stored (to a hundredth of a m²), or raise BadArea when it is 0 or beyond 100,000 rai."""
+    area = Decimal(area_m2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if not (MIN_AREA_M2 <= area <= MAX_AREA_M2):
+        raise BadArea()
+    return area
+
+
 def area_to_m2(rai: Decimal | int = 0, ngan: Decimal | int = 0, square_wa: Decimal | int = 0) -> Decimal:
     """Thai land units to square metres: 1 rai = 4 ngan = 400 square wa = 1,600 m²."""
     return Decimal(rai) * M2_PER_RAI + Decimal(ngan) * M2_PER_NGAN + Decimal(square_wa) * M2_PER_SQUARE_WA
@@ -188,6 +197,7 @@ def snapshot(plot: Plot) -> dict[str, str]:
     return {
         "name": plot.name or "",
         "owner": plot.owner.display_name if plot.owner else "",
+        "owner_phone": (plot.owner.phone or "") if plot.owner else "",
         "group": plot.group.name if plot.group else "",
         "province": plot.province or "",
         "district": plot.district.name_th if plot.district else "",
@@ -205,23 +215,23 @@ def snapshot(plot: Plot) -> dict[str, str]:
 
 
 def _apply(plot: Plot, data: PlotData, crops_by_id: dict[int, Crop] | None = None) -> None:
-    plot.name = data.name.strip()
+    plot.name = squeeze(data.name)
     # Relationships, not bare ids, so the snapshot taken right after sees the new group and district.
     plot.group = db.session.get(Organisation, data.group_id) if data.group_id else None
-    plot.province = data.province.strip()
     plot.district = db.session.get(District, data.district_id)
-    plot.subdistrict = data.subdistrict.strip()
-    plot.village = data.village.strip()
+    plot.province = plot.district.province_th
+    plot.subdistrict = squeeze(data.subdistrict)
+    plot.village = squeeze(data.village)
     plot.latitude = data.latitude
     plot.longitude = data.longitude
-    plot.area_m2 = Decimal(data.area_m2).quantize(Decimal("0.01"))
+    plot.area_m2 = checked_area(data.area_m2)
     plot.plot_type = data.plot_type
     if crops_by_id is None:
         wanted = list(db.session.scalars(sa.select(Crop).where(Crop.id.in_(data.crop_ids)))) if data.crop_ids else []
     else:
         wanted = [crops_by_id[crop_id] for crop_id in data.crop_ids]
     plot.crops = sorted(wanted, key=lambda crop: crop.name_th)
-    plot.water_source = data.water_source.strip()
+    plot.water_source = squeeze(data.water_source)
     plot.neighbour_risks = data.neighbour_risks.strip()
     plot.notes = data.notes.strip()
 
@@ -272,11 +282,14 @@ def update_plot(
     source: ChangeSource = ChangeSource.WEB,
     crops_by_id: dict[int, Crop] | None = None,
     check_group: bool = True,
+    new_owner_phone: str | None = None,
 ) -> dict[str, list[str]]:
-    """Change a plot; returns what changed (nothing recorded when nothing did)."""
+    """Change a plot (and, from an import, its farmer's phone); returns what changed, recorded only if anything."""
     if check_group:
         _check_group(plot.owner, data.group_id)
     before = snapshot(plot)
+    if new_owner_phone:
+        plot.owner.phone = accounts.normalise_phone(new_owner_phone)
     _apply(plot, data, crops_by_id)
     db.session.flush()
     changes = diff(before, snapshot(plot))
@@ -328,7 +341,9 @@ def all_crops() -> list[Crop]:
 
 def add_crop(name_th: str, name_en: str) -> Crop:
     """Extend the catalogue (Thai names are unique, whatever their spacing)."""
-    name_th, name_en = " ".join(name_th.split()), " ".join(name_en.split())
+    name_th, name_en = squeeze(name_th), squeeze(name_en)
+    if "|" in name_th + name_en:  # the CSV format separates crops with |
+        raise BadCropName()
     taken = db.session.scalar(
         sa.select(Crop.id).where(
             sa.or_(Crop.name_th == name_th, sa.and_(sa.func.lower(Crop.name_en) == name_en.lower(), name_en != ""))

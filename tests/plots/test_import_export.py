@@ -1,15 +1,20 @@
 import io
+from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from greensmile.accounts.models import Role, User
 from greensmile.extensions import db
-from greensmile.network.models import Organisation, OrganisationKind
-from greensmile.plots import csvdata
+from greensmile.network import services as network
+from greensmile.network.models import Membership, Organisation, OrganisationKind
+from greensmile.plots import csvdata, importer
+from greensmile.plots import services as plots
 from greensmile.plots.codes import check_character
-from greensmile.plots.models import Crop, Plot, PlotChange
+from greensmile.plots.errors import BadCropName
+from greensmile.plots.models import Crop, Plot, PlotChange, PlotType
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, crop, district, make_organisation, make_user
+from tests.factories import PASSWORD, add_member, crop, district, make_organisation, make_plot, make_user
 
 HEADER = ("plot_code,farmer_name,farmer_phone,group_name,province,district,subdistrict,village,latitude,longitude,"
           "area_rai,plot_type,crops,water_source,notes\n")
@@ -40,7 +45,7 @@ def _counts(app):
 
 def _import(app, data: bytes, **options):
     with app.test_request_context():
-        report = csvdata.import_plots(data, None, **options)
+        report = importer.import_plots(data, None, **options)
         (db.session.commit if report.ok else db.session.rollback)()
         return report
 
@@ -231,3 +236,121 @@ def test_cells_that_look_like_formulas_are_guarded_on_export_and_read_back(app, 
     assert "'=HYPERLINK" in exported and "'@ระวัง" in exported
     report = _import(app, exported.encode())
     assert report.unchanged == 1 and report.updated == 0
+
+
+def test_reimport_never_brings_a_removed_member_back_into_the_group(app, given):
+    with given():
+        catalogue()
+    _import(app, GOOD.encode())
+    exported = _export(app)
+    with app.app_context():
+        group = db.session.scalar(sa.select(Organisation).where(Organisation.name == "กลุ่มทดสอบควนเนียง"))
+        owner_id = db.session.scalar(sa.select(Plot.owner_id).where(Plot.code == CODE))
+        network.remove_member(group, owner_id)
+        db.session.commit()
+    report = _import(app, exported)
+    assert report.ok and report.unchanged == 3
+    with app.app_context():
+        assert db.session.get(Membership, (group.id, owner_id)) is None
+
+
+def test_web_made_plots_with_odd_spacing_round_trip(client, app, given):
+    with given():
+        catalogue()
+        farmer = make_user(Role.FARMER, display_name="สมศรี  มีสุข", email="somsri@example.com")
+        group = make_organisation(OrganisationKind.PGS_GROUP, name="กลุ่ม  สองวรรค")
+        add_member(group, farmer)
+        hat_yai = district("9011", "หาดใหญ่", "Hat Yai")
+        for name, area in (("แปลง  หนึ่ง", "1000.01"), ("แปลงสอง", "0.30"), ("แปลงสาม", "2004.37")):
+            plots.create_plot(farmer, farmer, plots.PlotData(
+                district_id=hat_yai.id, area_m2=Decimal(area), plot_type=PlotType.VEGETABLES, name=name,
+                group_id=group.id, subdistrict="คอ  หงส์", village=f" บ้าน  {name} ",
+                water_source="บ่อ,  ลึก \"มาก\"", notes="บรรทัดแรก\nบรรทัดสอง, มี \"คำพูด\"\n'=ไม่ใช่สูตร",
+            ))
+    exported = _export(app)
+    before = _counts(app)
+    report = _import(app, exported)
+    assert report.ok, report.row_errors
+    assert report.unchanged == 3 and report.updated == 0
+    assert _counts(app) == before
+    assert _export(app) == exported
+
+
+def test_a_plot_cannot_be_described_twice_in_one_file(app, given):
+    with given():
+        catalogue()
+    _import(app, GOOD.encode())
+    exported = _export(app).decode()
+    first_row = exported.splitlines()[1]
+    codeless_copy = "," + first_row.split(",", 1)[1].replace(",2.5,", ",5,")
+    report = _import(app, (exported + codeless_copy + "\n").encode())
+    assert not report.ok
+    assert [error.line for error in report.row_errors] == [5]
+    assert "บรรทัด 2" in report.row_errors[0].messages[0]
+
+
+def test_several_plots_at_one_place_need_their_codes(app, given):
+    with given():
+        catalogue()
+        farmer = make_user(Role.FARMER, display_name="ลุงสองแปลง")
+        hat_yai = district("9011", "หาดใหญ่", "Hat Yai")
+        make_plot(farmer, district_id=hat_yai.id)
+        make_plot(farmer, district_id=hat_yai.id)
+    report = _import(app, (HEADER + ",ลุงสองแปลง,,,,หาดใหญ่,,,,,1,vegetables,,,\n").encode())
+    assert not report.ok and "หลายแปลง" in report.row_errors[0].messages[0]
+
+
+def test_every_bad_row_is_reported_in_one_pass(app, given):
+    with given():
+        catalogue()
+        make_user(Role.FARMER, display_name="เจ้าของจริง")
+    _import(app, GOOD.encode())
+    bad = HEADER + (
+        f"{CODE},คนอื่น,,,,หาดใหญ่,,,,,1,vegetables,,,\n"  # line 2: the code is someone else's plot
+        ",x,,,,ไม่มีอำเภอนี้,,,,,1,vegetables,,,\n"  # line 3: unknown district
+    )
+    report = _import(app, bad.encode())
+    assert [error.line for error in report.row_errors] == [2, 3]
+
+
+def test_line_numbers_count_spreadsheet_rows_not_text_lines(app, given):
+    with given():
+        catalogue()
+    data = HEADER + ',ดี,,,,หาดใหญ่,,,,,1,vegetables,,,"หนึ่ง\nสอง\nสาม"\n' + ",ผิด,,,,ไม่มี,,,,,1,vegetables,,,\n"
+    report = _import(app, data.encode())
+    assert [error.line for error in report.row_errors] == [3]
+
+
+def test_a_row_can_give_the_plots_farmer_a_phone(app, given):
+    with given():
+        catalogue()
+    _import(app, GOOD.replace("สมหญิง รักดี,,", "สมหญิง รักดี,,").encode())
+    exported = _export(app).decode()
+    row = next(line for line in exported.splitlines() if "สมหญิง รักดี" in line)
+    with_phone = exported.replace(row, row.replace("สมหญิง รักดี,,", "สมหญิง รักดี,0867776655,"))
+    report = _import(app, with_phone.encode())
+    assert report.ok and report.updated == 1 and report.farmers_created == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.phone).where(User.display_name == "สมหญิง รักดี")) == "0867776655"
+
+
+def test_a_bad_last_row_of_three_thousand_writes_nothing(app, given):
+    with given():
+        catalogue()
+    lines = [HEADER] + [f",เกษตรกร {n},,,,ควนเนียง,,หมู่ {n},,,1,vegetables,,,\n" for n in range(2999)]
+    lines.append(",คนสุดท้าย,,,,ควนเนียง,,,,,1,ยานอวกาศ,,,\n")
+    before = _counts(app)
+    report = _import(app, "".join(lines).encode())
+    assert not report.ok and [error.line for error in report.row_errors] == [3001]
+    assert _counts(app) == before
+
+
+def test_every_badly_encoded_line_is_named(app, given):
+    data = HEADER.encode() + ",นาย".encode("cp874") + b",x\n" + b",ok\n" + ",นาง".encode("cp874") + b",y\n"
+    report = _import(app, data)
+    assert "2, 4" in report.file_errors[0]
+
+
+def test_crop_names_with_the_separator_are_refused(app_ctx):
+    with pytest.raises(BadCropName):
+        plots.add_crop("ผัก|ปลอม", "")

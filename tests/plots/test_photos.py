@@ -19,7 +19,8 @@ def jpeg_with_gps(size=(2400, 1800)) -> bytes:
     exif[0x0131] = "secret-firmware"  # software
     exif.get_ifd(GPS_IFD).update({1: "N", 2: (7.0, 0.0, 30.96), 3: "E", 4: (100.0, 28.0, 28.9)})
     out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif, quality=90)
+    image.save(out, "JPEG", exif=exif, quality=90, comment=b"owner phone 0812345678",
+               xmp=b"<x:xmpmeta>secret-xmp 7.1605,100.418</x:xmpmeta>")
     return out.getvalue()
 
 
@@ -43,6 +44,7 @@ def _only_photo(app):
 def test_stored_photos_carry_no_exif_and_are_resized(client, given, app):
     original = jpeg_with_gps()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the upload does carry GPS
+    assert b"0812345678" in original and b"secret-xmp" in original  # and a comment, and XMP
     with given():
         owner = make_user(Role.FARMER, email="owner@example.com")
         plot = make_plot(owner)
@@ -56,10 +58,12 @@ def test_stored_photos_carry_no_exif_and_are_resized(client, given, app):
     for name in (photo.stored_name, photo.stored_name.replace(".jpg", "_t.jpg")):
         served = client.get(f"/media/plots/{name}")
         assert served.status_code == 200 and served.mimetype == "image/jpeg"
-        assert "immutable" in served.headers["Cache-Control"]
+        assert served.headers["Cache-Control"] == "public, max-age=3600" and served.headers["ETag"]
         stored = Image.open(io.BytesIO(served.data))
         assert len(stored.getexif()) == 0, "EXIF left in a public photo"
-        assert b"secret-firmware" not in served.data and b"PhoneMaker" not in served.data
+        for secret in (b"secret-firmware", b"PhoneMaker", b"0812345678", b"secret-xmp", b"Exif\0\0"):
+            assert secret not in served.data, secret
+        assert b"\xff\xfe" not in served.data.split(b"\xff\xda", 1)[0]  # no COM segment before the image data
         assert (folder / name).read_bytes() == served.data
     assert max(Image.open(folder / photo.stored_name.replace(".jpg", "_t.jpg")).size) == 400
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role
 from greensmile.extensions import db
 from greensmile.network.models import OrganisationKind
@@ -56,6 +57,8 @@ def test_bad_plot_input_is_refused_and_nothing_is_saved(client, given, app):
         ({"latitude": "70.1"}, "ละติจูดนี้ไม่อยู่ในประเทศไทย"),
         ({"longitude": ""}, "กรอกทั้งละติจูดและลองจิจูด หรือเว้นว่างทั้งคู่"),
         ({"area_rai": "0", "area_ngan": "0", "area_wa": "0"}, "โปรดกรอกพื้นที่แปลง"),
+        ({"area_unit": "m2", "area_m2": "0.001"}, "โปรดกรอกพื้นที่แปลง"),  # rounds to 0.00 m²
+        ({"area_unit": "m2", "area_m2": "999999999"}, "พื้นที่ต้องมากกว่า 0 และไม่เกิน 100,000 ไร่"),
         ({"area_ngan": "7"}, "ตัวเลขต้องอยู่ระหว่าง 0 ถึง 3"),
         ({"latitude": "เจ็ด"}, "ตัวเลขไม่ถูกต้อง"),
         ({"plot_type": "spaceship"}, "ตัวเลือกไม่ถูกต้อง"),
@@ -143,7 +146,6 @@ def test_plot_codes_in_addresses_ignore_case_and_typos_are_404(client, given):
 
 
 def test_coordinator_registers_a_plot_for_a_farmer_by_phone(client, given, app):
-    from greensmile.accounts import services as accounts
 
     with given():
         make_user(Role.COORDINATOR, email="coord@example.com")

@@ -132,7 +132,14 @@ def test_supply_dashboard_answers_who_grows_what_where(client, given):
         kale = crop("คะน้า")
     login(client, "coord@example.com", PASSWORD)
     body = client.get("/plots/dashboard").get_data(as_text=True)
-    assert "ควนเนียง" in body and "นาข้าว" not in body
+    cells = lambda label: re.search(  # noqa: E731
+        rf"<td>{label}</td><td class=\"num\">(\d+)</td><td class=\"num\">([\d.,]+)</td><td class=\"num\">(\d+)</td>",
+        body).groups()
+    assert cells("ควนเนียง") == ("2", "3.0", "2")  # 2 plots: 2 rai + 1 rai, 2 farmers
+    assert cells("หาดใหญ่") == ("1", "1.0", "1")
+    assert cells("คะน้า") == ("2", "3.0", "2")
+    assert cells("ข้าว") == ("1", "1.0", "1")
+    assert re.search(r"<strong>3</strong> แปลง", body) and re.search(r"<strong>4.0</strong> ไร่", body)
     found = client.get("/plots/dashboard", query_string={"crop": kale.id, "district": khuan.id}).get_data(as_text=True)
     assert "คนปลูกคะน้า" in found and "0861234567" in found
     assert "คนปลูกที่อื่น" not in found and "คนปลูกข้าว" not in found
@@ -174,3 +181,30 @@ def test_editing_without_changes_records_no_history(client, given, app):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PlotChange)
                                  .where(PlotChange.plot_id == plot.id)) == 1  # only "created"
+
+
+def test_group_members_get_the_full_view_and_their_list_costs_fixed_queries(client, given, app):
+    with given():
+        coordinator = make_user(Role.COORDINATOR)
+        group = make_organisation(OrganisationKind.PGS_GROUP)
+        member = make_user(Role.FARMER, email="member@example.com")
+        add_member(group, member, coordinator)
+        owner = make_user(Role.FARMER, phone="0865554433")
+        add_member(group, owner, coordinator)
+        plot = make_plot(owner, group, latitude=Decimal("7.123456"), longitude=Decimal("100.654321"))
+        make_plot(make_user(Role.FARMER), village="นอกกลุ่ม")
+    login(client, "member@example.com", PASSWORD)
+    seen = client.get(f"/api/v1/plots/{plot.code}").get_json()
+    assert seen["farmer"]["phone"] == "0865554433" and seen["location"]["latitude"] == 7.123456
+    client.get("/plots")
+    with counting_queries(app) as few:
+        body = client.get("/plots").get_data(as_text=True)
+    assert plot.code in body and "นอกกลุ่ม" not in body
+    with given():
+        for _ in range(30):
+            farmer = make_user(Role.FARMER)
+            add_member(group, farmer, coordinator)
+            make_plot(farmer, group)
+    with counting_queries(app) as many:
+        assert "31 แปลง" in client.get("/plots").get_data(as_text=True)
+    assert len(many) == len(few)

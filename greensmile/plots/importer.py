@@ -1,0 +1,276 @@
+"""Importing the central data: check every row, match it to a plot and a farmer, then write, or not at all.
+
+Three passes. Reading checks each row's cells (csvdata.py). Resolving matches every good row to its
+plot (by plot_code, else by farmer and location) and its farmer, and finds the conflicts a single row
+cannot show (a plot claimed twice, a code that belongs to another farmer, an ambiguous name). Only
+when no row has a problem does the last pass write, so a bad file changes nothing and names every
+bad row at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from greensmile.accounts import services as accounts
+from greensmile.accounts.models import Role, User, UserRole
+from greensmile.extensions import db
+from greensmile.network.models import Membership, Organisation, OrganisationKind
+from greensmile.plots import services
+from greensmile.plots.codes import new_code
+from greensmile.plots.csvdata import Catalogues, ImportReport, Row, RowError, parse_row, read_rows
+from greensmile.plots.models import ChangeSource, Crop, Plot
+
+
+def import_plots(
+    data: bytes, acting: User | None, *, create_groups: bool = False, create_crops: bool = False
+) -> ImportReport:
+    """Check every row; if all are good, create or update the plots (and the farmers they name).
+
+    Nothing is written when any row is bad: the report lists each bad row with its line number.
+    The caller commits (or, for a dry run, rolls back)."""
+    report = ImportReport()
+    raw_rows = read_rows(data, report)
+    if report.file_errors:
+        return report
+    report.rows = len(raw_rows)
+    cat = Catalogues()
+    options = {"create_groups": create_groups, "create_crops": create_crops}
+    rows: list[Row] = []
+    for line, raw in raw_rows:
+        row, errors = parse_row(line, raw, cat, options)
+        if errors:
+            report.row_errors.append(RowError(line, errors))
+        else:
+            rows.append(row)
+    plans = _Resolver(cat, report).resolve(rows)
+    report.row_errors.sort(key=lambda error: error.line)
+    if report.ok:
+        _Writer(cat, acting, report).write(plans)
+    return report
+
+
+def _coordinate(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.000001"))
+
+
+def _location_key(row_or_plot) -> tuple:
+    return (row_or_plot.district.id, row_or_plot.subdistrict, row_or_plot.village,
+            _coordinate(row_or_plot.latitude), _coordinate(row_or_plot.longitude))
+
+
+def _new_farmer_key(row: Row) -> tuple:
+    return ("phone", row.phone, row.farmer_name) if row.phone else ("name", row.farmer_name, row.group_name.lower())
+
+
+@dataclass
+class _Plan:
+    row: Row
+    plot: Plot | None  # the plot to update; None: create one
+    farmer: User | None  # None: create the farmer under new_farmer_key
+    new_farmer_key: tuple | None = None
+    new_phone: str | None = None  # the row gives the plot's own farmer a (new) phone number
+
+
+class _Resolver:
+    """Matches rows to plots and farmers without writing anything."""
+
+    def __init__(self, cat: Catalogues, report: ImportReport):
+        self.cat, self.report = cat, report
+
+    def _load(self, rows: list[Row]) -> None:
+        eager = (joinedload(Plot.owner), joinedload(Plot.group), joinedload(Plot.district), selectinload(Plot.crops))
+        codes = [row.code for row in rows if row.code]
+        self.plots_by_code = (
+            {plot.code: plot for plot in db.session.scalars(sa.select(Plot).where(Plot.code.in_(codes)).options(*eager))}
+            if codes else {}
+        )
+        self.farmers_by_phone: dict[str, list[User]] = {}
+        self.farmers_by_name: dict[str, list[User]] = {}
+        farmers = db.session.scalars(
+            sa.select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.FARMER)
+        ).unique()
+        for farmer in farmers:
+            if farmer.phone:
+                self.farmers_by_phone.setdefault(farmer.phone, []).append(farmer)
+            self.farmers_by_name.setdefault(farmer.display_name, []).append(farmer)
+        self.memberships = {
+            (group_id, user_id)
+            for group_id, user_id in db.session.execute(sa.select(Membership.organisation_id, Membership.user_id))
+        }
+        self.plots_by_owner: dict[int, list[Plot]] = {}
+        for plot in db.session.scalars(sa.select(Plot).options(*eager)):
+            self.plots_by_owner.setdefault(plot.owner_id, []).append(plot)
+
+    def _fail(self, row: Row, message: str) -> None:
+        self.report.row_errors.append(RowError(row.line, [message]))
+
+    def _farmer(self, row: Row, group: Organisation | None) -> tuple[User | None, bool]:
+        """(farmer, ambiguous): an existing farmer, or (None, False) when a new one is to be made."""
+        if row.phone:
+            candidates = self.farmers_by_phone.get(row.phone, [])
+            if len(candidates) > 1:  # a household sharing one phone: the name decides
+                candidates = [farmer for farmer in candidates if farmer.display_name == row.farmer_name]
+        else:
+            candidates = [
+                farmer for farmer in self.farmers_by_name.get(row.farmer_name, [])
+                if group is None or (group.id, farmer.id) in self.memberships
+            ]
+        if len(candidates) > 1:
+            return None, True
+        return (candidates[0] if candidates else None), False
+
+    def resolve(self, rows: list[Row]) -> list[_Plan]:
+        self._load(rows)
+        plans: list[_Plan] = []
+        claimed: dict[int, int] = {}
+        first_code_line: dict[str, int] = {}
+        first_new_place: dict[tuple, int] = {}
+        for row in rows:
+            group = self.cat.groups.get(row.group_name.lower()) if row.group_name else None
+            plot = self.plots_by_code.get(row.code) if row.code else None
+            new_phone = None
+            if row.code and row.code in first_code_line:
+                self._fail(row, _("plot code %(code)s is also on line %(other)s",
+                                  code=row.code, other=first_code_line[row.code]))
+                continue
+            if row.code:
+                first_code_line[row.code] = row.line
+            if plot is not None and plot.owner.display_name == row.farmer_name:
+                farmer = plot.owner
+                if row.phone and row.phone != farmer.phone:
+                    new_phone = row.phone
+            else:
+                farmer, ambiguous = self._farmer(row, group)
+                if ambiguous:
+                    self._fail(row, _("several farmers are called %(name)s: add farmer_phone to say which",
+                                      name=row.farmer_name))
+                    continue
+                if plot is not None:
+                    self._fail(row, _("plot %(code)s belongs to %(owner)s in the registry, not to %(farmer)s",
+                                      code=plot.code, owner=plot.owner.display_name, farmer=row.farmer_name))
+                    continue
+            if plot is None and not row.code:
+                if farmer is not None:
+                    here = [p for p in self.plots_by_owner.get(farmer.id, []) if _location_key(p) == _location_key(row)]
+                    if len(here) > 1:
+                        self._fail(row, _("%(name)s has several plots at this location: give plot_code to say which",
+                                          name=row.farmer_name))
+                        continue
+                    plot = here[0] if here else None
+                if plot is None:
+                    place = (_new_farmer_key(row) if farmer is None else farmer.id, _location_key(row))
+                    if place in first_new_place:
+                        self._fail(row, _("the same farmer and location are also on line %(other)s; give each "
+                                          "plot its code", other=first_new_place[place]))
+                        continue
+                    first_new_place[place] = row.line
+            if plot is not None:
+                if plot.id in claimed:
+                    self._fail(row, _("this row and line %(other)s both describe plot %(code)s",
+                                      other=claimed[plot.id], code=plot.code))
+                    continue
+                claimed[plot.id] = row.line
+                moving = (group.id if group else None) != plot.group_id
+                if moving and group is not None and (group.id, plot.owner_id) not in self.memberships:
+                    # Memberships are managed in the app; an import never brings anyone (back) into a group.
+                    self._fail(row, _("%(name)s is not a member of %(group)s: add them to the group first",
+                                      name=plot.owner.display_name, group=group.name))
+                    continue
+                if moving and group is None and row.group_name:
+                    self._fail(row, _("plot %(code)s cannot move to a group that does not exist yet",
+                                      code=plot.code))
+                    continue
+            plans.append(_Plan(row, plot, farmer, None if farmer else _new_farmer_key(row), new_phone))
+        return plans
+
+
+class _Writer:
+    """Writes a resolved, error-free import in the caller's transaction."""
+
+    def __init__(self, cat: Catalogues, acting: User | None, report: ImportReport):
+        self.cat, self.acting, self.report = cat, acting, report
+        self.new_farmers: dict[tuple, User] = {}
+        self.taken_codes = set(db.session.scalars(sa.select(Plot.code)))
+        self.memberships = {
+            (group_id, user_id)
+            for group_id, user_id in db.session.execute(sa.select(Membership.organisation_id, Membership.user_id))
+        }
+
+    def _group(self, name: str) -> Organisation | None:
+        if not name:
+            return None
+        group = self.cat.groups.get(name.lower())
+        if group is None:  # only reached with create_groups
+            group = Organisation(name=name, kind=OrganisationKind.PGS_GROUP, description="")
+            db.session.add(group)
+            db.session.flush()
+            self.cat.groups[name.lower()] = group
+            self.report.groups_created.append(name)
+        return group
+
+    def _crop(self, name: str) -> Crop:
+        crop = self.cat.crop(name)
+        if crop is None:  # only reached with create_crops
+            crop = Crop(name_th=name, name_en="")
+            db.session.add(crop)
+            db.session.flush()
+            self.cat.crops[name] = crop
+            self.report.crops_created.append(name)
+        return crop
+
+    def _farmer(self, plan: _Plan) -> User:
+        if plan.farmer is not None:
+            return plan.farmer
+        if plan.new_farmer_key not in self.new_farmers:
+            self.new_farmers[plan.new_farmer_key] = accounts.create_user(
+                email=None, display_name=plan.row.farmer_name, phone=plan.row.phone, roles=(Role.FARMER,),
+                granted_by=self.acting,
+            )
+            self.report.farmers_created += 1
+        return self.new_farmers[plan.new_farmer_key]
+
+    def _new_code(self) -> str:
+        while True:
+            code = new_code()
+            if code not in self.taken_codes:
+                return code
+
+    def write(self, plans: list[_Plan]) -> None:
+        for plan in plans:
+            row = plan.row
+            group = self._group(row.group_name)
+            farmer = self._farmer(plan)
+            crops = [self._crop(name) for name in row.crop_names]
+            data = services.PlotData(
+                district_id=row.district.id, area_m2=row.area_m2, plot_type=row.plot_type,
+                name=plan.plot.name if plan.plot else "", group_id=group.id if group else None,
+                subdistrict=row.subdistrict, village=row.village, latitude=row.latitude, longitude=row.longitude,
+                crop_ids=sorted({crop.id for crop in crops}), water_source=row.water_source,
+                neighbour_risks=plan.plot.neighbour_risks if plan.plot else "", notes=row.notes,
+            )
+            crops_by_id = {crop.id: crop for crop in crops}
+            if plan.plot is None:
+                if group is not None and (group.id, farmer.id) not in self.memberships:
+                    db.session.add(Membership(organisation_id=group.id, user_id=farmer.id))
+                    self.memberships.add((group.id, farmer.id))
+                code = row.code or self._new_code()
+                self.taken_codes.add(code)
+                services.create_plot(
+                    self.acting, farmer, data, code=code, source=ChangeSource.IMPORT,
+                    crops_by_id=crops_by_id, check_group=False, flush=False,
+                )
+                self.report.created += 1
+                continue
+            changed = services.update_plot(
+                self.acting, plan.plot, data, source=ChangeSource.IMPORT, crops_by_id=crops_by_id,
+                check_group=False, new_owner_phone=plan.new_phone,
+            )
+            if changed:
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+        db.session.flush()
