@@ -146,7 +146,6 @@ def test_plot_codes_in_addresses_ignore_case_and_typos_are_404(client, given):
 
 
 def test_coordinator_registers_a_plot_for_a_farmer_by_phone(client, given, app):
-
     with given():
         make_user(Role.COORDINATOR, email="coord@example.com")
         farmer = accounts.create_user(email=None, display_name="ลุงดำ", phone="0891112222", roles=(Role.FARMER,))
