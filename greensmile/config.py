@@ -89,6 +89,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes")
 
+    # 0: each standard's own validity (12 months for the PGS charter)
+    CERTIFICATE_VALIDITY_MONTHS = _env_int("CERTIFICATE_VALIDITY_MONTHS", 0)
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
     # argon2id cost: time_cost passes over memory_cost KiB; the defaults follow RFC 9106's second profile.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)

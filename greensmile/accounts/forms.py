@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import EqualTo, Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
 
@@ -41,6 +41,7 @@ class SignupForm(BaseForm):
 class ProfileForm(BaseForm):
     display_name = StringField(_l("Your name"), validators=[required(), at_most(120)])
     phone = TelField(_l("Phone (optional)"), validators=[Optional(), thai_phone])
+    address = TextAreaField(_l("Home address (optional)"), validators=[Optional(), at_most(500)])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 

@@ -49,6 +49,8 @@ class User(TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
+    # Home address: with the phone, how a household is recognised (no one inspects their own household).
+    address: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(5), default="th")
     is_active: Mapped[bool] = mapped_column(default=True)

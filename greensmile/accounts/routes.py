@@ -114,7 +114,8 @@ def account():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         services.update_profile(
-            current_user, display_name=form.display_name.data, phone=form.phone.data, locale=form.locale.data
+            current_user, display_name=form.display_name.data, phone=form.phone.data,
+            address=form.address.data or "", locale=form.locale.data,
         )
         db.session.commit()
         flash(_("Your profile is saved."), "success")

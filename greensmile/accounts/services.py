@@ -52,6 +52,7 @@ def create_user(
     display_name: str,
     password: str | None = None,
     phone: str | None = None,
+    address: str = "",
     locale: str = "th",
     roles: tuple[Role, ...] = (Role.CONSUMER,),
     granted_by: User | None = None,
@@ -64,6 +65,7 @@ def create_user(
         email=email,
         display_name=squeeze(display_name),
         phone=normalise_phone(phone),
+        address=address.strip(),
         locale=locale,
         password_hash=passwords.hash_password(password) if password else None,
     )
@@ -131,10 +133,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     set_password(user, new_password)
 
 
-def update_profile(user: User, *, display_name: str, phone: str | None, locale: str) -> None:
-    """Change the account's own name, phone and language."""
+def update_profile(user: User, *, display_name: str, phone: str | None, address: str, locale: str) -> None:
+    """Change the account's own name, phone, address and language."""
     user.display_name = squeeze(display_name)
     user.phone = normalise_phone(phone)
+    user.address = address.strip()
     user.locale = locale
     db.session.flush()
 

@@ -60,11 +60,13 @@ def test_profile_edit_saves_name_phone_and_language(client, given, app):
     with given():
         user = make_user(email="edit@example.com")
     login(client, "edit@example.com", PASSWORD)
-    response = post_form(client, "/account", {"display_name": "ชื่อใหม่", "phone": "081-111-2222", "locale": "en"})
+    response = post_form(client, "/account", {"display_name": "ชื่อใหม่", "phone": "081-111-2222", "locale": "en",
+                                              "address": "99 หมู่ 1 ต.คอหงส์"})
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.get(User, user.id)
         assert (saved.display_name, saved.phone, saved.locale) == ("ชื่อใหม่", "0811112222", "en")
+        assert saved.address == "99 หมู่ 1 ต.คอหงส์"
     assert "My account" in client.get("/account").get_data(as_text=True)
 
 

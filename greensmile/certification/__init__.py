@@ -1,0 +1,1 @@
+"""Certification on one engine for every standard: charters, applications, inspections, decisions."""

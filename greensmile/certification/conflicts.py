@@ -1,0 +1,97 @@
+"""Conflicts of interest (IFOAM PGS practice): who may not inspect a plot, and who may not decide on it."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from greensmile.accounts.models import Role, User
+from greensmile.certification.errors import ConflictOfInterest, NotAllowed
+from greensmile.certification.models import Application, Assignment, Certification, Inspection
+from greensmile.db import squeeze
+from greensmile.extensions import db
+from greensmile.network.models import Category, Membership, Organisation
+from greensmile.network.services import kinds_of
+from greensmile.plots.models import Plot
+
+OWN_PLOT = _l("Nobody inspects their own plot.")
+SAME_GROUP = _l("Nobody inspects a plot of their own farmer group.")
+SAME_HOUSEHOLD = _l("Nobody inspects a plot of their own household (same phone number or address).")
+RECIPROCAL = _l("The plot's farmer inspected this inspector's plot in this cycle: they may not inspect each other.")
+DECIDER_OWNS = _l("A committee member may not decide on their own plot.")
+DECIDER_INSPECTED = _l("A committee member may not decide on a plot they inspected.")
+NOT_INSPECTOR = _l("This account does not have the inspector role.")
+NOT_COMMITTEE = _l("Only committee members decide.")
+
+
+def cycle_start(validity_months: int) -> datetime:
+    """The start of the current certification cycle, counted back from now."""
+    return datetime.now(timezone.utc) - timedelta(days=round(validity_months * 30.44))
+
+
+def _farmer_groups(user_id: int) -> set[int]:
+    return set(db.session.scalars(
+        sa.select(Membership.organisation_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == user_id, Organisation.kind.in_(kinds_of(Category.FARMER_GROUP)))
+    ))
+
+
+def _same_household(a: User, b: User) -> bool:
+    if a.phone and b.phone and a.phone == b.phone:
+        return True
+    address_a, address_b = squeeze(a.address).lower(), squeeze(b.address).lower()
+    return bool(address_a) and address_a == address_b
+
+
+def _inspected_plots_of(inspector_id: int, owner_id: int, since: datetime) -> bool:
+    """Did `inspector_id` inspect any plot of `owner_id` since `since`?"""
+    return db.session.scalar(
+        sa.select(sa.func.count(Inspection.id))
+        .join(Application, Application.id == Inspection.application_id)
+        .join(Certification, Certification.id == Application.certification_id)
+        .join(Plot, Plot.id == Certification.plot_id)
+        .where(Inspection.inspector_id == inspector_id, Plot.owner_id == owner_id, Inspection.submitted_at >= since)
+    ) > 0
+
+
+def check_inspector(application: Application, inspector: User) -> None:
+    """Raise ConflictOfInterest if `inspector` may not inspect this application's plot."""
+    if not inspector.has_role(Role.INSPECTOR):
+        raise NotAllowed(NOT_INSPECTOR)
+    plot = application.plot
+    owner = plot.owner
+    if inspector.id == owner.id:
+        raise ConflictOfInterest(OWN_PLOT)
+    inspector_groups = _farmer_groups(inspector.id)
+    if (plot.group_id is not None and plot.group_id in inspector_groups) or inspector_groups & _farmer_groups(owner.id):
+        raise ConflictOfInterest(SAME_GROUP)
+    if _same_household(inspector, owner):
+        raise ConflictOfInterest(SAME_HOUSEHOLD)
+    since = cycle_start(application.certification.standard.validity_months)
+    if _inspected_plots_of(owner.id, inspector.id, since):
+        raise ConflictOfInterest(RECIPROCAL)
+
+
+def check_decider(application: Application, member: User) -> None:
+    """Raise if `member` may not decide on this application."""
+    if not member.has_role(Role.COMMITTEE):
+        raise NotAllowed(NOT_COMMITTEE)
+    plot = application.plot
+    if plot.owner_id == member.id:
+        raise ConflictOfInterest(DECIDER_OWNS)
+    assigned = db.session.scalar(
+        sa.select(sa.func.count(Assignment.id)).where(
+            Assignment.application_id == application.id, Assignment.inspector_id == member.id
+        )
+    )
+    since = cycle_start(application.certification.standard.validity_months)
+    inspected_here = db.session.scalar(
+        sa.select(sa.func.count(Inspection.id))
+        .join(Application, Application.id == Inspection.application_id)
+        .where(Application.certification_id == application.certification_id,
+               Inspection.inspector_id == member.id, Inspection.submitted_at >= since)
+    )
+    if assigned or inspected_here:
+        raise ConflictOfInterest(DECIDER_INSPECTED)

@@ -1,0 +1,520 @@
+"""The certification cycle: apply, assign, inspect, decide; suspend, revoke, reinstate, expire; residue tests.
+
+Services flush, never commit. Every status change goes through transitions.py and leaves a
+CertificationEvent; nothing submitted is ever edited.
+"""
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from greensmile.accounts.models import Role, User
+from greensmile.certification import charter, conflicts
+from greensmile.certification.errors import (
+    AlreadyApplied,
+    BadSubmission,
+    CertificationError,
+    IllegalTransition,
+    NotAllowed,
+)
+from greensmile.certification.models import (
+    Answer,
+    Application,
+    ApplicationStatus,
+    Assignment,
+    Certification,
+    CertificationEvent,
+    CertStatus,
+    Decision,
+    EventKind,
+    EXPIRES,
+    Inspection,
+    InspectionAnswer,
+    InspectionPhoto,
+    Outcome,
+    PledgeKind,
+    ResidueMethod,
+    ResidueResult,
+    ResidueTest,
+    Standard,
+    StandardKind,
+)
+from greensmile.certification.transitions import (
+    CERTIFICATION_MOVES,
+    check_application_move,
+    check_certification_move,
+)
+from greensmile.db import utcnow
+from greensmile.extensions import db
+from greensmile.media import storage
+from greensmile.media.images import process_photo
+from greensmile.plots.models import Plot
+
+log = logging.getLogger(__name__)
+BANGKOK = ZoneInfo("Asia/Bangkok")
+PLEDGE_KIND = "pledges"
+INSPECTION_PHOTO_KIND = "inspections"
+OPEN_APPLICATION = (ApplicationStatus.SUBMITTED, ApplicationStatus.ASSIGNED, ApplicationStatus.INSPECTED)
+OUTCOME_STATUS = {
+    Outcome.CERTIFY: CertStatus.CERTIFIED,
+    Outcome.CERTIFY_WITH_CONDITIONS: CertStatus.CERTIFIED_WITH_CONDITIONS,
+    Outcome.IN_CONVERSION: CertStatus.IN_CONVERSION,
+}
+REASON_REQUIRED = _l("Give the reason: it is kept in the plot's history.")
+CONDITIONS_REQUIRED = _l("Write the conditions the farmer must meet.")
+WITNESS_REQUIRED = _l("Write the name of the witness to the spoken pledge.")
+
+
+def today() -> date:
+    """The date in Songkhla: certificates start and end on Thai calendar days."""
+    return datetime.now(BANGKOK).date()
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+# ---------------------------------------------------------------- certifications and their status
+def certification_for(plot: Plot, standard: Standard) -> Certification:
+    """The (plot, standard) record, made on first use with status 'not certified'."""
+    found = db.session.scalar(
+        sa.select(Certification).where(Certification.plot_id == plot.id, Certification.standard_id == standard.id)
+    )
+    if found is None:
+        found = Certification(plot=plot, standard=standard, status=CertStatus.NOT_CERTIFIED)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def _move(cert: Certification, target: CertStatus, kind: EventKind, actor: User | None, reason: str,
+          decision: Decision | None = None) -> CertificationEvent:
+    check_certification_move(cert.status, target)
+    event = CertificationEvent(
+        certification=cert, kind=kind, from_status=cert.status, to_status=target,
+        actor_id=actor.id if actor else None, reason=reason, decision_id=decision.id if decision else None,
+    )
+    db.session.add(event)
+    cert.status = target
+    return event
+
+
+def _catch_up_expiry(cert: Certification, on: date) -> None:
+    """Record an expiry that happened by date before making another move."""
+    if cert.effective_status(on) is CertStatus.EXPIRED and cert.status is not CertStatus.EXPIRED:
+        _move(cert, CertStatus.EXPIRED, EventKind.EXPIRY, None, "")
+
+
+def expire_due(on: date | None = None) -> int:
+    """Mark every certificate whose validity has passed as expired; returns how many. Safe to run often."""
+    on = on or today()
+    due = db.session.scalars(
+        sa.select(Certification).where(Certification.status.in_(EXPIRES), Certification.valid_until < on)
+    ).all()
+    for cert in due:
+        _move(cert, CertStatus.EXPIRED, EventKind.EXPIRY, None, "")
+    db.session.flush()
+    return len(due)
+
+
+def _need_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificationError(REASON_REQUIRED)
+    return reason
+
+
+def _check_can_sanction(actor: User) -> None:
+    if not actor.has_role(Role.COMMITTEE, Role.COORDINATOR):
+        raise NotAllowed()
+
+
+def suspend(cert: Certification, actor: User, reason: str) -> CertificationEvent:
+    """Pause a certificate with a reason; reinstating returns it to the status it had."""
+    _check_can_sanction(actor)
+    reason = _need_reason(reason)
+    _catch_up_expiry(cert, today())
+    before = cert.status
+    event = _move(cert, CertStatus.SUSPENDED, EventKind.SUSPENSION, actor, reason)
+    cert.status_before_suspension = before
+    db.session.flush()
+    return event
+
+
+def reinstate(cert: Certification, actor: User, reason: str) -> CertificationEvent:
+    """Lift a suspension."""
+    if not actor.has_role(Role.COMMITTEE):
+        raise NotAllowed()
+    reason = _need_reason(reason)
+    _catch_up_expiry(cert, today())
+    if cert.status is not CertStatus.SUSPENDED or cert.status_before_suspension is None:
+        raise IllegalTransition()  # nothing to lift
+    event = _move(cert, cert.status_before_suspension, EventKind.REINSTATEMENT, actor, reason)
+    cert.status_before_suspension = None
+    db.session.flush()
+    return event
+
+
+def revoke(cert: Certification, actor: User, reason: str) -> CertificationEvent:
+    """Withdraw a certificate for good; the plot starts conversion again if it reapplies."""
+    if not actor.has_role(Role.COMMITTEE):
+        raise NotAllowed()
+    reason = _need_reason(reason)
+    _catch_up_expiry(cert, today())
+    event = _move(cert, CertStatus.REVOKED, EventKind.REVOCATION, actor, reason)
+    cert.status_before_suspension = None
+    db.session.flush()
+    return event
+
+
+# ---------------------------------------------------------------- applying
+def _store_private_image(kind: str, data: bytes) -> str:
+    image = process_photo(data, current_app.config["PHOTO_MAX_BYTES"])
+    return storage.save_image(kind, image)
+
+
+def apply(plot: Plot, standard: Standard, acting: User, *, pledge_kind: PledgeKind, pledge_image: bytes,
+          witness_name: str = "", message: str = "") -> Application:
+    """The farmer applies for certification of a plot, with their pledge to follow the charter."""
+    if acting.id != plot.owner_id and not acting.has_role(Role.COORDINATOR):
+        raise NotAllowed()
+    version = charter.require_in_force(standard)
+    cert = certification_for(plot, standard)
+    open_one = db.session.scalar(
+        sa.select(Application.id).where(Application.certification_id == cert.id,
+                                        Application.status.in_(OPEN_APPLICATION))
+    )
+    if open_one is not None:
+        raise AlreadyApplied()
+    witness_name = " ".join(witness_name.split())
+    if pledge_kind is PledgeKind.WITNESSED and not witness_name:
+        raise CertificationError(WITNESS_REQUIRED)
+    stored = _store_private_image(PLEDGE_KIND, pledge_image)
+    application = Application(
+        certification=cert, version=version, applicant_id=acting.id, status=ApplicationStatus.SUBMITTED,
+        pledge_kind=pledge_kind, pledge_image=stored, witness_name=witness_name, message=message.strip(),
+    )
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
+def withdraw(application: Application, acting: User) -> None:
+    if acting.id != application.plot.owner_id and not acting.has_role(Role.COORDINATOR):
+        raise NotAllowed()
+    check_application_move(application.status, ApplicationStatus.WITHDRAWN)
+    application.status = ApplicationStatus.WITHDRAWN
+    db.session.flush()
+
+
+def assign(application: Application, inspector: User, scheduled_on: date, acting: User) -> Assignment:
+    """A coordinator assigns an inspector and a date; conflicts of interest are refused."""
+    if not acting.has_role(Role.COORDINATOR):
+        raise NotAllowed()
+    if application.status not in OPEN_APPLICATION:
+        check_application_move(application.status, ApplicationStatus.ASSIGNED)  # raises
+    conflicts.check_inspector(application, inspector)
+    existing = db.session.scalar(sa.select(Assignment).where(
+        Assignment.application_id == application.id, Assignment.inspector_id == inspector.id))
+    if existing is not None:
+        existing.scheduled_on = scheduled_on
+        assignment = existing
+    else:
+        assignment = Assignment(application=application, inspector=inspector, scheduled_on=scheduled_on,
+                                assigned_by_id=acting.id)
+        db.session.add(assignment)
+    if application.status is not ApplicationStatus.ASSIGNED:
+        check_application_move(application.status, ApplicationStatus.ASSIGNED)
+        application.status = ApplicationStatus.ASSIGNED
+    db.session.flush()
+    return assignment
+
+
+# ---------------------------------------------------------------- inspections (made offline, sent later)
+@dataclass
+class SubmittedPhoto:
+    data: bytes
+    item_id: int | None = None
+
+
+@dataclass
+class InspectionSubmission:
+    """What the phone sends: made offline, identified by the id the phone gave it."""
+
+    client_uuid: str
+    assignment_id: int
+    visited_at: datetime
+    recommendation: Outcome
+    answers: dict[int, tuple[Answer, str]]
+    summary: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    accuracy_m: int | None = None
+    supersedes_id: int | None = None
+    photos: list[SubmittedPhoto] = field(default_factory=list)
+
+
+def submit_inspection(submission: InspectionSubmission, inspector: User) -> tuple[Inspection, bool]:
+    """Store an inspection once: sending the same one again returns the stored one (created=False)."""
+    existing = db.session.scalar(sa.select(Inspection).where(Inspection.client_uuid == submission.client_uuid))
+    if existing is not None:
+        if existing.inspector_id != inspector.id:
+            raise NotAllowed()
+        return existing, False
+    assignment = db.session.get(Assignment, submission.assignment_id)
+    if assignment is None or assignment.inspector_id != inspector.id:
+        raise NotAllowed()
+    application = assignment.application
+    if application.status not in (ApplicationStatus.ASSIGNED, ApplicationStatus.INSPECTED):
+        raise CertificationError(_l("This application is no longer waiting for an inspection."))
+    items = {item.id for item in application.version.items}
+    if set(submission.answers) != items:
+        raise BadSubmission()
+    if submission.visited_at > utcnow() + timedelta(days=1):
+        raise BadSubmission(_l("The visit time is in the future: check the phone's clock."))
+    supersedes = None
+    if submission.supersedes_id is not None:
+        supersedes = db.session.get(Inspection, submission.supersedes_id)
+        already = db.session.scalar(sa.select(Inspection.id).where(Inspection.supersedes_id == submission.supersedes_id))
+        if (supersedes is None or supersedes.inspector_id != inspector.id
+                or supersedes.application_id != application.id or already is not None):
+            raise BadSubmission(_l("Only your own latest inspection of this plot can be corrected."))
+    inspection = Inspection(
+        client_uuid=submission.client_uuid, application=application, inspector_id=inspector.id,
+        version_id=application.version_id, visited_at=submission.visited_at, latitude=submission.latitude,
+        longitude=submission.longitude, accuracy_m=submission.accuracy_m, recommendation=submission.recommendation,
+        summary=submission.summary.strip(), supersedes=supersedes,
+    )
+    db.session.add(inspection)
+    for item_id, (answer, note) in sorted(submission.answers.items()):
+        inspection.answers.append(InspectionAnswer(item_id=item_id, answer=answer, note=note.strip()))
+    for photo in submission.photos:
+        if photo.item_id is not None and photo.item_id not in items:
+            raise BadSubmission()
+        image = process_photo(photo.data, current_app.config["PHOTO_MAX_BYTES"])
+        inspection.photos.append(InspectionPhoto(
+            item_id=photo.item_id, stored_name=storage.save_image(INSPECTION_PHOTO_KIND, image),
+            width=image.width, height=image.height,
+        ))
+    if application.status is ApplicationStatus.ASSIGNED:
+        check_application_move(application.status, ApplicationStatus.INSPECTED)
+        application.status = ApplicationStatus.INSPECTED
+    visited_on = submission.visited_at.astimezone(BANGKOK).date()
+    cert = application.certification
+    if cert.last_inspected_on is None or visited_on > cert.last_inspected_on:
+        cert.last_inspected_on = visited_on
+    db.session.flush()
+    return inspection, True
+
+
+def current_inspections(application: Application) -> list[Inspection]:
+    """The inspections that count: those no later inspection has superseded."""
+    superseded = {inspection.supersedes_id for inspection in application.inspections if inspection.supersedes_id}
+    return [inspection for inspection in application.inspections if inspection.id not in superseded]
+
+
+# ---------------------------------------------------------------- deciding
+def decide(application: Application, member: User, outcome: Outcome, reasons: str, conditions: str = "",
+           valid_from: date | None = None) -> Decision:
+    """The committee decides; the certificate's status and dates follow from the outcome."""
+    conflicts.check_decider(application, member)
+    check_application_move(application.status, ApplicationStatus.DECIDED)
+    reasons = _need_reason(reasons)
+    conditions = conditions.strip()
+    if outcome is Outcome.CERTIFY_WITH_CONDITIONS and not conditions:
+        raise CertificationError(CONDITIONS_REQUIRED)
+    cert = application.certification
+    _catch_up_expiry(cert, today())
+    target = OUTCOME_STATUS.get(outcome)
+    if target is not None:
+        check_certification_move(cert.status, target)  # before anything is written
+    start = valid_from or today()
+    months = current_app.config.get("CERTIFICATE_VALIDITY_MONTHS") or cert.standard.validity_months
+    until = add_months(start, months) - timedelta(days=1) if target else None
+    decision = Decision(
+        application=application, decided_by_id=member.id, outcome=outcome, reasons=reasons, conditions=conditions,
+        valid_from=start if target else None, valid_until=until,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    if target is not None:
+        _move(cert, target, EventKind.DECISION, member, reasons, decision)
+        cert.valid_from, cert.valid_until, cert.version_id = start, until, application.version_id
+        cert.status_before_suspension = None
+    application.status = ApplicationStatus.DECIDED
+    db.session.flush()
+    return decision
+
+
+# ---------------------------------------------------------------- residue tests
+RESIDUE_TESTERS = (Role.INSPECTOR, Role.COORDINATOR, Role.COMMITTEE, Role.BUYER)
+
+
+def record_residue_test(plot: Plot, acting: User, *, tested_on: date, sample: str, substance: str,
+                        method: ResidueMethod, result: ResidueResult, value: str = "", laboratory: str = "",
+                        notes: str = "", suspend_now: bool = False) -> ResidueTest:
+    """Record a rapid or laboratory residue test; a failed one may suspend the plot's organic certificate."""
+    if not acting.has_role(*RESIDUE_TESTERS):
+        raise NotAllowed()
+    if tested_on > today():
+        raise CertificationError(_l("The test date is in the future."))
+    test = ResidueTest(
+        plot=plot, tested_on=tested_on, sample=sample.strip(), substance=substance.strip(), method=method,
+        result=result, value=value.strip(), laboratory=laboratory.strip(), notes=notes.strip(),
+        tested_by_id=acting.id,
+    )
+    db.session.add(test)
+    db.session.flush()
+    if suspend_now and result is ResidueResult.FAILED:
+        _check_can_sanction(acting)
+        reason = str(_l("Failed residue test on %(date)s: %(substance)s in %(sample)s",
+                        date=tested_on.isoformat(), substance=test.substance, sample=test.sample))
+        organic = db.session.scalars(
+            sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
+            .where(Certification.plot_id == plot.id, Standard.kind == StandardKind.PGS_ORGANIC)
+        ).all()
+        for cert in organic:
+            _catch_up_expiry(cert, today())
+            if CertStatus.SUSPENDED in CERTIFICATION_MOVES[cert.status]:
+                suspend(cert, acting, reason)
+    return test
+
+
+# ---------------------------------------------------------------- who may see what
+def can_view_application(user: User, application: Application) -> bool:
+    if user.has_role(Role.COORDINATOR, Role.COMMITTEE) or application.plot.owner_id == user.id:
+        return True
+    return any(assignment.inspector_id == user.id for assignment in application.assignments)
+
+
+# ---------------------------------------------------------------- lists
+def plot_certifications(plot: Plot) -> list[Certification]:
+    return list(db.session.scalars(
+        sa.select(Certification).where(Certification.plot_id == plot.id)
+        .options(joinedload(Certification.standard), joinedload(Certification.version))
+        .order_by(Certification.standard_id)
+    ))
+
+
+def applications_of_plot(plot: Plot) -> list[Application]:
+    return list(db.session.scalars(
+        sa.select(Application).join(Certification, Certification.id == Application.certification_id)
+        .where(Certification.plot_id == plot.id).order_by(Application.id.desc())
+    ))
+
+
+def open_application(plot: Plot, standard: Standard) -> Application | None:
+    return db.session.scalar(
+        sa.select(Application).join(Certification, Certification.id == Application.certification_id)
+        .where(Certification.plot_id == plot.id, Certification.standard_id == standard.id,
+               Application.status.in_(OPEN_APPLICATION))
+    )
+
+
+def assignments_of(inspector: User) -> list[Assignment]:
+    """The inspector's assignments still waiting for their visit (or a correction), soonest first."""
+    return list(db.session.scalars(
+        sa.select(Assignment).join(Application, Application.id == Assignment.application_id)
+        .where(Assignment.inspector_id == inspector.id, Application.status.in_(
+            (ApplicationStatus.ASSIGNED, ApplicationStatus.INSPECTED)))
+        .options(joinedload(Assignment.application).joinedload(Application.certification)
+                 .joinedload(Certification.plot).joinedload(Plot.owner))
+        .order_by(Assignment.scheduled_on, Assignment.id)
+    ).unique())
+
+
+@dataclass
+class Pipeline:
+    applied: list[Application]
+    awaiting_inspection: list[Application]
+    awaiting_decision: list[Application]
+    expiring: list[Certification]
+    failed_tests: list[ResidueTest]
+
+
+def pipeline(on: date | None = None, expiring_days: int = 60) -> Pipeline:
+    """What the coordinator watches: each step's queue, certificates about to expire, failed tests."""
+    on = on or today()
+    eager = (joinedload(Application.certification).joinedload(Certification.plot).joinedload(Plot.owner),
+             selectinload(Application.assignments).joinedload(Assignment.inspector))
+    applications = db.session.scalars(
+        sa.select(Application).where(Application.status.in_(OPEN_APPLICATION)).options(*eager)
+        .order_by(Application.created_at)
+    ).unique().all()
+    by_status = {status: [a for a in applications if a.status is status] for status in OPEN_APPLICATION}
+    expiring = db.session.scalars(
+        sa.select(Certification)
+        .where(Certification.status.in_((CertStatus.CERTIFIED, CertStatus.CERTIFIED_WITH_CONDITIONS)),
+               Certification.valid_until >= on, Certification.valid_until <= on + timedelta(days=expiring_days))
+        .options(joinedload(Certification.plot).joinedload(Plot.owner))
+        .order_by(Certification.valid_until)
+    ).all()
+    failed = db.session.scalars(
+        sa.select(ResidueTest).where(ResidueTest.result == ResidueResult.FAILED,
+                                     ResidueTest.tested_on >= on - timedelta(days=90))
+        .options(joinedload(ResidueTest.plot)).order_by(ResidueTest.tested_on.desc())
+    ).all()
+    return Pipeline(by_status[ApplicationStatus.SUBMITTED], by_status[ApplicationStatus.ASSIGNED],
+                    by_status[ApplicationStatus.INSPECTED], list(expiring), list(failed))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str  # application, assignment, inspection, decision, event, residue_test
+    obj: object
+
+
+def history(plot: Plot) -> list[HistoryEntry]:
+    """The plot's certification history, oldest first: applications, inspections, decisions, status
+    changes and residue tests."""
+    entries: list[HistoryEntry] = []
+    for application in applications_of_plot(plot):
+        entries.append(HistoryEntry(application.created_at, "application", application))
+        entries += [HistoryEntry(a.created_at, "assignment", a) for a in application.assignments]
+        entries += [HistoryEntry(i.submitted_at, "inspection", i) for i in application.inspections]
+        entries += [HistoryEntry(d.decided_at, "decision", d) for d in application.decisions]
+    for cert in plot_certifications(plot):
+        entries += [HistoryEntry(e.created_at, "event", e) for e in cert.events if e.kind is not EventKind.DECISION]
+    tests = db.session.scalars(sa.select(ResidueTest).where(ResidueTest.plot_id == plot.id)).all()
+    entries += [HistoryEntry(t.created_at, "residue_test", t) for t in tests]
+    return sorted(entries, key=lambda entry: (entry.at, entry.kind))
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What anyone may know about a plot under one standard: no notes, no reasons."""
+
+    standard: Standard
+    status: CertStatus
+    valid_from: date | None
+    valid_until: date | None
+    last_inspected_on: date | None
+    version_label: str | None
+
+
+def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
+    on = on or today()
+    return [
+        PublicStatus(cert.standard, cert.effective_status(on), cert.valid_from, cert.valid_until,
+                     cert.last_inspected_on, cert.version.label if cert.version else None)
+        for cert in plot_certifications(plot)
+    ]
+
+
+def inspectors() -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.roles.any(role=Role.INSPECTOR), User.is_active.is_(True))
+        .order_by(User.display_name)
+    ))
