@@ -9,7 +9,7 @@ PORT ?= 5000
 WORKERS ?= 3
 PYTEST_ARGS ?=
 
-.PHONY: run test test-pg serve bench install install-dev translations translations-update browser migrate clean
+.PHONY: run test test-pg serve bench install install-dev translations translations-update browser migrate clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +65,15 @@ bench: install-dev translations
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+# Front-end libraries: npm installs them, their built files are copied into static/vendor and committed,
+# so neither `make run` nor a visitor's browser needs npm or a CDN.
+vendor:
+	npm ci --no-audit --no-fund --ignore-scripts
+	rm -rf static/vendor && mkdir -p static/vendor/workbox static/vendor/idb-keyval static/vendor/signature_pad
+	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
+	for m in core routing strategies expiration cacheable-response; do \
+	  cp node_modules/workbox-$$m/build/workbox-$$m.prod.js static/vendor/workbox/; done
+	cp node_modules/workbox-sw/LICENSE static/vendor/workbox/LICENSE
+	cp node_modules/idb-keyval/dist/umd.js node_modules/idb-keyval/LICENCE static/vendor/idb-keyval/
+	cp node_modules/signature_pad/dist/signature_pad.umd.min.js node_modules/signature_pad/LICENSE static/vendor/signature_pad/

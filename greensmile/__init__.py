@@ -81,14 +81,20 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from greensmile.accounts.routes import bp as accounts_bp
+    from greensmile.certification import panel
+    from greensmile.certification.charter_routes import bp as charter_bp
+    from greensmile.certification.inspection_routes import bp as inspections_bp
+    from greensmile.certification.routes import bp as certification_bp
     from greensmile.media.routes import bp as media_bp
     from greensmile.network.routes import bp as network_bp
-    from greensmile.plots.api import bp as plots_api_bp
+    from greensmile.api.plots import bp as plots_api_bp
     from greensmile.plots.routes import bp as plots_bp
     from greensmile.site.routes import bp as site_bp
 
-    for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp):
+    for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
+                      charter_bp, inspections_bp):
         app.register_blueprint(blueprint)
+    panel.init_app(app)
 
 
 def _security_headers(response):

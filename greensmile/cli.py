@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from greensmile.accounts.cli import users_cli
+from greensmile.certification.cli import certification_cli
 from greensmile.plots.cli import plots_cli
 
 
@@ -13,6 +14,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(plots_cli)
+    app.cli.add_command(certification_cli)
 
 
 @click.command("seed-demo")

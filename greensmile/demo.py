@@ -90,14 +90,17 @@ def seed_people() -> list[DemoAccount]:
     return result
 
 
-# Each step is idempotent; a step may return demo accounts to print. Later steps can rely on earlier ones.
-SEED_STEPS = [seed_places, seed_organisations, seed_people, seed_crops, seed_plots]
+def seed_steps() -> list:
+    """Each step is idempotent; a step may return demo accounts to print. Later steps rely on earlier ones."""
+    from greensmile.certification.demo import seed_certification, seed_charter  # it uses demo_user from here
+
+    return [seed_places, seed_organisations, seed_people, seed_crops, seed_plots, seed_charter, seed_certification]
 
 
 def seed_demo() -> list[DemoAccount]:
     """Run every seed step and return the demo accounts to print."""
     accounts_to_print: list[DemoAccount] = []
-    for step in SEED_STEPS:
+    for step in seed_steps():
         accounts_to_print.extend(step() or [])
     return accounts_to_print
 

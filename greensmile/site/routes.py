@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, session
 from flask_login import current_user
 
 from greensmile.extensions import db, limiter
@@ -19,6 +21,7 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/", "home", home)
     bp.add_url_rule("/language", "language", language, methods=["POST"])
     bp.add_url_rule("/healthz", "healthz", limiter.exempt(healthz))
+    bp.add_url_rule("/sw.js", "service_worker", service_worker)
     # fmt: on
 
 
@@ -35,6 +38,34 @@ def language():
         current_user.locale = form.lang.data
         db.session.commit()
     return redirect(safe_next(form.next.data))
+
+
+SERVICE_WORKER = "js/sw.js"
+# The files the service worker keeps for offline use; their contents make its version.
+OFFLINE_ASSETS = ("css/app.css", "img/logo.svg", "js/inspection.js", "js/offline.js", "vendor/idb-keyval/umd.js",
+                  SERVICE_WORKER)
+
+
+def _service_worker_source() -> str:
+    cached = current_app.extensions.get("service_worker_source")
+    if cached is None:
+        static = Path(current_app.static_folder)
+        digest = hashlib.sha256()
+        for name in OFFLINE_ASSETS:
+            digest.update((static / name).read_bytes())
+        source = (static / SERVICE_WORKER).read_text(encoding="utf-8")
+        cached = source.replace("__VERSION__", digest.hexdigest()[:12])
+        if not current_app.debug:
+            current_app.extensions["service_worker_source"] = cached
+    return cached
+
+
+def service_worker():
+    # Served from the root so that it may look after every page of the site (its scope).
+    response = current_app.response_class(_service_worker_source(), mimetype="application/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
 
 
 def healthz():

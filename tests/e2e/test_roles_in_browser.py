@@ -6,15 +6,15 @@ from tests.e2e.conftest import ARTIFACTS
 EXPECTED_NAV = {
     "consumer": {"site.home"},
     "farmer": {"site.home", "plots.index", "network.mine"},
-    "inspector": {"site.home", "plots.index", "network.mine"},
-    "committee": {"site.home", "plots.index", "network.mine"},
-    "coordinator": {"site.home", "plots.index", "plots.dashboard", "accounts.users", "network.groups",
-                    "network.organisations"},
+    "inspector": {"site.home", "plots.index", "inspections.assignments", "network.mine"},
+    "committee": {"site.home", "plots.index", "certification.decisions", "network.mine"},
+    "coordinator": {"site.home", "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users",
+                    "network.groups", "network.organisations"},
     "buyer": {"site.home", "network.mine"},
     "supporter": {"site.home", "network.mine"},
 }
 ROLE_PAGES = {"accounts.users", "network.groups", "network.organisations", "network.mine", "plots.index",
-              "plots.dashboard"}
+              "plots.dashboard", "inspections.assignments", "certification.decisions", "certification.pipeline"}
 
 
 def _nav(page) -> set[str]:

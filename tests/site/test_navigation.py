@@ -13,8 +13,11 @@ def test_navigation_by_role(app_ctx):
     assert endpoints(make_user(Role.BUYER)) == ["site.home", "network.mine"]
     coordinator = endpoints(make_user(Role.COORDINATOR))
     assert coordinator == [
-        "site.home", "plots.index", "plots.dashboard", "accounts.users", "network.groups", "network.organisations"
+        "site.home", "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
+        "network.organisations",
     ]
+    assert "inspections.assignments" in endpoints(make_user(Role.INSPECTOR))
+    assert "certification.decisions" in endpoints(make_user(Role.COMMITTEE))
 
 
 def test_navigation_is_rendered_for_the_signed_in_role(client, given):

@@ -1,4 +1,4 @@
-"""Read API for the registry: GET /api/v1/plots and /api/v1/plots/<code>.
+"""Read API for the registry and its certificates: GET /api/v1/plots and /api/v1/plots/<code>.
 
 Anyone may read what is grown where. Personal details (phone, notes, the exact position of a
 farmer's land) go only to those who may see the plot itself: its farmer, its group, coordinators.
@@ -15,6 +15,9 @@ from greensmile.accounts.models import Role
 from greensmile.extensions import db
 from greensmile.network.models import Membership
 from greensmile.places.models import District
+from greensmile.certification import services as certification
+from greensmile.certification.charter import PGS_ORGANIC
+from greensmile.certification.services import PublicStatus
 from greensmile.plots import services
 from greensmile.plots.models import Plot, PlotType
 from greensmile.plots.services import PlotFilters
@@ -54,7 +57,22 @@ def _coordinate(value, full: bool):
     return float(value if full else value.quantize(APPROXIMATE, rounding=ROUND_HALF_EVEN))
 
 
-def plot_json(plot: Plot, full: bool) -> dict:
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def certification_json(status: PublicStatus) -> dict:
+    return {
+        "standard": status.standard.code,
+        "status": status.status.value,
+        "valid_from": _iso(status.valid_from),
+        "valid_until": _iso(status.valid_until),
+        "last_inspected_on": _iso(status.last_inspected_on),
+        "charter_version": status.version_label,
+    }
+
+
+def plot_json(plot: Plot, full: bool, statuses: list[PublicStatus] | None = None) -> dict:
     data = {
         "code": plot.code,
         "name": plot.name,
@@ -76,6 +94,13 @@ def plot_json(plot: Plot, full: bool) -> dict:
         "water_source": plot.water_source,
         "updated_at": plot.updated_at.isoformat(),
     }
+    if statuses is not None:
+        data["certifications"] = [certification_json(status) for status in statuses]
+        organic = next((s for s in statuses if s.standard.code == PGS_ORGANIC), None)
+        data["certification"] = certification_json(organic) if organic else {
+            "standard": PGS_ORGANIC, "status": "not_certified", "valid_from": None, "valid_until": None,
+            "last_inspected_on": None, "charter_version": None,
+        }
     if full:
         data["farmer"]["phone"] = plot.owner.phone
         data["neighbour_risks"] = plot.neighbour_risks
@@ -135,7 +160,7 @@ def plot_detail(code: str):
     plot = services.find_by_typed_code(code)
     if plot is None:
         abort(404)
-    return plot_json(plot, _Viewer().sees_all_of(plot))
+    return plot_json(plot, _Viewer().sees_all_of(plot), certification.public_statuses(plot))
 
 
 register_routes(bp)

@@ -1,0 +1,18 @@
+"""`flask --app greensmile certification expire`: record the certificates that have lapsed (run daily from cron)."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from greensmile.certification import services
+from greensmile.extensions import db
+
+certification_cli = AppGroup("certification", help="Certification housekeeping.")
+
+
+@certification_cli.command("expire")
+def expire_command() -> None:
+    """Mark every certificate past its valid-until date as expired (pages show it expired even before)."""
+    count = services.expire_due()
+    db.session.commit()
+    click.echo(f"{count} certificates expired")

@@ -1,0 +1,147 @@
+"""The inspector's side: assignments, the offline inspection form, its sync endpoint, and reports."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from greensmile.accounts.models import Role
+from greensmile.accounts.permissions import role_required
+from greensmile.certification import services
+from greensmile.certification.models import Answer, Assignment, Inspection, InspectionPhoto, Outcome
+from greensmile.errors import DomainError
+from greensmile.extensions import csrf, db
+from greensmile.media import storage
+
+bp = Blueprint("inspections", __name__)
+# An inspector may stay in the field, offline, for days: the form's token must still be good when the
+# phone finds a signal again. The session cookie and SameSite still guard the request.
+SYNC_TOKEN_MAX_AGE = 30 * 24 * 3600
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/inspections", "assignments", assignments)
+    bp.add_url_rule("/inspections/assignments/<int:assignment_id>", "form", inspection_form)
+    bp.add_url_rule("/inspections/sync", "sync", csrf.exempt(sync), methods=["POST"])
+    bp.add_url_rule("/inspections/<int:inspection_id>", "report", report)
+    bp.add_url_rule("/inspections/photos/<int:photo_id>.jpg", "photo", photo)
+    # fmt: on
+
+
+@role_required(Role.INSPECTOR)
+def assignments():
+    return render_template("inspections/assignments.html", assignments=services.assignments_of(current_user))
+
+
+@role_required(Role.INSPECTOR)
+def inspection_form(assignment_id: int):
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if assignment.inspector_id != current_user.id:
+        abort(403)
+    application = assignment.application
+    mine = [i for i in services.current_inspections(application) if i.inspector_id == current_user.id]
+    supersedes = request.args.get("supersedes", type=int)
+    if supersedes is not None and supersedes not in {inspection.id for inspection in mine}:
+        abort(404)
+    return render_template(
+        "inspections/form.html", assignment=assignment, application=application, version=application.version,
+        outcomes=list(Outcome), answers=list(Answer), latest=mine[-1] if mine else None, supersedes=supersedes,
+    )
+
+
+def _fail(message: str, status: int = 400):
+    return jsonify({"status": "error", "message": message}), status
+
+
+def _parse(payload: dict, files) -> services.InspectionSubmission:
+    try:
+        visited_at = datetime.fromisoformat(payload["visited_at"].replace("Z", "+00:00"))
+        if visited_at.tzinfo is None:
+            visited_at = visited_at.replace(tzinfo=timezone.utc)
+        answers = {
+            int(item_id): (Answer(value["answer"]), str(value.get("note") or ""))
+            for item_id, value in payload["answers"].items()
+        }
+        position = payload.get("position") or {}
+        latitude = Decimal(str(position["latitude"])).quantize(Decimal("0.000001")) if position else None
+        longitude = Decimal(str(position["longitude"])).quantize(Decimal("0.000001")) if position else None
+        accuracy = int(position["accuracy"]) if position.get("accuracy") is not None else None
+        photos = []
+        for described in payload.get("photos") or []:
+            upload = files.get(described["field"])
+            if upload is None:
+                raise ValueError("missing photo")
+            item_id = described.get("item_id")
+            photos.append(services.SubmittedPhoto(upload.read(), int(item_id) if item_id is not None else None))
+        supersedes = payload.get("supersedes_id")
+        return services.InspectionSubmission(
+            client_uuid=str(payload["client_uuid"])[:36],
+            assignment_id=int(payload["assignment_id"]),
+            visited_at=visited_at,
+            recommendation=Outcome(payload["recommendation"]),
+            answers=answers,
+            summary=str(payload.get("summary") or "")[:5000],
+            latitude=latitude, longitude=longitude, accuracy_m=accuracy,
+            supersedes_id=int(supersedes) if supersedes else None,
+            photos=photos,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
+        raise ValueError("unreadable inspection") from None
+
+
+def sync():
+    """Receive an inspection made offline. The same inspection sent again is stored once."""
+    if not current_user.is_authenticated:
+        return _fail(_("Sign in again; the inspection stays saved on this phone."), 401)
+    if not current_user.has_role(Role.INSPECTOR):
+        return _fail(_("You may not do this."), 403)
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""), time_limit=SYNC_TOKEN_MAX_AGE)
+    except ValidationError:
+        return _fail(_("This form has expired or was not sent from our site. Reload the page and send it again."))
+    try:
+        payload = json.loads(request.form.get("inspection", ""))
+        submission = _parse(payload, request.files)
+    except ValueError:
+        return _fail(_("The inspection could not be read. Check every item has an answer."))
+    try:
+        inspection, created = services.submit_inspection(submission, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return _fail(str(error), 403 if isinstance(error, services.NotAllowed) else 400)
+    db.session.commit()
+    current_app.logger.info("inspection %s from %s (%s)", inspection.id, current_user.id,
+                            "stored" if created else "already stored")
+    return jsonify({"status": "stored" if created else "already_stored", "id": inspection.id}), (201 if created else 200)
+
+
+@login_required
+def report(inspection_id: int):
+    inspection = db.get_or_404(Inspection, inspection_id)
+    if not services.can_view_application(current_user, inspection.application):
+        abort(403)
+    superseded_by = db.session.query(Inspection).filter_by(supersedes_id=inspection.id).one_or_none()
+    return render_template("inspections/report.html", inspection=inspection, superseded_by=superseded_by)
+
+
+@login_required
+def photo(photo_id: int):
+    picture = db.get_or_404(InspectionPhoto, photo_id)
+    if not services.can_view_application(current_user, picture.inspection.application):
+        abort(403)
+    path = storage.image_path(services.INSPECTION_PHOTO_KIND, picture.stored_name)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+register_routes(bp)

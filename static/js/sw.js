@@ -1,0 +1,55 @@
+/* Green Smile service worker: the inspector's pages, and what they need, work with no signal.
+   Served at /sw.js (scope: the whole site) with the release in VERSION, so a new release refreshes the
+   cached assets. Only inspection pages and static files are cached; every other page stays online-only. */
+importScripts("/static/vendor/workbox/workbox-sw.js");
+workbox.setConfig({ debug: false, modulePathPrefix: "/static/vendor/workbox/" });
+
+const VERSION = "__VERSION__";
+const PAGES = "gs-inspection-pages";
+const ASSETS = "gs-assets-" + VERSION;
+const PRECACHE = [
+  "/static/css/app.css",
+  "/static/img/logo.svg",
+  "/static/js/inspection.js",
+  "/static/js/offline.js",
+  "/static/vendor/idb-keyval/umd.js",
+];
+
+const { registerRoute } = workbox.routing;
+const { NetworkFirst, StaleWhileRevalidate } = workbox.strategies;
+const { CacheableResponsePlugin } = workbox.cacheableResponse;
+const { ExpirationPlugin } = workbox.expiration;
+
+// A page that came back as the sign-in page (an expired session) must not replace the cached form.
+const notRedirected = { cacheWillUpdate: async ({ response }) => (response.redirected ? null : response) };
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)));
+  self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys().then((keys) =>
+      Promise.all(keys.filter((key) => key.startsWith("gs-assets-") && key !== ASSETS).map((key) => caches.delete(key)))
+    )
+  );
+});
+workbox.core.clientsClaim();
+
+registerRoute(
+  ({ url, request }) =>
+    url.origin === self.location.origin && request.method === "GET" &&
+    (url.pathname === "/inspections" || url.pathname.startsWith("/inspections/assignments/")),
+  new NetworkFirst({
+    cacheName: PAGES,
+    networkTimeoutSeconds: 5,
+    matchOptions: { ignoreVary: true },
+    plugins: [notRedirected, new CacheableResponsePlugin({ statuses: [200] }), new ExpirationPlugin({ maxEntries: 60 })],
+  })
+);
+
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && url.pathname.startsWith("/static/"),
+  new StaleWhileRevalidate({ cacheName: ASSETS, matchOptions: { ignoreVary: true } })
+);
