@@ -147,7 +147,7 @@
       record.summary = target.value;
     } else if (target.type === "file" && target.files.length) {
       var files = Array.prototype.slice.call(target.files);
-      var itemId2 = target.dataset.item || null;
+      var itemId2 = target.dataset.photoItem || null;
       var ref = target.dataset.ref || "";
       target.value = "";
       return Promise.all(files.map(shrink)).then(function (blobs) {

@@ -46,7 +46,7 @@ def live_server(database_url, tmp_path_factory):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield {"url": f"http://127.0.0.1:{server.server_port}", "accounts": accounts}
+            yield {"url": f"http://127.0.0.1:{server.server_port}", "accounts": accounts, "app": app}
         finally:
             server.shutdown()
             thread.join(timeout=10)
@@ -63,6 +63,15 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def sign_in(page, live_server, role: str) -> None:
+    account = next(a for a in live_server["accounts"] if a.email.startswith(role + "@"))
+    page.goto(live_server["url"] + "/login")
+    page.fill("#login", account.email)
+    page.fill("#password", account.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server["url"] + "/")
 
 
 @pytest.fixture
