@@ -65,6 +65,7 @@ def draft_new_version(standard: Standard, acting: User | None) -> StandardVersio
         standard=standard, number=(newest.number + 1) if newest else 1, status=VersionStatus.DRAFT,
         created_by_id=acting.id if acting else None,
     )
+    db.session.add(draft)
     for section in (newest.sections if newest else []):
         copy = ChecklistSection(position=section.position, title_th=section.title_th, title_en=section.title_en)
         copy.items = [
@@ -73,7 +74,6 @@ def draft_new_version(standard: Standard, acting: User | None) -> StandardVersio
             for item in section.items
         ]
         draft.sections.append(copy)
-    db.session.add(draft)
     db.session.flush()
     return draft
 

@@ -1,0 +1,291 @@
+import base64
+
+import json
+import uuid
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from greensmile.accounts.models import Role
+from greensmile.certification import services
+from greensmile.certification.models import (
+    Answer,
+    Application,
+    ApplicationStatus,
+    Assignment,
+    Certification,
+    CertStatus,
+    ChecklistItem,
+    Inspection,
+    Outcome,
+    ResidueTest,
+    StandardVersion,
+)
+from greensmile.extensions import db
+from tests.certification.helpers import apply_for, certified, make_cycle, png, submission, through_inspection
+from tests.conftest import csrf_token, login, post_form
+from tests.factories import PASSWORD, make_user
+
+SIGNATURE = "data:image/png;base64," + base64.b64encode(png()).decode()
+
+
+def _logout(client):
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_a_farmer_applies_with_a_signature_and_others_cannot(client, given, app):
+    with given():
+        cycle = make_cycle()
+        make_user(Role.FARMER, email="stranger@example.com")
+    login(client, "stranger@example.com", PASSWORD)
+    assert client.get(f"/plots/{cycle.plot.code}/apply").status_code == 403
+    _logout(client)
+
+    login(client, "farmer@example.com", PASSWORD)
+    empty = post_form(client, f"/plots/{cycle.plot.code}/apply", {"pledge_kind": "signature", "signature": ""})
+    assert "โปรดลงลายมือชื่อในกรอบ" in empty.get_data(as_text=True)
+    witnessed = post_form(client, f"/plots/{cycle.plot.code}/apply", {"pledge_kind": "witnessed", "witness_name": ""})
+    assert "โปรดเพิ่มรูปถ่ายการให้คำมั่น" in witnessed.get_data(as_text=True)
+    response = post_form(client, f"/plots/{cycle.plot.code}/apply", {"pledge_kind": "signature", "signature": SIGNATURE})
+    assert response.status_code == 302
+    with app.app_context():
+        application = db.session.scalar(sa.select(Application))
+        assert application.status is ApplicationStatus.SUBMITTED and application.pledge_kind.value == "signature"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "รอมอบหมายผู้ตรวจ" in page
+    assert client.get(f"/applications/{application.id}/pledge.jpg").status_code == 200
+
+
+def test_coordinator_assigns_and_a_conflict_is_refused_with_its_reason(client, given, app):
+    with given():
+        cycle = make_cycle()
+        application = apply_for(cycle)
+        neighbour = make_user(Role.INSPECTOR, email="neighbour@example.com", phone="0811111111")
+    login(client, "coord@example.com", PASSWORD)
+    page = f"/applications/{application.id}"
+    refused = post_form(client, f"{page}/assign", {"inspector_id": str(neighbour.id),
+                                                   "scheduled_on": "2026-12-01"}, page=page)
+    assert refused.status_code == 400
+    assert "ห้ามตรวจแปลงของครัวเรือนตนเอง" in refused.get_data(as_text=True)
+    assigned = post_form(client, f"{page}/assign", {"inspector_id": str(cycle.inspector.id),
+                                                    "scheduled_on": "2026-12-01"}, page=page)
+    assert assigned.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 1
+    _logout(client)
+    login(client, "farmer@example.com", PASSWORD)
+    assert post_form(client, f"{page}/assign", {"inspector_id": str(cycle.inspector.id),
+                                                "scheduled_on": "2026-12-02"}, page=page).status_code == 403
+
+
+def test_the_committee_certifies_and_the_public_sees_status_and_dates(client, given, app):
+    with given():
+        cycle = make_cycle()
+        application = through_inspection(cycle)
+    anonymous = app.test_client()
+    assert anonymous.get(f"/api/v1/plots/{cycle.plot.code}").get_json()["certification"]["status"] == "not_certified"
+    login(client, "committee@example.com", PASSWORD)
+    page = f"/applications/{application.id}"
+    response = post_form(client, f"{page}/decide", {"outcome": "certify", "reasons": "ผ่านทุกข้อ ไม่มีข้อบกพร่อง",
+                                                    "conditions": ""}, page=page)
+    assert response.status_code == 302
+    start = services.today()
+    public = anonymous.get(f"/api/v1/plots/{cycle.plot.code}").get_json()["certification"]
+    assert public == {
+        "standard": "pgs-organic",
+        "status": "certified",
+        "valid_from": start.isoformat(),
+        "valid_until": (services.add_months(start, 12) - timedelta(days=1)).isoformat(),
+        "last_inspected_on": start.isoformat(),
+        "charter_version": "pgs-organic v1",
+    }
+    assert "ผ่านทุกข้อ" not in anonymous.get(f"/api/v1/plots/{cycle.plot.code}").get_data(as_text=True)
+
+
+def test_only_the_committee_decides_through_the_page(client, given):
+    with given():
+        cycle = make_cycle()
+        application = through_inspection(cycle)
+    login(client, "coord@example.com", PASSWORD)
+    page = f"/applications/{application.id}"
+    assert post_form(client, f"{page}/decide", {"outcome": "certify", "reasons": "x"}, page=page).status_code == 403
+
+
+def test_private_notes_stay_private(client, given, app):
+    with given():
+        cycle = make_cycle()
+        application = apply_for(cycle)
+        assignment = services.assign(application, cycle.inspector, date.today(), cycle.coordinator)
+        sent = submission(application, assignment.id, Answer.COMPLIANT, Outcome.CERTIFY,
+                          summary="บันทึกลับของผู้ตรวจ: ถังพ่นยาอยู่หลังบ้าน")
+        inspection, _ = services.submit_inspection(sent, cycle.inspector)
+        services.decide(application, cycle.committee, Outcome.CERTIFY, "เหตุผลภายในของคณะกรรมการ")
+        services.record_residue_test(cycle.plot, cycle.coordinator, tested_on=date.today(), sample="คะน้า",
+                                     substance="ไซเพอร์เมทริน", method=services.ResidueMethod.RAPID,
+                                     result=services.ResidueResult.PASSED, notes="หมายเหตุภายในการตรวจสาร")
+        make_user(Role.FARMER, email="stranger@example.com")
+    secrets = ["บันทึกลับของผู้ตรวจ", "เหตุผลภายในของคณะกรรมการ", "หมายเหตุภายในการตรวจสาร"]
+    anonymous = app.test_client()
+    body = anonymous.get(f"/api/v1/plots/{cycle.plot.code}").get_data(as_text=True)
+    assert all(secret not in body for secret in secrets)
+    for path in (f"/applications/{application.id}", f"/inspections/{inspection.id}",
+                 f"/applications/{application.id}/pledge.jpg"):
+        assert anonymous.get(path).status_code == 302  # to sign in
+    login(client, "stranger@example.com", PASSWORD)
+    for path in (f"/applications/{application.id}", f"/inspections/{inspection.id}",
+                 f"/applications/{application.id}/pledge.jpg", f"/plots/{cycle.plot.code}"):
+        assert client.get(path).status_code == 403, path
+    _logout(client)
+    login(client, "farmer@example.com", PASSWORD)  # the farmer sees what concerns them
+    assert "เหตุผลภายในของคณะกรรมการ" in client.get(f"/applications/{application.id}").get_data(as_text=True)
+
+
+def _sync(client, payload: dict, token: str | None):
+    headers = {"X-CSRFToken": token} if token else {}
+    return client.post("/inspections/sync", data={"inspection": json.dumps(payload)}, headers=headers)
+
+
+def _payload(application, assignment_id: int, client_uuid: str) -> dict:
+    return {
+        "client_uuid": client_uuid, "assignment_id": assignment_id, "visited_at": "2026-11-20T03:15:00.000Z",
+        "recommendation": "certify", "summary": "", "position": {"latitude": 7.1, "longitude": 100.4, "accuracy": 9},
+        "answers": {str(item.id): {"answer": "compliant", "note": ""} for item in application.version.items},
+        "photos": [],
+    }
+
+
+def test_the_sync_endpoint_stores_once_and_refuses_strangers(client, given, app):
+    with given():
+        cycle = make_cycle()
+        application = apply_for(cycle)
+        assignment = services.assign(application, cycle.inspector, date.today(), cycle.coordinator)
+        payload = _payload(application, assignment.id, str(uuid.uuid4()))
+        make_user(Role.INSPECTOR, email="other-inspector@example.com")
+    assert _sync(app.test_client(), payload, None).status_code == 401
+    login(client, "inspector@example.com", PASSWORD)
+    token = csrf_token(client, "/inspections")
+    assert _sync(client, payload, None).status_code == 400  # no token
+    first = _sync(client, payload, token)
+    assert first.status_code == 201 and first.get_json()["status"] == "stored"
+    again = _sync(client, payload, token)
+    assert again.status_code == 200 and again.get_json() == {"status": "already_stored", "id": first.get_json()["id"]}
+    assert _sync(client, {"client_uuid": "x"}, token).status_code == 400
+    _logout(client)
+    login(client, "other-inspector@example.com", PASSWORD)
+    other = _sync(client, {**payload, "client_uuid": str(uuid.uuid4())}, csrf_token(client, "/inspections"))
+    assert other.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 1
+
+
+def test_the_inspection_form_is_only_for_its_inspector(client, given):
+    with given():
+        cycle = make_cycle()
+        application = apply_for(cycle)
+        assignment = services.assign(application, cycle.inspector, date.today(), cycle.coordinator)
+        make_user(Role.INSPECTOR, email="other-inspector@example.com")
+    login(client, "inspector@example.com", PASSWORD)
+    assert client.get("/inspections").status_code == 200
+    page = client.get(f"/inspections/assignments/{assignment.id}").get_data(as_text=True)
+    assert 'data-item="' in page and "1.1" in page and "data-csrf=" in page
+    _logout(client)
+    login(client, "other-inspector@example.com", PASSWORD)
+    assert client.get(f"/inspections/assignments/{assignment.id}").status_code == 403
+
+
+def test_sanctions_need_the_right_role(client, given, app):
+    with given():
+        cycle = make_cycle()
+        cert = certified(cycle)
+    login(client, "farmer@example.com", PASSWORD)
+    plot_page = f"/plots/{cycle.plot.code}"
+    assert post_form(client, f"/certifications/{cert.id}/suspend", {"reason": "x"}, page=plot_page).status_code == 403
+    _logout(client)
+    login(client, "coord@example.com", PASSWORD)
+    post_form(client, f"/certifications/{cert.id}/suspend", {"reason": "ผลตรวจสารไม่ผ่าน"}, page=plot_page)
+    post_form(client, f"/certifications/{cert.id}/revoke", {"reason": "ผู้ประสานงานเพิกถอนเองไม่ได้"}, page=plot_page)
+    with app.app_context():
+        saved = db.session.get(Certification, cert.id)
+        assert saved.status is CertStatus.SUSPENDED
+    body = client.get(plot_page).get_data(as_text=True)
+    assert "ผลตรวจสารไม่ผ่าน" in body and "ถูกพักการรับรอง" in body
+
+
+def test_residue_tests_through_the_plot_page(client, given, app):
+    with given():
+        cycle = make_cycle()
+        certified(cycle)
+        make_user(Role.CONSUMER, email="consumer@example.com")
+    plot_page = f"/plots/{cycle.plot.code}"
+    form = {"tested_on": date.today().isoformat(), "sample": "คะน้า", "substance": "คลอร์ไพริฟอส",
+            "method": "lab", "result": "failed", "value": "0.2 mg/kg", "suspend_now": "y"}
+    login(client, "consumer@example.com", PASSWORD)
+    assert post_form(client, plot_page + "/residue-tests", form, page="/account").status_code == 403
+    _logout(client)
+    login(client, "coord@example.com", PASSWORD)
+    post_form(client, plot_page + "/residue-tests", form, page=plot_page)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ResidueTest)) == 1
+        cert = db.session.scalar(sa.select(Certification))
+        assert cert.status is CertStatus.SUSPENDED
+    body = client.get(plot_page).get_data(as_text=True)
+    assert "คลอร์ไพริฟอส" in body and "0.2 mg/kg" in body
+
+
+def test_the_pipeline_shows_each_queue(client, given):
+    with given():
+        cycle = make_cycle()
+        waiting = apply_for(cycle)
+        make_user(Role.FARMER, email="someone@example.com")
+    login(client, "coord@example.com", PASSWORD)
+    body = client.get("/certification/pipeline").get_data(as_text=True)
+    applied = body.split('id="applied"')[1].split("</section>")[0]
+    assert cycle.plot.code in applied and f"/applications/{waiting.id}" in applied
+    _logout(client)
+    login(client, "someone@example.com", PASSWORD)
+    assert client.get("/certification/pipeline").status_code == 403
+
+
+def test_charters_are_public_drafts_are_not_and_published_ones_stay_as_they_are(client, given, app):
+    with given():
+        cycle = make_cycle()
+    anonymous = app.test_client()
+    charter_page = anonymous.get("/standards/pgs-organic/v1").get_data(as_text=True)
+    assert "ไม่ใช้ปุ๋ยเคมีสังเคราะห์ทุกชนิด" in charter_page
+    login(client, "coord@example.com", PASSWORD)
+    drafted = post_form(client, "/standards/pgs-organic/drafts", {}, page="/standards")
+    assert drafted.headers["Location"].endswith("/standards/pgs-organic/v2")
+    assert anonymous.get("/standards/pgs-organic/v2").status_code == 404
+    with app.app_context():
+        v1_item = db.session.scalar(sa.select(ChecklistItem).join(ChecklistItem.section).join(StandardVersion)
+                                    .where(StandardVersion.number == 1).limit(1))
+    refused = post_form(client, f"/standards/pgs-organic/v1/items/{v1_item.id}",
+                        {"section_id": str(v1_item.section_id), "ref": "1.1", "text_th": "แก้แล้ว", "text_en": ""},
+                        page="/standards/pgs-organic/v2", follow_redirects=True)
+    assert "แก้ไขไม่ได้" in refused.get_data(as_text=True)
+    published = post_form(client, "/standards/pgs-organic/v2/publish", {}, page="/standards/pgs-organic/v2",
+                          follow_redirects=True)
+    assert "ประกาศใช้ฉบับที่ 2 แล้ว" in published.get_data(as_text=True)
+    assert anonymous.get("/standards/pgs-organic/v2").status_code == 200
+    assert "ไม่ใช้ปุ๋ยเคมีสังเคราะห์ทุกชนิด" in anonymous.get("/standards/pgs-organic/v1").get_data(as_text=True)
+    assert cycle
+
+
+def test_the_service_worker_is_served_for_the_whole_site(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200 and response.mimetype == "application/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    body = response.get_data(as_text=True)
+    assert "__VERSION__" not in body and "workbox-sw.js" in body
+
+
+def test_expire_command(app, given):
+    with given():
+        cycle = make_cycle()
+        cert = certified(cycle)
+        cert.valid_until = date.today() - timedelta(days=1)
+    result = app.test_cli_runner().invoke(args=["certification", "expire"])
+    assert result.exit_code == 0 and "1 certificates expired" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Certification)).status is CertStatus.EXPIRED
+
