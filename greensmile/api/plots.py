@@ -160,7 +160,13 @@ def plot_detail(code: str):
     plot = services.find_by_typed_code(code)
     if plot is None:
         abort(404)
-    return plot_json(plot, _Viewer().sees_all_of(plot), certification.public_statuses(plot))
+    data = plot_json(plot, _Viewer().sees_all_of(plot), certification.public_statuses(plot))
+    data["residue_tests"] = [
+        {"tested_on": test.tested_on.isoformat(), "sample": test.sample, "substance": test.substance,
+         "method": test.method.value, "result": test.result.value, "value": test.value}
+        for test in certification.public_residue_tests(plot)
+    ]
+    return data
 
 
 register_routes(bp)

@@ -513,6 +513,41 @@ def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
     ]
 
 
+def pgs_statuses(plot_ids: list[int], on: date | None = None) -> dict[int, CertStatus]:
+    """Each plot's organic (PGS) status as of today, in one query for a whole page of plots."""
+    on = on or today()
+    certs = db.session.scalars(
+        sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
+        .where(Certification.plot_id.in_(plot_ids), Standard.code == charter.PGS_ORGANIC)
+    ).all() if plot_ids else []
+    found = {cert.plot_id: cert.effective_status(on) for cert in certs}
+    return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
+
+
+def plots_with_status(status: CertStatus, on: date | None = None) -> sa.ColumnElement[bool]:
+    """A condition on Plot: its organic (PGS) status as of today is `status` (expiry by date included)."""
+    on = on or today()
+    pgs = sa.select(Standard.id).where(Standard.code == charter.PGS_ORGANIC).scalar_subquery()
+    lapsed = sa.and_(Certification.status.in_(EXPIRES), Certification.valid_until < on)
+    if status is CertStatus.EXPIRED:
+        condition = sa.or_(Certification.status == CertStatus.EXPIRED, lapsed)
+    elif status is CertStatus.NOT_CERTIFIED:
+        certified_somehow = sa.select(Certification.plot_id).where(
+            Certification.standard_id == pgs, Certification.status != CertStatus.NOT_CERTIFIED)
+        return Plot.id.not_in(certified_somehow)
+    else:
+        condition = sa.and_(Certification.status == status, sa.not_(lapsed) if status in EXPIRES else sa.true())
+    return Plot.id.in_(sa.select(Certification.plot_id).where(Certification.standard_id == pgs, condition))
+
+
+def public_residue_tests(plot: Plot, limit: int = 10) -> list[ResidueTest]:
+    """The latest residue tests of a plot, for everyone to see (their notes are not shown)."""
+    return list(db.session.scalars(
+        sa.select(ResidueTest).where(ResidueTest.plot_id == plot.id)
+        .order_by(ResidueTest.tested_on.desc(), ResidueTest.id.desc()).limit(limit)
+    ))
+
+
 def inspectors() -> list[User]:
     return list(db.session.scalars(
         sa.select(User).where(User.roles.any(role=Role.INSPECTOR), User.is_active.is_(True))

@@ -115,6 +115,7 @@ class PlotSearchForm(BaseForm):
         choices=[SelectChoice("", _l("Any"))] + [SelectChoice(t.value, PLOT_TYPE_LABELS[t]) for t in PlotType],
         validators=[Optional()],
     )
+    status = SelectField(_l("Organic certification"), validators=[Optional()])  # choices from certification
 
     def set_choices(self, groups, districts, crops, locale: str) -> None:
         self.group.choices = [ANY_CHOICE] + [SelectChoice(str(g.id), g.display_name(locale)) for g in groups]

@@ -8,9 +8,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import coordinator_required, role_required
+from greensmile.certification import services as certification
+from greensmile.certification.models import CertStatus
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
 from greensmile.places.services import all_districts
@@ -93,6 +96,7 @@ def index():
     groups = services.all_farmer_groups() if current_user.has_role(Role.COORDINATOR) else (
         services.farmer_groups_of(current_user))
     search.set_choices(groups, all_districts(), services.all_crops(), _locale())
+    search.status.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(s.value, s.label) for s in CertStatus]
     filters = PlotFilters()
     if search.validate():
         filters = PlotFilters(
@@ -101,9 +105,11 @@ def index():
             district_id=search.district.data or None,
             crop_id=search.crop.data or None,
             plot_type=PlotType(search.plot_type.data) if search.plot_type.data else None,
+            condition=certification.plots_with_status(CertStatus(search.status.data)) if search.status.data else None,
         )
     page = db.paginate(services.search_plots(current_user, filters), per_page=25, error_out=False)
-    return render_template("plots/list.html", search=search, page=page)
+    statuses = certification.pgs_statuses([plot.id for plot in page.items])
+    return render_template("plots/list.html", search=search, page=page, statuses=statuses)
 
 
 @login_required

@@ -128,6 +128,8 @@ class PlotFilters:
     crop_id: int | None = None
     plot_type: PlotType | None = None
     owner_id: int | None = None
+    # A condition from another part of the app (e.g. the certification status), ANDed in.
+    condition: sa.ColumnElement[bool] | None = None
 
 
 def search_plots(user: User | None, filters: PlotFilters) -> sa.Select:
@@ -165,6 +167,8 @@ def search_plots(user: User | None, filters: PlotFilters) -> sa.Select:
         stmt = stmt.where(Plot.plot_type == filters.plot_type)
     if filters.owner_id:
         stmt = stmt.where(Plot.owner_id == filters.owner_id)
+    if filters.condition is not None:
+        stmt = stmt.where(filters.condition)
     if filters.crop_id:
         growing = sa.select(plot_crops.c.plot_id).where(plot_crops.c.crop_id == filters.crop_id)
         stmt = stmt.where(Plot.id.in_(growing))

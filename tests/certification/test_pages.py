@@ -289,3 +289,38 @@ def test_expire_command(app, given):
     with app.app_context():
         assert db.session.scalar(sa.select(Certification)).status is CertStatus.EXPIRED
 
+
+
+def test_the_plot_list_shows_and_filters_by_organic_status(client, given):
+    from tests.factories import make_plot
+
+    with given():
+        cycle = make_cycle()
+        certified(cycle)
+        lapsed_plot = make_plot(cycle.farmer, cycle.group, name="แปลงหมดอายุ")
+        lapsed = services.certification_for(lapsed_plot, cycle.standard)
+        lapsed.status, lapsed.valid_until = CertStatus.CERTIFIED, date.today() - timedelta(days=2)
+        make_plot(cycle.farmer, cycle.group, name="แปลงใหม่")
+    login(client, "farmer@example.com", PASSWORD)
+
+    def names(status):
+        body = client.get("/plots", query_string={"status": status}).get_data(as_text=True)
+        return {name for name in ("แปลงสมัคร", "แปลงหมดอายุ", "แปลงใหม่") if name in body}
+
+    assert names("certified") == {"แปลงสมัคร"}
+    assert names("expired") == {"แปลงหมดอายุ"}  # by date, before any cron has run
+    assert names("not_certified") == {"แปลงใหม่"}
+    assert names("") == {"แปลงสมัคร", "แปลงหมดอายุ", "แปลงใหม่"}
+    body = client.get("/plots").get_data(as_text=True)
+    assert "status-certified" in body and "status-expired" in body
+
+
+def test_residue_tests_are_public_without_their_notes(client, given, app):
+    with given():
+        cycle = make_cycle()
+        services.record_residue_test(cycle.plot, cycle.coordinator, tested_on=date.today(), sample="คะน้า",
+                                     substance="ไซเพอร์เมทริน", method=services.ResidueMethod.RAPID,
+                                     result=services.ResidueResult.PASSED, notes="หมายเหตุภายใน")
+    data = app.test_client().get(f"/api/v1/plots/{cycle.plot.code}").get_json()
+    assert data["residue_tests"] == [{"tested_on": date.today().isoformat(), "sample": "คะน้า",
+                                      "substance": "ไซเพอร์เมทริน", "method": "rapid", "result": "passed", "value": ""}]
