@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
@@ -136,12 +136,7 @@ def photo(photo_id: int):
     picture = db.get_or_404(InspectionPhoto, photo_id)
     if not services.can_view_application(current_user, picture.inspection.application):
         abort(403)
-    path = storage.image_path(services.INSPECTION_PHOTO_KIND, picture.stored_name)
-    if path is None:
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return storage.send_private(services.INSPECTION_PHOTO_KIND, picture.stored_name)
 
 
 register_routes(bp)

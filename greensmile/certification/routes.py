@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -213,12 +213,7 @@ def pledge_image(app_id: int):
     application = _load_application(app_id)
     if not (current_user.has_role(Role.COORDINATOR, Role.COMMITTEE) or application.plot.owner_id == current_user.id):
         abort(403)
-    path = storage.image_path(services.PLEDGE_KIND, application.pledge_image)
-    if path is None:
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send_private(services.PLEDGE_KIND, application.pledge_image)
 
 
 @role_required(Role.COORDINATOR)

@@ -135,47 +135,40 @@ def _need_reason(reason: str) -> str:
     return reason
 
 
-def _check_can_sanction(actor: User) -> None:
-    if not actor.has_role(Role.COMMITTEE, Role.COORDINATOR):
+def _sanction(cert: Certification, actor: User, reason: str, roles: tuple[Role, ...], kind: EventKind,
+              target_of) -> CertificationEvent:
+    """The shared steps of suspending, reinstating and revoking: who, why, expiry first, one move."""
+    if not actor.has_role(*roles):
         raise NotAllowed()
-
-
-def suspend(cert: Certification, actor: User, reason: str) -> CertificationEvent:
-    """Pause a certificate with a reason; reinstating returns it to the status it had."""
-    _check_can_sanction(actor)
     reason = _need_reason(reason)
     _catch_up_expiry(cert, today())
     before = cert.status
-    event = _move(cert, CertStatus.SUSPENDED, EventKind.SUSPENSION, actor, reason)
-    cert.status_before_suspension = before
+    event = _move(cert, target_of(cert), kind, actor, reason)
+    cert.status_before_suspension = before if kind is EventKind.SUSPENSION else None
     db.session.flush()
     return event
+
+
+def _suspended_from(cert: Certification) -> CertStatus:
+    if cert.status is not CertStatus.SUSPENDED or cert.status_before_suspension is None:
+        raise IllegalTransition()  # nothing to lift
+    return cert.status_before_suspension
+
+
+def suspend(cert: Certification, actor: User, reason: str) -> CertificationEvent:
+    """Pause a certificate with a reason (committee or coordinator); reinstating returns it to its status."""
+    return _sanction(cert, actor, reason, (Role.COMMITTEE, Role.COORDINATOR), EventKind.SUSPENSION,
+                     lambda _cert: CertStatus.SUSPENDED)
 
 
 def reinstate(cert: Certification, actor: User, reason: str) -> CertificationEvent:
-    """Lift a suspension."""
-    if not actor.has_role(Role.COMMITTEE):
-        raise NotAllowed()
-    reason = _need_reason(reason)
-    _catch_up_expiry(cert, today())
-    if cert.status is not CertStatus.SUSPENDED or cert.status_before_suspension is None:
-        raise IllegalTransition()  # nothing to lift
-    event = _move(cert, cert.status_before_suspension, EventKind.REINSTATEMENT, actor, reason)
-    cert.status_before_suspension = None
-    db.session.flush()
-    return event
+    """Lift a suspension (committee only)."""
+    return _sanction(cert, actor, reason, (Role.COMMITTEE,), EventKind.REINSTATEMENT, _suspended_from)
 
 
 def revoke(cert: Certification, actor: User, reason: str) -> CertificationEvent:
-    """Withdraw a certificate for good; the plot starts conversion again if it reapplies."""
-    if not actor.has_role(Role.COMMITTEE):
-        raise NotAllowed()
-    reason = _need_reason(reason)
-    _catch_up_expiry(cert, today())
-    event = _move(cert, CertStatus.REVOKED, EventKind.REVOCATION, actor, reason)
-    cert.status_before_suspension = None
-    db.session.flush()
-    return event
+    """Withdraw a certificate for good (committee only); the plot starts conversion again if it reapplies."""
+    return _sanction(cert, actor, reason, (Role.COMMITTEE,), EventKind.REVOCATION, lambda _cert: CertStatus.REVOKED)
 
 
 # ---------------------------------------------------------------- applying
@@ -377,7 +370,8 @@ def record_residue_test(plot: Plot, acting: User, *, tested_on: date, sample: st
     db.session.add(test)
     db.session.flush()
     if suspend_now and result is ResidueResult.FAILED:
-        _check_can_sanction(acting)
+        if not acting.has_role(Role.COMMITTEE, Role.COORDINATOR):
+            raise NotAllowed()
         reason = str(_l("Failed residue test on %(date)s: %(substance)s in %(sample)s",
                         date=tested_on.isoformat(), substance=test.substance, sample=test.sample))
         organic = db.session.scalars(

@@ -6,7 +6,7 @@ import re
 import uuid
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 
 from greensmile.media.images import ProcessedImage
 
@@ -46,3 +46,13 @@ def image_path(kind: str, name: str) -> Path | None:
         return None
     path = _folder(kind) / name
     return path if path.is_file() else None
+
+
+def send_private(kind: str, name: str):
+    """A photo only some people may see (pledges, inspections): never kept in shared caches."""
+    path = image_path(kind, name)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

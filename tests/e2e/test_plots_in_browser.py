@@ -1,5 +1,5 @@
 """A farmer registers a plot on a phone: one tap takes the GPS position, the form saves, the page shows it."""
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 
 def test_farmer_registers_a_plot_with_the_phones_position(browser, live_server):
@@ -11,12 +11,7 @@ def test_farmer_registers_a_plot_with_the_phones_position(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
-        account = next(a for a in live_server["accounts"] if a.email.startswith("farmer@"))
-        page.goto(live_server["url"] + "/login")
-        page.fill("#login", account.email)
-        page.fill("#password", account.password)
-        page.click("main form button[type=submit]")
-        page.wait_for_url(live_server["url"] + "/")
+        sign_in(page, live_server, "farmer")
 
         page.click('.mainnav [data-nav="plots.index"]')
         assert page.locator("table tbody tr").count() >= 2  # the demo plots of this farmer

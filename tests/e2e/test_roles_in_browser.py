@@ -1,7 +1,7 @@
 """Every demo role signs in through a real browser and sees the navigation made for it."""
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 EXPECTED_NAV = {
     "consumer": {"site.home"},
@@ -31,12 +31,7 @@ def test_home_page_is_thai_and_legible(page, live_server):
 
 @pytest.mark.parametrize("role", sorted(EXPECTED_NAV))
 def test_each_demo_role_signs_in_and_sees_its_navigation(page, live_server, role):
-    account = next(a for a in live_server["accounts"] if a.email.startswith(role + "@"))
-    page.goto(live_server["url"] + "/login")
-    page.fill("#login", account.email)
-    page.fill("#password", account.password)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server["url"] + "/")
+    sign_in(page, live_server, role)
     assert page.locator(".flash-success").count() == 1
     shown = _nav(page) & (ROLE_PAGES | {"site.home"})
     assert shown == EXPECTED_NAV[role]
