@@ -49,6 +49,10 @@ def require_in_force(standard: Standard) -> StandardVersion:
 
 
 def _require_draft(version: StandardVersion) -> None:
+    """Refuse unless the version is a draft, holding its row so that a publish cannot slip in between."""
+    if sa.inspect(version).persistent:
+        db.session.execute(sa.select(StandardVersion.id).where(StandardVersion.id == version.id).with_for_update())
+        db.session.refresh(version, attribute_names=["status"])
     if version.status is not VersionStatus.DRAFT:
         raise FrozenVersion()
 

@@ -45,15 +45,26 @@ def _same_household(a: User, b: User) -> bool:
     return bool(address_a) and address_a == address_b
 
 
-def _inspected_plots_of(inspector_id: int, owner_id: int, since: datetime) -> bool:
-    """Did `inspector_id` inspect any plot of `owner_id` since `since`?"""
-    return db.session.scalar(
-        sa.select(sa.func.count(Inspection.id))
+def _inspects_plots_of(inspector_id: int, owner_id: int, since: datetime) -> bool:
+    """Is `inspector_id` inspecting, or did they inspect, a plot of `owner_id` this cycle?
+
+    Assignments count as well as inspections, so two people cannot be assigned to each other's plots
+    before either has visited."""
+    inspected = (
+        sa.select(Inspection.id)
         .join(Application, Application.id == Inspection.application_id)
         .join(Certification, Certification.id == Application.certification_id)
         .join(Plot, Plot.id == Certification.plot_id)
         .where(Inspection.inspector_id == inspector_id, Plot.owner_id == owner_id, Inspection.submitted_at >= since)
-    ) > 0
+    )
+    assigned = (
+        sa.select(Assignment.id)
+        .join(Application, Application.id == Assignment.application_id)
+        .join(Certification, Certification.id == Application.certification_id)
+        .join(Plot, Plot.id == Certification.plot_id)
+        .where(Assignment.inspector_id == inspector_id, Plot.owner_id == owner_id, Assignment.created_at >= since)
+    )
+    return db.session.scalar(sa.select(sa.exists(inspected.union_all(assigned).subquery().select())))
 
 
 def check_inspector(application: Application, inspector: User) -> None:
@@ -70,28 +81,29 @@ def check_inspector(application: Application, inspector: User) -> None:
     if _same_household(inspector, owner):
         raise ConflictOfInterest(SAME_HOUSEHOLD)
     since = cycle_start(application.certification.standard.validity_months)
-    if _inspected_plots_of(owner.id, inspector.id, since):
+    if _inspects_plots_of(owner.id, inspector.id, since):
         raise ConflictOfInterest(RECIPROCAL)
+
+
+def check_no_stake(cert: Certification, member: User) -> None:
+    """Nobody decides on (certifies, suspends, reinstates, revokes) a plot they own or inspect(ed) this cycle."""
+    if cert.plot.owner_id == member.id:
+        raise ConflictOfInterest(DECIDER_OWNS)
+    since = cycle_start(cert.standard.validity_months)
+    involved = sa.union_all(
+        sa.select(Assignment.id).join(Application, Application.id == Assignment.application_id)
+        .where(Application.certification_id == cert.id, Assignment.inspector_id == member.id,
+               Assignment.created_at >= since),
+        sa.select(Inspection.id).join(Application, Application.id == Inspection.application_id)
+        .where(Application.certification_id == cert.id, Inspection.inspector_id == member.id,
+               Inspection.submitted_at >= since),
+    )
+    if db.session.scalar(sa.select(sa.exists(involved.subquery().select()))):
+        raise ConflictOfInterest(DECIDER_INSPECTED)
 
 
 def check_decider(application: Application, member: User) -> None:
     """Raise if `member` may not decide on this application."""
     if not member.has_role(Role.COMMITTEE):
         raise NotAllowed(NOT_COMMITTEE)
-    plot = application.plot
-    if plot.owner_id == member.id:
-        raise ConflictOfInterest(DECIDER_OWNS)
-    assigned = db.session.scalar(
-        sa.select(sa.func.count(Assignment.id)).where(
-            Assignment.application_id == application.id, Assignment.inspector_id == member.id
-        )
-    )
-    since = cycle_start(application.certification.standard.validity_months)
-    inspected_here = db.session.scalar(
-        sa.select(sa.func.count(Inspection.id))
-        .join(Application, Application.id == Inspection.application_id)
-        .where(Application.certification_id == application.certification_id,
-               Inspection.inspector_id == member.id, Inspection.submitted_at >= since)
-    )
-    if assigned or inspected_here:
-        raise ConflictOfInterest(DECIDER_INSPECTED)
+    check_no_stake(application.certification, member)

@@ -33,3 +33,7 @@ class AlreadyApplied(CertificationError):
 
 class BadSubmission(CertificationError):
     message = _l("The inspection could not be read. Check every item has an answer.")
+
+
+class DuplicateSubmission(CertificationError):
+    message = _l("This phone already sent an inspection with the same id for another plot. Start the form again.")

@@ -8,12 +8,14 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import validate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import role_required
 from greensmile.certification import services
+from greensmile.certification.errors import DuplicateSubmission, NotAllowed
 from greensmile.certification.models import Answer, Assignment, Inspection, InspectionPhoto, Outcome
 from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
@@ -30,6 +32,7 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/inspections", "assignments", assignments)
     bp.add_url_rule("/inspections/assignments/<int:assignment_id>", "form", inspection_form)
     bp.add_url_rule("/inspections/sync", "sync", csrf.exempt(sync), methods=["POST"])
+    bp.add_url_rule("/inspections/token", "token", token)
     bp.add_url_rule("/inspections/<int:inspection_id>", "report", report)
     bp.add_url_rule("/inspections/photos/<int:photo_id>.jpg", "photo", photo)
     # fmt: on
@@ -56,8 +59,8 @@ def inspection_form(assignment_id: int):
     )
 
 
-def _fail(message: str, status: int = 400):
-    return jsonify({"status": "error", "message": message}), status
+def _fail(message: str, status: int = 400, code: str = "refused"):
+    return jsonify({"status": "error", "code": code, "message": message}), status
 
 
 def _parse(payload: dict, files) -> services.InspectionSubmission:
@@ -99,13 +102,15 @@ def _parse(payload: dict, files) -> services.InspectionSubmission:
 def sync():
     """Receive an inspection made offline. The same inspection sent again is stored once."""
     if not current_user.is_authenticated:
-        return _fail(_("Sign in again; the inspection stays saved on this phone."), 401)
+        return _fail(_("Sign in again; the inspection stays saved on this phone."), 401, "signed_out")
     if not current_user.has_role(Role.INSPECTOR):
         return _fail(_("You may not do this."), 403)
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""), time_limit=SYNC_TOKEN_MAX_AGE)
     except ValidationError:
-        return _fail(_("This form has expired or was not sent from our site. Reload the page and send it again."))
+        # A browser restart ends the session the page's token belonged to: the phone asks for a new one.
+        return _fail(_("This form has expired or was not sent from our site. Reload the page and send it again."),
+                     400, "csrf")
     try:
         payload = json.loads(request.form.get("inspection", ""))
         submission = _parse(payload, request.files)
@@ -113,13 +118,29 @@ def sync():
         return _fail(_("The inspection could not be read. Check every item has an answer."))
     try:
         inspection, created = services.submit_inspection(submission, current_user)
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        return _fail(str(error), 403 if isinstance(error, services.NotAllowed) else 400)
-    db.session.commit()
+        status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, DuplicateSubmission) else 400
+        return _fail(str(error), status)
+    except IntegrityError:
+        # The same inspection arrived twice at the same moment: the other request stored it.
+        db.session.rollback()
+        inspection, created = services.submit_inspection(submission, current_user)
+        if created:  # it was not a duplicate after all: report the original failure
+            raise
     current_app.logger.info("inspection %s from %s (%s)", inspection.id, current_user.id,
                             "stored" if created else "already stored")
     return jsonify({"status": "stored" if created else "already_stored", "id": inspection.id}), (201 if created else 200)
+
+
+def token():
+    """A fresh form token for an inspection page that was opened in an earlier session."""
+    if not current_user.is_authenticated:
+        return _fail(_("Sign in again; the inspection stays saved on this phone."), 401, "signed_out")
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

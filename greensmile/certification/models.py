@@ -233,8 +233,16 @@ class PledgeKind(enum.Enum):
     WITNESSED = "witnessed"  # pledged aloud before a witness; a photo of the moment
 
 
+OPEN_STATUSES_SQL = "status IN ('submitted', 'assigned', 'inspected')"
+
+
 class Application(TimestampMixin, db.Model):
     __tablename__ = "applications"
+    # At most one open application per (plot, standard), however many taps arrive at once.
+    __table_args__ = (
+        sa.Index("uq_applications_open_per_certification", "certification_id", unique=True,
+                 sqlite_where=sa.text(OPEN_STATUSES_SQL), postgresql_where=sa.text(OPEN_STATUSES_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certification_id: Mapped[int] = mapped_column(sa.ForeignKey("certifications.id"), index=True)

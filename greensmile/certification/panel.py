@@ -31,7 +31,7 @@ def certification_panel(plot: Plot) -> PlotPanel:
     standard = charter.ensure_pgs_standard()
     is_owner = current_user.is_authenticated and plot.owner_id == current_user.id
     can_sanction = current_user.is_authenticated and current_user.has_role(Role.COMMITTEE, Role.COORDINATOR)
-    can_test = current_user.is_authenticated and current_user.has_role(*services.RESIDUE_TESTERS)
+    can_test = current_user.is_authenticated and services.can_record_residue_test(current_user, plot)
     open_application = services.open_application(plot, standard)
     return PlotPanel(
         statuses=services.public_statuses(plot),

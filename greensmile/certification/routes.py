@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -25,7 +25,7 @@ bp = Blueprint("certification", __name__)
 def register_routes(bp: Blueprint) -> None:
     # fmt: off
     bp.add_url_rule("/plots/<code>/apply", "apply", apply, methods=["GET", "POST"])
-    bp.add_url_rule("/plots/<code>/residue-tests", "residue_test", residue_test, methods=["POST"])
+    bp.add_url_rule("/plots/<code>/residue-tests", "residue_test", residue_test, methods=["GET", "POST"])
     bp.add_url_rule("/applications/<int:app_id>", "application", application_page)
     bp.add_url_rule("/applications/<int:app_id>/assign", "assign", assign, methods=["POST"])
     bp.add_url_rule("/applications/<int:app_id>/withdraw", "withdraw", withdraw, methods=["POST"])
@@ -184,10 +184,12 @@ def residue_test(code: str):
     plot = plots.find_by_typed_code(code)
     if plot is None:
         abort(404)
-    if not current_user.has_role(*services.RESIDUE_TESTERS):
+    if not services.can_record_residue_test(current_user, plot):
         abort(403)
     form = ResidueTestForm()
-    if form.validate_on_submit():
+    if request.method == "GET":
+        form.tested_on.data = services.today()
+    elif form.validate_on_submit():
         try:
             services.record_residue_test(
                 plot, current_user, tested_on=form.tested_on.data, sample=form.sample.data,
@@ -201,11 +203,11 @@ def residue_test(code: str):
         else:
             db.session.commit()
             flash(_("The residue test is recorded."), "success")
-    else:
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                flash(message, "error")
-    return redirect(url_for("plots.detail", code=plot.code) + "#certification")
+            if plots.can_view(current_user, plot):
+                return redirect(url_for("plots.detail", code=plot.code) + "#certification")
+            return redirect(url_for("certification.residue_test", code=plot.code))
+    can_sanction = current_user.has_role(Role.COMMITTEE, Role.COORDINATOR)
+    return render_template("certification/residue_test.html", plot=plot, form=form, can_sanction=can_sanction)
 
 
 @login_required

@@ -22,6 +22,7 @@ from greensmile.certification import charter, conflicts
 from greensmile.certification.errors import (
     AlreadyApplied,
     BadSubmission,
+    DuplicateSubmission,
     CertificationError,
     IllegalTransition,
     NotAllowed,
@@ -57,6 +58,7 @@ from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.media.images import process_photo
+from greensmile.network.models import Membership, Organisation, OrganisationKind
 from greensmile.plots.models import Plot
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,9 @@ OUTCOME_STATUS = {
 REASON_REQUIRED = _l("Give the reason: it is kept in the plot's history.")
 CONDITIONS_REQUIRED = _l("Write the conditions the farmer must meet.")
 WITNESS_REQUIRED = _l("Write the name of the witness to the spoken pledge.")
+# A certificate starts on the day of the decision, or on the committee's meeting day up to two months before.
+MAX_BACKDATE_DAYS = 60
+BAD_START = _l("A certificate starts today or on a day in the last 60 days, never in the future.")
 
 
 def today() -> date:
@@ -140,6 +145,7 @@ def _sanction(cert: Certification, actor: User, reason: str, roles: tuple[Role, 
     """The shared steps of suspending, reinstating and revoking: who, why, expiry first, one move."""
     if not actor.has_role(*roles):
         raise NotAllowed()
+    conflicts.check_no_stake(cert, actor)
     reason = _need_reason(reason)
     _catch_up_expiry(cert, today())
     before = cert.status
@@ -198,8 +204,12 @@ def apply(plot: Plot, standard: Standard, acting: User, *, pledge_kind: PledgeKi
         certification=cert, version=version, applicant_id=acting.id, status=ApplicationStatus.SUBMITTED,
         pledge_kind=pledge_kind, pledge_image=stored, witness_name=witness_name, message=message.strip(),
     )
-    db.session.add(application)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a double tap's second request loses here, cleanly
+            db.session.add(application)
+    except sa.exc.IntegrityError:
+        storage.delete_image(PLEDGE_KIND, stored)
+        raise AlreadyApplied() from None
     return application
 
 
@@ -264,6 +274,10 @@ def submit_inspection(submission: InspectionSubmission, inspector: User) -> tupl
     if existing is not None:
         if existing.inspector_id != inspector.id:
             raise NotAllowed()
+        sent_for = db.session.scalar(sa.select(Assignment.id).where(
+            Assignment.application_id == existing.application_id, Assignment.inspector_id == inspector.id))
+        if sent_for != submission.assignment_id:
+            raise DuplicateSubmission()
         return existing, False
     assignment = db.session.get(Assignment, submission.assignment_id)
     if assignment is None or assignment.inspector_id != inspector.id:
@@ -271,6 +285,8 @@ def submit_inspection(submission: InspectionSubmission, inspector: User) -> tupl
     application = assignment.application
     if application.status not in (ApplicationStatus.ASSIGNED, ApplicationStatus.INSPECTED):
         raise CertificationError(_l("This application is no longer waiting for an inspection."))
+    # Circumstances change between assignment and visit (a new group, a new household): check again.
+    conflicts.check_inspector(application, inspector)
     items = {item.id for item in application.version.items}
     if set(submission.answers) != items:
         raise BadSubmission()
@@ -327,12 +343,14 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
     conditions = conditions.strip()
     if outcome is Outcome.CERTIFY_WITH_CONDITIONS and not conditions:
         raise CertificationError(CONDITIONS_REQUIRED)
+    start = valid_from or today()
+    if not (today() - timedelta(days=MAX_BACKDATE_DAYS) <= start <= today()):
+        raise CertificationError(BAD_START)
     cert = application.certification
     _catch_up_expiry(cert, today())
     target = OUTCOME_STATUS.get(outcome)
     if target is not None:
         check_certification_move(cert.status, target)  # before anything is written
-    start = valid_from or today()
     months = current_app.config.get("CERTIFICATE_VALIDITY_MONTHS") or cert.standard.validity_months
     until = add_months(start, months) - timedelta(days=1) if target else None
     decision = Decision(
@@ -351,14 +369,13 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
 
 
 # ---------------------------------------------------------------- residue tests
-RESIDUE_TESTERS = (Role.INSPECTOR, Role.COORDINATOR, Role.COMMITTEE, Role.BUYER)
 
 
 def record_residue_test(plot: Plot, acting: User, *, tested_on: date, sample: str, substance: str,
                         method: ResidueMethod, result: ResidueResult, value: str = "", laboratory: str = "",
                         notes: str = "", suspend_now: bool = False) -> ResidueTest:
     """Record a rapid or laboratory residue test; a failed one may suspend the plot's organic certificate."""
-    if not acting.has_role(*RESIDUE_TESTERS):
+    if not can_record_residue_test(acting, plot):
         raise NotAllowed()
     if tested_on > today():
         raise CertificationError(_l("The test date is in the future."))
@@ -383,6 +400,27 @@ def record_residue_test(plot: Plot, acting: User, *, tested_on: date, sample: st
             if CertStatus.SUSPENDED in CERTIFICATION_MOVES[cert.status]:
                 suspend(cert, acting, reason)
     return test
+
+
+def can_record_residue_test(user: User, plot: Plot) -> bool:
+    """Coordinators and the committee; an inspector assigned to the plot; a hospital kitchen's staff.
+    Never on one's own plot."""
+    if plot.owner_id == user.id:
+        return False
+    if user.has_role(Role.COORDINATOR, Role.COMMITTEE):
+        return True
+    if user.has_role(Role.INSPECTOR) and db.session.scalar(
+        sa.select(sa.exists(
+            sa.select(Assignment.id).join(Application, Application.id == Assignment.application_id)
+            .join(Certification, Certification.id == Application.certification_id)
+            .where(Assignment.inspector_id == user.id, Certification.plot_id == plot.id)
+        ))
+    ):
+        return True
+    return user.has_role(Role.BUYER) and db.session.scalar(sa.select(sa.exists(
+        sa.select(Membership.user_id).join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == user.id, Organisation.kind == OrganisationKind.HOSPITAL_KITCHEN)
+    )))
 
 
 # ---------------------------------------------------------------- who may see what

@@ -102,15 +102,19 @@ def all_farmer_groups() -> list[Organisation]:
     )
 
 
+# Coordinators run the network and the committee decides on any plot: both see every plot.
+SEE_ALL_PLOTS = (Role.COORDINATOR, Role.COMMITTEE)
+
+
 def _visibility(user: User) -> sa.ColumnElement[bool]:
-    if user.has_role(Role.COORDINATOR):
+    if user.has_role(*SEE_ALL_PLOTS):
         return sa.true()
     my_groups = sa.select(Membership.organisation_id).where(Membership.user_id == user.id)
     return sa.or_(Plot.owner_id == user.id, Plot.group_id.in_(my_groups))
 
 
 def can_view(user: User, plot: Plot) -> bool:
-    if user.has_role(Role.COORDINATOR) or plot.owner_id == user.id:
+    if user.has_role(*SEE_ALL_PLOTS) or plot.owner_id == user.id:
         return True
     return plot.group_id is not None and db.session.get(Membership, (plot.group_id, user.id)) is not None
 

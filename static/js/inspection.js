@@ -11,6 +11,9 @@
   var key = "inspection:" + root.dataset.assignment + (root.dataset.supersedes ? ":fix:" + root.dataset.supersedes : "");
   var record = null;
   var sending = false;
+  var retryDelay = 15000;
+  var retryTimer = null;
+  var MAX_PHOTO_BYTES = 12 * 1024 * 1024;  // the server takes 16 MB a request; leave room for the rest
   var statusBox = document.querySelector("[data-status]");
   var photoList = document.querySelector("[data-photos]");
 
@@ -34,7 +37,8 @@
       summary: "",
       position: null,
       photos: [],
-      state: "draft",
+      answered: false,
+      state: "draft",  // draft: editable; queued: waiting to be sent, frozen; sent: stored on the server
     };
   }
 
@@ -43,12 +47,21 @@
     statusBox.className = "flash flash-" + (kind || "info");
   }
 
+  // Once queued, an inspection is frozen: the server may already hold it (a reply can be lost), and
+  // what the phone shows must be what the server stores. A refusal by the server unfreezes it.
+  function lock() {
+    var locked = record.state !== "draft";
+    root.querySelectorAll("input, textarea").forEach(function (field) { field.disabled = locked; });
+    root.querySelector("[data-send]").disabled = locked;
+  }
+
   function showState() {
     if (record.state === "sent") show(text.msgSent, "success");
     else if (record.state === "queued") show(navigator.onLine ? text.msgSending : text.msgQueued, "info");
     else show(text.msgSaved, "info");
     root.classList.toggle("is-sent", record.state === "sent");
-    root.querySelector("[data-start-over]").hidden = record.state === "sent";
+    root.querySelector("[data-start-over]").hidden = record.state !== "draft";
+    lock();
     var correct = root.querySelector("[data-correct]");
     correct.hidden = record.state !== "sent";
     if (record.sent_id) correct.href = location.pathname + "?supersedes=" + record.sent_id;
@@ -132,9 +145,11 @@
 
   function onChange(event) {
     var target = event.target;
-    if (record.state === "sent") return;
+    if (record.state !== "draft") return;
     if (target.name && target.name.indexOf("answer-") === 0) {
       var itemId = target.name.slice(7);
+      if (!record.answered && !record.position) record.visited_at = new Date().toISOString();  // the visit starts
+      record.answered = true;
       record.answers[itemId] = record.answers[itemId] || { note: "" };
       record.answers[itemId].answer = target.value;
     } else if (target.name && target.name.indexOf("note-") === 0) {
@@ -151,7 +166,10 @@
       var ref = target.dataset.ref || "";
       target.value = "";
       return Promise.all(files.map(shrink)).then(function (blobs) {
+        var total = record.photos.reduce(function (sum, photo) { return sum + photo.blob.size; }, 0);
         blobs.forEach(function (blob) {
+          if (total + blob.size > MAX_PHOTO_BYTES) { show(text.msgTooManyPhotos, "error"); return; }
+          total += blob.size;
           record.photos.push({ id: uuid(), item_id: itemId2 ? Number(itemId2) : null, item_ref: ref, blob: blob });
         });
         return save();
@@ -196,40 +214,73 @@
     save().then(send);
   }
 
-  function send() {
-    if (sending || !record || record.state !== "queued" || !navigator.onLine) { if (record) showState(); return; }
-    sending = true;
-    show(text.msgSending, "info");
+  function retryLater() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(send, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 5 * 60 * 1000);
+  }
+
+  function refreshToken() {
+    return fetch(root.dataset.tokenUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body && body.csrf_token) { root.dataset.csrf = body.csrf_token; return true; } return false; });
+  }
+
+  function post(sent) {
     var form = new FormData();
     var payload = {
-      client_uuid: record.client_uuid,
-      assignment_id: record.assignment_id,
-      supersedes_id: record.supersedes_id,
-      visited_at: record.visited_at,
-      recommendation: record.recommendation,
-      summary: record.summary,
-      position: record.position,
-      answers: record.answers,
-      photos: record.photos.map(function (photo, index) { return { field: "photo-" + index, item_id: photo.item_id }; }),
+      client_uuid: sent.client_uuid,
+      assignment_id: sent.assignment_id,
+      supersedes_id: sent.supersedes_id,
+      visited_at: sent.visited_at,
+      recommendation: sent.recommendation,
+      summary: sent.summary,
+      position: sent.position,
+      answers: sent.answers,
+      photos: sent.photos.map(function (photo, index) { return { field: "photo-" + index, item_id: photo.item_id }; }),
     };
     form.append("inspection", JSON.stringify(payload));
-    record.photos.forEach(function (photo, index) { form.append("photo-" + index, photo.blob, "photo-" + index + ".jpg"); });
-    fetch(root.dataset.syncUrl, {
+    sent.photos.forEach(function (photo, index) { form.append("photo-" + index, photo.blob, "photo-" + index + ".jpg"); });
+    return fetch(root.dataset.syncUrl, {
       method: "POST", body: form, credentials: "same-origin",
       headers: { "X-CSRFToken": root.dataset.csrf, "Accept": "application/json" },
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) { return { status: response.status, body: body }; });
-    }).then(function (reply) {
+    });
+  }
+
+  function send(tokenRefreshed) {
+    if (sending || !record || record.state !== "queued" || !navigator.onLine) { if (record) showState(); return; }
+    sending = true;
+    var sent = record;  // the reply belongs to this record, whatever happens on the page meanwhile
+    show(text.msgSending, "info");
+    post(sent).then(function (reply) {
       sending = false;
       if (reply.status === 200 || reply.status === 201) {
-        record.state = "sent";
-        record.sent_id = reply.body.id;
-        return save();
+        retryDelay = 15000;
+        sent.state = "sent";
+        sent.sent_id = reply.body.id;
+        return store.set(key, sent).then(function () { if (record === sent) showState(); });
       }
-      show(reply.body.message || text.msgFailed, "error");  // kept queued: nothing is lost
+      if (reply.body.code === "csrf" && !tokenRefreshed) {
+        return refreshToken().then(function (ok) { if (ok) send(true); else show(reply.body.message, "error"); });
+      }
+      if (reply.status === 401) {  // signed out: keep it queued, it goes after signing in again
+        show(reply.body.message || text.msgFailed, "error");
+        return;
+      }
+      if (reply.status >= 400 && reply.status < 500) {  // refused, so not stored: editable again
+        sent.state = "draft";
+        return store.set(key, sent).then(function () {
+          if (record === sent) { showState(); show(reply.body.message || text.msgFailed, "error"); }
+        });
+      }
+      show(text.msgFailed, "error");
+      retryLater();  // the server had trouble: try again later
     }).catch(function () {
       sending = false;
-      showState();  // no signal after all: it stays queued and goes when the phone is back online
+      showState();  // a weak signal: it stays queued and is tried again
+      retryLater();
     });
   }
 
@@ -243,7 +294,7 @@
       save().then(function () { root.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = false; }); render(); });
     }
   });
-  window.addEventListener("online", send);
+  window.addEventListener("online", function () { retryDelay = 15000; send(); });
   window.addEventListener("offline", showState);
 
   root.hidden = false;

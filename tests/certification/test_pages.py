@@ -118,13 +118,15 @@ def test_private_notes_stay_private(client, given, app):
         assignment = services.assign(application, cycle.inspector, date.today(), cycle.coordinator)
         sent = submission(application, assignment.id, Answer.COMPLIANT, Outcome.CERTIFY,
                           summary="บันทึกลับของผู้ตรวจ: ถังพ่นยาอยู่หลังบ้าน")
+        first_item = next(iter(sent.answers))
+        sent.answers[first_item] = (Answer.COMPLIANT, "หมายเหตุรายข้อของผู้ตรวจ")
         inspection, _ = services.submit_inspection(sent, cycle.inspector)
         services.decide(application, cycle.committee, Outcome.CERTIFY, "เหตุผลภายในของคณะกรรมการ")
         services.record_residue_test(cycle.plot, cycle.coordinator, tested_on=date.today(), sample="คะน้า",
                                      substance="ไซเพอร์เมทริน", method=services.ResidueMethod.RAPID,
                                      result=services.ResidueResult.PASSED, notes="หมายเหตุภายในการตรวจสาร")
         make_user(Role.FARMER, email="stranger@example.com")
-    secrets = ["บันทึกลับของผู้ตรวจ", "เหตุผลภายในของคณะกรรมการ", "หมายเหตุภายในการตรวจสาร"]
+    secrets = ["บันทึกลับของผู้ตรวจ", "เหตุผลภายในของคณะกรรมการ", "หมายเหตุภายในการตรวจสาร", "หมายเหตุรายข้อของผู้ตรวจ"]
     anonymous = app.test_client()
     body = anonymous.get(f"/api/v1/plots/{cycle.plot.code}").get_data(as_text=True)
     assert all(secret not in body for secret in secrets)
@@ -324,3 +326,68 @@ def test_residue_tests_are_public_without_their_notes(client, given, app):
     data = app.test_client().get(f"/api/v1/plots/{cycle.plot.code}").get_json()
     assert data["residue_tests"] == [{"tested_on": date.today().isoformat(), "sample": "คะน้า",
                                       "substance": "ไซเพอร์เมทริน", "method": "rapid", "result": "passed", "value": ""}]
+
+
+def test_the_committee_sees_any_plot_and_revokes_through_its_page(client, given, app):
+    with given():
+        cycle = make_cycle()
+        cert = certified(cycle)
+    login(client, "committee@example.com", PASSWORD)
+    plot_page = f"/plots/{cycle.plot.code}"
+    body = client.get(plot_page).get_data(as_text=True)
+    assert "ประวัติการรับรอง" in body and f"/certifications/{cert.id}/revoke" in body
+    post_form(client, f"/certifications/{cert.id}/revoke", {"reason": "ใช้ยาฆ่าหญ้าซ้ำ"}, page=plot_page)
+    with app.app_context():
+        assert db.session.get(Certification, cert.id).status is CertStatus.REVOKED
+
+
+def test_an_assigned_inspector_records_a_residue_test_on_its_own_page(client, given, app):
+    with given():
+        cycle = make_cycle()
+        services.assign(apply_for(cycle), cycle.inspector, date.today(), cycle.coordinator)
+        make_user(Role.INSPECTOR, email="other-inspector@example.com")
+    page = f"/plots/{cycle.plot.code}/residue-tests"
+    form = {"tested_on": date.today().isoformat(), "sample": "ผักบุ้ง", "substance": "ออร์กาโนฟอสเฟต",
+            "method": "rapid", "result": "passed"}
+    login(client, "other-inspector@example.com", PASSWORD)
+    assert client.get(page).status_code == 403
+    _logout(client)
+    login(client, "inspector@example.com", PASSWORD)
+    assert client.get(page).status_code == 200
+    assert post_form(client, page, form).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(ResidueTest.substance)) == "ออร์กาโนฟอสเฟต"
+
+
+def test_the_sync_endpoint_answers_409_for_one_id_on_two_plots(client, given):
+    from tests.factories import make_plot
+
+    with given():
+        cycle = make_cycle()
+        first = apply_for(cycle)
+        first_assignment = services.assign(first, cycle.inspector, date.today(), cycle.coordinator)
+        second = apply_for(cycle, make_plot(cycle.farmer, cycle.group))
+        second_assignment = services.assign(second, cycle.inspector, date.today(), cycle.coordinator)
+    login(client, "inspector@example.com", PASSWORD)
+    token = csrf_token(client, "/inspections")
+    assert _sync(client, _payload(first, first_assignment.id, "one-id"), token).status_code == 201
+    clash = _sync(client, _payload(second, second_assignment.id, "one-id"), token)
+    assert clash.status_code == 409 and clash.get_json()["code"] == "refused"
+
+
+def test_a_stale_token_is_reported_so_the_phone_can_fetch_a_new_one(client, given):
+    with given():
+        cycle = make_cycle()
+        application = apply_for(cycle)
+        assignment = services.assign(application, cycle.inspector, date.today(), cycle.coordinator)
+    login(client, "inspector@example.com", PASSWORD)
+    stale = _sync(client, _payload(application, assignment.id, str(uuid.uuid4())), "token-from-an-old-session")
+    assert stale.status_code == 400 and stale.get_json()["code"] == "csrf"
+    fresh = client.get("/inspections/token").get_json()["csrf_token"]
+    assert _sync(client, _payload(application, assignment.id, str(uuid.uuid4())), fresh).status_code == 201
+    assert app_anonymous_token_refused(client)
+
+
+def app_anonymous_token_refused(client) -> bool:
+    _logout(client)
+    return client.get("/inspections/token").status_code == 401

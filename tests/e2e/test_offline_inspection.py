@@ -63,6 +63,8 @@ def test_inspection_made_offline_arrives_once(browser, live_server):
         page.fill("textarea[name=summary]", "ต้องแยกถังพ่นภายใน 3 เดือน")
         page.click("[data-send]")
         page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('ไม่มีสัญญาณ')")
+        # queued is frozen: what is shown is what the server will store
+        assert page.locator("[data-item] input").first.is_disabled()
         assert len(_inspections(app)) == before  # nothing could leave the phone
 
         response = page.reload()  # still offline: the page comes from the phone's cache
@@ -102,5 +104,11 @@ def test_inspection_made_offline_arrives_once(browser, live_server):
             assert len(failing) == 1 and failing[0].note == "ถังพ่นยาใช้ร่วมกับแปลงข้างเคียง"
             assert db.session.scalar(sa.select(sa.func.count()).select_from(InspectionPhoto)
                                      .where(InspectionPhoto.inspection_id == inspection.id)) == 1
+
+        # Signing out takes the cached inspection pages off the phone.
+        assert page.evaluate("() => caches.has('gs-inspection-pages')")
+        with page.expect_navigation():
+            page.click(".mainnav form[data-sign-out] button")
+        assert not page.evaluate("() => caches.has('gs-inspection-pages')")
     finally:
         context.close()
