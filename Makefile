@@ -9,7 +9,7 @@ PORT ?= 5000
 WORKERS ?= 3
 PYTEST_ARGS ?=
 
-.PHONY: run test test-pg serve bench install install-dev translations translations-update browser migrate clean vendor
+.PHONY: run test test-pg serve bench install install-dev translations translations-update browser migrate clean vendor lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,10 @@ browser:
 	    || echo "warning: chromium could not be installed; the browser tests will skip"; \
 	else echo "note: chromium is missing and this user cannot install it; the browser tests will skip"; fi
 
-test: install-dev translations browser
+lint: install-dev
+	$(BIN)/ruff check greensmile tests bench migrations/env.py
+
+test: install-dev translations browser lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-pg: install-dev translations browser

@@ -22,7 +22,6 @@ from greensmile.demo import seed_demo  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 
 
-
 def main() -> None:
     floor = floor_rate()
 

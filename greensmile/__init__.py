@@ -29,8 +29,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from greensmile.error_pages import register_error_handlers
     from greensmile.cli import register_commands
+    from greensmile.error_pages import register_error_handlers
 
     register_error_handlers(app)
     register_commands(app)
@@ -81,13 +81,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from greensmile.accounts.routes import bp as accounts_bp
+    from greensmile.api.plots import bp as plots_api_bp
     from greensmile.certification import panel
     from greensmile.certification.charter_routes import bp as charter_bp
     from greensmile.certification.inspection_routes import bp as inspections_bp
     from greensmile.certification.routes import bp as certification_bp
     from greensmile.media.routes import bp as media_bp
     from greensmile.network.routes import bp as network_bp
-    from greensmile.api.plots import bp as plots_api_bp
     from greensmile.plots.routes import bp as plots_bp
     from greensmile.site.routes import bp as site_bp
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from greensmile.accounts import passwords, services as accounts
+from greensmile.accounts import passwords
+from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role, User
 from greensmile.extensions import db
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position

@@ -1,9 +1,8 @@
 """What every form shares: WTForms' own messages in our catalogue, and validators with Thai messages."""
 from __future__ import annotations
 
-from flask_babel import get_translations
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms.fields import SelectMultipleField
 from wtforms.validators import DataRequired, Email, Length

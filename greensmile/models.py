@@ -1,8 +1,5 @@
 """Every domain's models, imported together so the metadata (and Alembic) sees all tables."""
 from greensmile.accounts.models import Role, User, UserRole  # noqa: F401
-from greensmile.network.models import Membership, Organisation  # noqa: F401
-from greensmile.places.models import District  # noqa: F401
-from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
 from greensmile.certification import guards  # noqa: F401,E402  (freezes published charter versions)
 from greensmile.certification.models import (  # noqa: F401,E402
     Application,
@@ -19,3 +16,6 @@ from greensmile.certification.models import (  # noqa: F401,E402
     Standard,
     StandardVersion,
 )
+from greensmile.network.models import Membership, Organisation  # noqa: F401
+from greensmile.places.models import District  # noqa: F401
+from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401

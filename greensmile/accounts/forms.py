@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
-from wtforms.validators import EqualTo, Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import EqualTo, Length, Optional, ValidationError
 
 from greensmile.accounts.models import ROLE_LABELS, Role
 from greensmile.accounts.services import normalise_phone

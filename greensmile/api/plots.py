@@ -12,12 +12,12 @@ from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from greensmile.accounts.models import Role
+from greensmile.certification import overview, residue
+from greensmile.certification.charter import PGS_ORGANIC
+from greensmile.certification.overview import PublicStatus
 from greensmile.extensions import db
 from greensmile.network.models import Membership
 from greensmile.places.models import District
-from greensmile.certification import services as certification
-from greensmile.certification.charter import PGS_ORGANIC
-from greensmile.certification.services import PublicStatus
 from greensmile.plots import services
 from greensmile.plots.models import Plot, PlotType
 from greensmile.plots.services import PlotFilters
@@ -160,11 +160,11 @@ def plot_detail(code: str):
     plot = services.find_by_typed_code(code)
     if plot is None:
         abort(404)
-    data = plot_json(plot, _Viewer().sees_all_of(plot), certification.public_statuses(plot))
+    data = plot_json(plot, _Viewer().sees_all_of(plot), overview.public_statuses(plot))
     data["residue_tests"] = [
         {"tested_on": test.tested_on.isoformat(), "sample": test.sample, "substance": test.substance,
          "method": test.method.value, "result": test.result.value, "value": test.value}
-        for test in certification.public_residue_tests(plot)
+        for test in residue.public_residue_tests(plot)
     ]
     return data
 

@@ -9,12 +9,13 @@ from PIL import Image, ImageDraw
 
 from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role
-from greensmile.certification import charter, services
+from greensmile.certification import charter, overview, services
 from greensmile.certification.models import Answer, Outcome, PledgeKind
 from greensmile.demo import DEMO_DOMAIN, demo_user
 from greensmile.network.services import memberships_of
 from greensmile.plots.demo import demo_code
 from greensmile.plots.services import get_by_code
+
 
 def demo_signature() -> bytes:
     """A drawn squiggle standing in for a demo farmer's signature."""
@@ -40,7 +41,7 @@ def seed_certification() -> None:
     inspector = demo_user("inspector")
     if None in (coordinator, committee, inspector):
         return
-    if not services.applications_of_plot(get_by_code(demo_code(1))):  # not seeded yet
+    if not overview.applications_of_plot(get_by_code(demo_code(1))):  # not seeded yet
         _decided(standard, demo_code(1), inspector, coordinator, committee, Outcome.CERTIFY)
         _decided(standard, demo_code(4), None, coordinator, committee, Outcome.IN_CONVERSION)
         _assigned(standard, demo_code(2), inspector, coordinator)

@@ -14,7 +14,7 @@ from wtforms import ValidationError
 
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import role_required
-from greensmile.certification import services
+from greensmile.certification import overview, services
 from greensmile.certification.errors import DuplicateSubmission, NotAllowed
 from greensmile.certification.models import Answer, Assignment, Inspection, InspectionPhoto, Outcome
 from greensmile.errors import DomainError
@@ -40,7 +40,7 @@ def register_routes(bp: Blueprint) -> None:
 
 @role_required(Role.INSPECTOR)
 def assignments():
-    return render_template("inspections/assignments.html", assignments=services.assignments_of(current_user))
+    return render_template("inspections/assignments.html", assignments=overview.assignments_of(current_user))
 
 
 @role_required(Role.INSPECTOR)
@@ -146,7 +146,7 @@ def token():
 @login_required
 def report(inspection_id: int):
     inspection = db.get_or_404(Inspection, inspection_id)
-    if not services.can_view_application(current_user, inspection.application):
+    if not overview.can_view_application(current_user, inspection.application):
         abort(403)
     superseded_by = db.session.query(Inspection).filter_by(supersedes_id=inspection.id).one_or_none()
     return render_template("inspections/report.html", inspection=inspection, superseded_by=superseded_by)
@@ -155,7 +155,7 @@ def report(inspection_id: int):
 @login_required
 def photo(photo_id: int):
     picture = db.get_or_404(InspectionPhoto, photo_id)
-    if not services.can_view_application(current_user, picture.inspection.application):
+    if not overview.can_view_application(current_user, picture.inspection.application):
         abort(403)
     return storage.send_private(services.INSPECTION_PHOTO_KIND, picture.stored_name)
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_login import current_user
 
 from greensmile.accounts.models import Role
-from greensmile.certification import charter, services
+from greensmile.certification import charter, overview, residue, services
 from greensmile.certification.forms import ResidueTestForm
 from greensmile.certification.models import Application, Certification
 from greensmile.plots.models import Plot
@@ -17,9 +17,9 @@ from greensmile.plots.models import Plot
 
 @dataclass
 class PlotPanel:
-    statuses: list[services.PublicStatus]
+    statuses: list[overview.PublicStatus]
     certifications: list[Certification]
-    history: list[services.HistoryEntry]
+    history: list[overview.HistoryEntry]
     open_application: Application | None
     can_apply: bool
     can_sanction: bool
@@ -31,12 +31,12 @@ def certification_panel(plot: Plot) -> PlotPanel:
     standard = charter.ensure_pgs_standard()
     is_owner = current_user.is_authenticated and plot.owner_id == current_user.id
     can_sanction = current_user.is_authenticated and current_user.has_role(Role.COMMITTEE, Role.COORDINATOR)
-    can_test = current_user.is_authenticated and services.can_record_residue_test(current_user, plot)
-    open_application = services.open_application(plot, standard)
+    can_test = current_user.is_authenticated and residue.can_record_residue_test(current_user, plot)
+    open_application = overview.open_application(plot, standard)
     return PlotPanel(
-        statuses=services.public_statuses(plot),
-        certifications=services.plot_certifications(plot),
-        history=services.history(plot),
+        statuses=overview.public_statuses(plot),
+        certifications=overview.plot_certifications(plot),
+        history=overview.history(plot),
         open_application=open_application,
         can_apply=(is_owner or (current_user.is_authenticated and current_user.has_role(Role.COORDINATOR)))
         and open_application is None,

@@ -11,9 +11,16 @@ from wtforms.fields.choices import SelectChoice
 
 from greensmile.accounts.models import Role, User
 from greensmile.accounts.permissions import role_required
-from greensmile.certification import charter, services
+from greensmile.certification import charter, overview, residue, services
 from greensmile.certification.forms import ApplyForm, AssignForm, DecisionForm, ResidueTestForm, SanctionForm
-from greensmile.certification.models import Application, Certification, Outcome, PledgeKind, ResidueMethod, ResidueResult
+from greensmile.certification.models import (
+    Application,
+    Certification,
+    Outcome,
+    PledgeKind,
+    ResidueMethod,
+    ResidueResult,
+)
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.media import storage
@@ -39,12 +46,12 @@ def register_routes(bp: Blueprint) -> None:
 
 
 def _inspector_choices() -> list[SelectChoice]:
-    return [SelectChoice(str(user.id), user.display_name) for user in services.inspectors()]
+    return [SelectChoice(str(user.id), user.display_name) for user in overview.inspectors()]
 
 
 def _load_application(app_id: int) -> Application:
     application = db.get_or_404(Application, app_id)
-    if not services.can_view_application(current_user, application):
+    if not overview.can_view_application(current_user, application):
         abort(403)
     return application
 
@@ -75,7 +82,7 @@ def apply(code: str):
         abort(403)
     standard = charter.ensure_pgs_standard()
     version = charter.in_force(standard)
-    open_one = services.open_application(plot, standard)
+    open_one = overview.open_application(plot, standard)
     if open_one is not None:
         flash(_("This plot already has an open application under this standard."), "info")
         return redirect(url_for("certification.application", app_id=open_one.id))
@@ -184,14 +191,14 @@ def residue_test(code: str):
     plot = plots.find_by_typed_code(code)
     if plot is None:
         abort(404)
-    if not services.can_record_residue_test(current_user, plot):
+    if not residue.can_record_residue_test(current_user, plot):
         abort(403)
     form = ResidueTestForm()
     if request.method == "GET":
         form.tested_on.data = services.today()
     elif form.validate_on_submit():
         try:
-            services.record_residue_test(
+            residue.record_residue_test(
                 plot, current_user, tested_on=form.tested_on.data, sample=form.sample.data,
                 substance=form.substance.data, method=ResidueMethod(form.method.data),
                 result=ResidueResult(form.result.data), value=form.value.data or "",
@@ -220,12 +227,12 @@ def pledge_image(app_id: int):
 
 @role_required(Role.COORDINATOR)
 def pipeline():
-    return render_template("certification/pipeline.html", pipeline=services.pipeline())
+    return render_template("certification/pipeline.html", pipeline=overview.pipeline())
 
 
 @role_required(Role.COMMITTEE)
 def decisions():
-    return render_template("certification/decisions.html", waiting=services.pipeline().awaiting_decision)
+    return render_template("certification/decisions.html", waiting=overview.pipeline().awaiting_decision)
 
 
 register_routes(bp)

@@ -15,19 +15,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
 from greensmile.certification import charter, conflicts
 from greensmile.certification.errors import (
     AlreadyApplied,
     BadSubmission,
-    DuplicateSubmission,
     CertificationError,
+    DuplicateSubmission,
     IllegalTransition,
     NotAllowed,
 )
 from greensmile.certification.models import (
+    EXPIRES,
     Answer,
     Application,
     ApplicationStatus,
@@ -37,20 +37,14 @@ from greensmile.certification.models import (
     CertStatus,
     Decision,
     EventKind,
-    EXPIRES,
     Inspection,
     InspectionAnswer,
     InspectionPhoto,
     Outcome,
     PledgeKind,
-    ResidueMethod,
-    ResidueResult,
-    ResidueTest,
     Standard,
-    StandardKind,
 )
 from greensmile.certification.transitions import (
-    CERTIFICATION_MOVES,
     check_application_move,
     check_certification_move,
 )
@@ -58,7 +52,6 @@ from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.media.images import process_photo
-from greensmile.network.models import Membership, Organisation, OrganisationKind
 from greensmile.plots.models import Plot
 
 log = logging.getLogger(__name__)
@@ -115,7 +108,7 @@ def _move(cert: Certification, target: CertStatus, kind: EventKind, actor: User 
     return event
 
 
-def _catch_up_expiry(cert: Certification, on: date) -> None:
+def catch_up_expiry(cert: Certification, on: date) -> None:
     """Record an expiry that happened by date before making another move."""
     if cert.effective_status(on) is CertStatus.EXPIRED and cert.status is not CertStatus.EXPIRED:
         _move(cert, CertStatus.EXPIRED, EventKind.EXPIRY, None, "")
@@ -147,7 +140,7 @@ def _sanction(cert: Certification, actor: User, reason: str, roles: tuple[Role, 
         raise NotAllowed()
     conflicts.check_no_stake(cert, actor)
     reason = _need_reason(reason)
-    _catch_up_expiry(cert, today())
+    catch_up_expiry(cert, today())
     before = cert.status
     event = _move(cert, target_of(cert), kind, actor, reason)
     cert.status_before_suspension = before if kind is EventKind.SUSPENSION else None
@@ -347,7 +340,7 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
     if not (today() - timedelta(days=MAX_BACKDATE_DAYS) <= start <= today()):
         raise CertificationError(BAD_START)
     cert = application.certification
-    _catch_up_expiry(cert, today())
+    catch_up_expiry(cert, today())
     target = OUTCOME_STATUS.get(outcome)
     if target is not None:
         check_certification_move(cert.status, target)  # before anything is written
@@ -366,222 +359,3 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
     application.status = ApplicationStatus.DECIDED
     db.session.flush()
     return decision
-
-
-# ---------------------------------------------------------------- residue tests
-
-
-def record_residue_test(plot: Plot, acting: User, *, tested_on: date, sample: str, substance: str,
-                        method: ResidueMethod, result: ResidueResult, value: str = "", laboratory: str = "",
-                        notes: str = "", suspend_now: bool = False) -> ResidueTest:
-    """Record a rapid or laboratory residue test; a failed one may suspend the plot's organic certificate."""
-    if not can_record_residue_test(acting, plot):
-        raise NotAllowed()
-    if tested_on > today():
-        raise CertificationError(_l("The test date is in the future."))
-    test = ResidueTest(
-        plot=plot, tested_on=tested_on, sample=sample.strip(), substance=substance.strip(), method=method,
-        result=result, value=value.strip(), laboratory=laboratory.strip(), notes=notes.strip(),
-        tested_by_id=acting.id,
-    )
-    db.session.add(test)
-    db.session.flush()
-    if suspend_now and result is ResidueResult.FAILED:
-        if not acting.has_role(Role.COMMITTEE, Role.COORDINATOR):
-            raise NotAllowed()
-        reason = str(_l("Failed residue test on %(date)s: %(substance)s in %(sample)s",
-                        date=tested_on.isoformat(), substance=test.substance, sample=test.sample))
-        organic = db.session.scalars(
-            sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
-            .where(Certification.plot_id == plot.id, Standard.kind == StandardKind.PGS_ORGANIC)
-        ).all()
-        for cert in organic:
-            _catch_up_expiry(cert, today())
-            if CertStatus.SUSPENDED in CERTIFICATION_MOVES[cert.status]:
-                suspend(cert, acting, reason)
-    return test
-
-
-def can_record_residue_test(user: User, plot: Plot) -> bool:
-    """Coordinators and the committee; an inspector assigned to the plot; a hospital kitchen's staff.
-    Never on one's own plot."""
-    if plot.owner_id == user.id:
-        return False
-    if user.has_role(Role.COORDINATOR, Role.COMMITTEE):
-        return True
-    if user.has_role(Role.INSPECTOR) and db.session.scalar(
-        sa.select(sa.exists(
-            sa.select(Assignment.id).join(Application, Application.id == Assignment.application_id)
-            .join(Certification, Certification.id == Application.certification_id)
-            .where(Assignment.inspector_id == user.id, Certification.plot_id == plot.id)
-        ))
-    ):
-        return True
-    return user.has_role(Role.BUYER) and db.session.scalar(sa.select(sa.exists(
-        sa.select(Membership.user_id).join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Membership.user_id == user.id, Organisation.kind == OrganisationKind.HOSPITAL_KITCHEN)
-    )))
-
-
-# ---------------------------------------------------------------- who may see what
-def can_view_application(user: User, application: Application) -> bool:
-    if user.has_role(Role.COORDINATOR, Role.COMMITTEE) or application.plot.owner_id == user.id:
-        return True
-    return any(assignment.inspector_id == user.id for assignment in application.assignments)
-
-
-# ---------------------------------------------------------------- lists
-def plot_certifications(plot: Plot) -> list[Certification]:
-    return list(db.session.scalars(
-        sa.select(Certification).where(Certification.plot_id == plot.id)
-        .options(joinedload(Certification.standard), joinedload(Certification.version))
-        .order_by(Certification.standard_id)
-    ))
-
-
-def applications_of_plot(plot: Plot) -> list[Application]:
-    return list(db.session.scalars(
-        sa.select(Application).join(Certification, Certification.id == Application.certification_id)
-        .where(Certification.plot_id == plot.id).order_by(Application.id.desc())
-    ))
-
-
-def open_application(plot: Plot, standard: Standard) -> Application | None:
-    return db.session.scalar(
-        sa.select(Application).join(Certification, Certification.id == Application.certification_id)
-        .where(Certification.plot_id == plot.id, Certification.standard_id == standard.id,
-               Application.status.in_(OPEN_APPLICATION))
-    )
-
-
-def assignments_of(inspector: User) -> list[Assignment]:
-    """The inspector's assignments still waiting for their visit (or a correction), soonest first."""
-    return list(db.session.scalars(
-        sa.select(Assignment).join(Application, Application.id == Assignment.application_id)
-        .where(Assignment.inspector_id == inspector.id, Application.status.in_(
-            (ApplicationStatus.ASSIGNED, ApplicationStatus.INSPECTED)))
-        .options(joinedload(Assignment.application).joinedload(Application.certification)
-                 .joinedload(Certification.plot).joinedload(Plot.owner))
-        .order_by(Assignment.scheduled_on, Assignment.id)
-    ).unique())
-
-
-@dataclass
-class Pipeline:
-    applied: list[Application]
-    awaiting_inspection: list[Application]
-    awaiting_decision: list[Application]
-    expiring: list[Certification]
-    failed_tests: list[ResidueTest]
-
-
-def pipeline(on: date | None = None, expiring_days: int = 60) -> Pipeline:
-    """What the coordinator watches: each step's queue, certificates about to expire, failed tests."""
-    on = on or today()
-    eager = (joinedload(Application.certification).joinedload(Certification.plot).joinedload(Plot.owner),
-             selectinload(Application.assignments).joinedload(Assignment.inspector))
-    applications = db.session.scalars(
-        sa.select(Application).where(Application.status.in_(OPEN_APPLICATION)).options(*eager)
-        .order_by(Application.created_at)
-    ).unique().all()
-    by_status = {status: [a for a in applications if a.status is status] for status in OPEN_APPLICATION}
-    expiring = db.session.scalars(
-        sa.select(Certification)
-        .where(Certification.status.in_((CertStatus.CERTIFIED, CertStatus.CERTIFIED_WITH_CONDITIONS)),
-               Certification.valid_until >= on, Certification.valid_until <= on + timedelta(days=expiring_days))
-        .options(joinedload(Certification.plot).joinedload(Plot.owner))
-        .order_by(Certification.valid_until)
-    ).all()
-    failed = db.session.scalars(
-        sa.select(ResidueTest).where(ResidueTest.result == ResidueResult.FAILED,
-                                     ResidueTest.tested_on >= on - timedelta(days=90))
-        .options(joinedload(ResidueTest.plot)).order_by(ResidueTest.tested_on.desc())
-    ).all()
-    return Pipeline(by_status[ApplicationStatus.SUBMITTED], by_status[ApplicationStatus.ASSIGNED],
-                    by_status[ApplicationStatus.INSPECTED], list(expiring), list(failed))
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    kind: str  # application, assignment, inspection, decision, event, residue_test
-    obj: object
-
-
-def history(plot: Plot) -> list[HistoryEntry]:
-    """The plot's certification history, oldest first: applications, inspections, decisions, status
-    changes and residue tests."""
-    entries: list[HistoryEntry] = []
-    for application in applications_of_plot(plot):
-        entries.append(HistoryEntry(application.created_at, "application", application))
-        entries += [HistoryEntry(a.created_at, "assignment", a) for a in application.assignments]
-        entries += [HistoryEntry(i.submitted_at, "inspection", i) for i in application.inspections]
-        entries += [HistoryEntry(d.decided_at, "decision", d) for d in application.decisions]
-    for cert in plot_certifications(plot):
-        entries += [HistoryEntry(e.created_at, "event", e) for e in cert.events if e.kind is not EventKind.DECISION]
-    tests = db.session.scalars(sa.select(ResidueTest).where(ResidueTest.plot_id == plot.id)).all()
-    entries += [HistoryEntry(t.created_at, "residue_test", t) for t in tests]
-    return sorted(entries, key=lambda entry: (entry.at, entry.kind))
-
-
-@dataclass(frozen=True)
-class PublicStatus:
-    """What anyone may know about a plot under one standard: no notes, no reasons."""
-
-    standard: Standard
-    status: CertStatus
-    valid_from: date | None
-    valid_until: date | None
-    last_inspected_on: date | None
-    version_label: str | None
-
-
-def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
-    on = on or today()
-    return [
-        PublicStatus(cert.standard, cert.effective_status(on), cert.valid_from, cert.valid_until,
-                     cert.last_inspected_on, cert.version.label if cert.version else None)
-        for cert in plot_certifications(plot)
-    ]
-
-
-def pgs_statuses(plot_ids: list[int], on: date | None = None) -> dict[int, CertStatus]:
-    """Each plot's organic (PGS) status as of today, in one query for a whole page of plots."""
-    on = on or today()
-    certs = db.session.scalars(
-        sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
-        .where(Certification.plot_id.in_(plot_ids), Standard.code == charter.PGS_ORGANIC)
-    ).all() if plot_ids else []
-    found = {cert.plot_id: cert.effective_status(on) for cert in certs}
-    return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
-
-
-def plots_with_status(status: CertStatus, on: date | None = None) -> sa.ColumnElement[bool]:
-    """A condition on Plot: its organic (PGS) status as of today is `status` (expiry by date included)."""
-    on = on or today()
-    pgs = sa.select(Standard.id).where(Standard.code == charter.PGS_ORGANIC).scalar_subquery()
-    lapsed = sa.and_(Certification.status.in_(EXPIRES), Certification.valid_until < on)
-    if status is CertStatus.EXPIRED:
-        condition = sa.or_(Certification.status == CertStatus.EXPIRED, lapsed)
-    elif status is CertStatus.NOT_CERTIFIED:
-        certified_somehow = sa.select(Certification.plot_id).where(
-            Certification.standard_id == pgs, Certification.status != CertStatus.NOT_CERTIFIED)
-        return Plot.id.not_in(certified_somehow)
-    else:
-        condition = sa.and_(Certification.status == status, sa.not_(lapsed) if status in EXPIRES else sa.true())
-    return Plot.id.in_(sa.select(Certification.plot_id).where(Certification.standard_id == pgs, condition))
-
-
-def public_residue_tests(plot: Plot, limit: int = 10) -> list[ResidueTest]:
-    """The latest residue tests of a plot, for everyone to see (their notes are not shown)."""
-    return list(db.session.scalars(
-        sa.select(ResidueTest).where(ResidueTest.plot_id == plot.id)
-        .order_by(ResidueTest.tested_on.desc(), ResidueTest.id.desc()).limit(limit)
-    ))
-
-
-def inspectors() -> list[User]:
-    return list(db.session.scalars(
-        sa.select(User).where(User.roles.any(role=Role.INSPECTOR), User.is_active.is_(True))
-        .order_by(User.display_name)
-    ))

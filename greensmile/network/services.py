@@ -8,7 +8,15 @@ from greensmile.accounts.models import User
 from greensmile.db import squeeze
 from greensmile.extensions import db
 from greensmile.network.errors import AlreadyMember, NameTaken, UnknownMember
-from greensmile.network.models import KIND_CATEGORY, CATEGORY_ROLE, Category, Membership, Organisation, OrganisationKind, Position
+from greensmile.network.models import (
+    CATEGORY_ROLE,
+    KIND_CATEGORY,
+    Category,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Position,
+)
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import coordinator_required, role_required
-from greensmile.certification import services as certification
+from greensmile.certification import overview
 from greensmile.certification.models import CertStatus
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
@@ -105,10 +105,10 @@ def index():
             district_id=search.district.data or None,
             crop_id=search.crop.data or None,
             plot_type=PlotType(search.plot_type.data) if search.plot_type.data else None,
-            condition=certification.plots_with_status(CertStatus(search.status.data)) if search.status.data else None,
+            condition=overview.plots_with_status(CertStatus(search.status.data)) if search.status.data else None,
         )
     page = db.paginate(services.search_plots(current_user, filters), per_page=25, error_out=False)
-    statuses = certification.pgs_statuses([plot.id for plot in page.items])
+    statuses = overview.pgs_statuses([plot.id for plot in page.items])
     return render_template("plots/list.html", search=search, page=page, statuses=statuses)
 
 

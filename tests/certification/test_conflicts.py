@@ -6,6 +6,7 @@ from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role
 from greensmile.certification import services
 from greensmile.certification.errors import ConflictOfInterest, NotAllowed
+from greensmile.certification.models import Outcome
 from tests.certification.helpers import apply_for, make_cycle, submission, through_inspection
 from tests.factories import add_member, make_organisation, make_plot, make_user
 
@@ -81,7 +82,7 @@ def test_a_committee_member_does_not_decide_on_their_own_plot(app_ctx):
     accounts.grant_role(cycle.farmer, Role.COMMITTEE, cycle.coordinator)
     application = through_inspection(cycle)
     with pytest.raises(ConflictOfInterest, match="แปลงของตนเอง"):
-        services.decide(application, cycle.farmer, services.Outcome.CERTIFY, "ผ่าน")
+        services.decide(application, cycle.farmer, Outcome.CERTIFY, "ผ่าน")
 
 
 def test_a_committee_member_does_not_decide_on_a_plot_they_inspected(app_ctx):
@@ -89,11 +90,11 @@ def test_a_committee_member_does_not_decide_on_a_plot_they_inspected(app_ctx):
     accounts.grant_role(cycle.inspector, Role.COMMITTEE, cycle.coordinator)
     application = through_inspection(cycle)
     with pytest.raises(ConflictOfInterest, match="ตรวจ"):
-        services.decide(application, cycle.inspector, services.Outcome.CERTIFY, "ผ่าน")
+        services.decide(application, cycle.inspector, Outcome.CERTIFY, "ผ่าน")
 
 
 def test_only_committee_members_decide(app_ctx):
     cycle = make_cycle()
     application = through_inspection(cycle)
     with pytest.raises(NotAllowed):
-        services.decide(application, cycle.coordinator, services.Outcome.CERTIFY, "ผ่าน")
+        services.decide(application, cycle.coordinator, Outcome.CERTIFY, "ผ่าน")

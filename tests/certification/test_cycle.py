@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import time_machine
 
 from greensmile.accounts.models import Role
-from greensmile.certification import charter, services
+from greensmile.certification import charter, overview, residue, services
 from greensmile.certification.errors import (
     AlreadyApplied,
     BadSubmission,
@@ -24,6 +24,7 @@ from greensmile.certification.models import (
     EventKind,
     Inspection,
     Outcome,
+    PledgeKind,
     ResidueMethod,
     ResidueResult,
     VersionStatus,
@@ -125,7 +126,7 @@ def test_a_certificate_expires_by_itself(app_ctx):
     last_day = cert.valid_until
     assert cert.effective_status(last_day) is CertStatus.CERTIFIED
     assert cert.effective_status(last_day + timedelta(days=1)) is CertStatus.EXPIRED
-    public = services.public_statuses(cycle.plot, last_day + timedelta(days=1))
+    public = overview.public_statuses(cycle.plot, last_day + timedelta(days=1))
     assert public[0].status is CertStatus.EXPIRED
     assert services.expire_due(last_day) == 0
     assert services.expire_due(last_day + timedelta(days=1)) == 1
@@ -137,7 +138,7 @@ def test_expiry_happens_with_the_calendar(app_ctx):
     cycle = make_cycle()
     cert = certified(cycle)
     with time_machine.travel(time.time() + 366 * 24 * 3600):
-        assert services.public_statuses(cycle.plot)[0].status is CertStatus.EXPIRED
+        assert overview.public_statuses(cycle.plot)[0].status is CertStatus.EXPIRED
         with pytest.raises(IllegalTransition):  # nothing valid is left to suspend
             services.suspend(cert, cycle.committee, "สารตกค้าง")
 
@@ -182,10 +183,10 @@ def test_only_the_owner_or_a_coordinator_applies(app_ctx):
 def test_a_witnessed_pledge_needs_the_witness(app_ctx):
     cycle = make_cycle()
     with pytest.raises(CertificationError):
-        services.apply(cycle.plot, cycle.standard, cycle.farmer, pledge_kind=services.PledgeKind.WITNESSED,
+        services.apply(cycle.plot, cycle.standard, cycle.farmer, pledge_kind=PledgeKind.WITNESSED,
                        pledge_image=png(), witness_name=" ")
     application = services.apply(cycle.plot, cycle.standard, cycle.farmer,
-                                 pledge_kind=services.PledgeKind.WITNESSED, pledge_image=png(),
+                                 pledge_kind=PledgeKind.WITNESSED, pledge_image=png(),
                                  witness_name="นายประเสริฐ  รักษ์ดิน")
     assert application.witness_name == "นายประเสริฐ รักษ์ดิน"
 
@@ -282,10 +283,10 @@ def test_a_new_version_is_drafted_edited_and_published(app_ctx):
 def test_a_failed_residue_test_can_suspend_the_organic_certificate(app_ctx):
     cycle = make_cycle()
     cert = certified(cycle)
-    services.record_residue_test(cycle.plot, cycle.inspector, tested_on=services.today(), sample="คะน้า",
+    residue.record_residue_test(cycle.plot, cycle.inspector, tested_on=services.today(), sample="คะน้า",
                                  substance="คลอร์ไพริฟอส", method=ResidueMethod.RAPID, result=ResidueResult.FAILED)
     assert cert.status is CertStatus.CERTIFIED  # an inspector records; the decision is someone else's
-    services.record_residue_test(cycle.plot, cycle.coordinator, tested_on=services.today(), sample="คะน้า",
+    residue.record_residue_test(cycle.plot, cycle.coordinator, tested_on=services.today(), sample="คะน้า",
                                  substance="คลอร์ไพริฟอส", method=ResidueMethod.LAB, result=ResidueResult.FAILED,
                                  value="0.12 mg/kg", laboratory="ศูนย์วิทยาศาสตร์", suspend_now=True)
     assert cert.status is CertStatus.SUSPENDED
@@ -295,6 +296,6 @@ def test_a_failed_residue_test_can_suspend_the_organic_certificate(app_ctx):
 def test_consumers_do_not_record_residue_tests(app_ctx):
     cycle = make_cycle()
     with pytest.raises(NotAllowed):
-        services.record_residue_test(cycle.plot, make_user(Role.CONSUMER), tested_on=services.today(),
+        residue.record_residue_test(cycle.plot, make_user(Role.CONSUMER), tested_on=services.today(),
                                      sample="x", substance="y", method=ResidueMethod.RAPID,
                                      result=ResidueResult.PASSED)

@@ -1,5 +1,4 @@
 import base64
-
 import json
 import uuid
 from datetime import date, timedelta
@@ -7,7 +6,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from greensmile.accounts.models import Role
-from greensmile.certification import services
+from greensmile.certification import residue, services
 from greensmile.certification.models import (
     Answer,
     Application,
@@ -18,6 +17,8 @@ from greensmile.certification.models import (
     ChecklistItem,
     Inspection,
     Outcome,
+    ResidueMethod,
+    ResidueResult,
     ResidueTest,
     StandardVersion,
 )
@@ -122,9 +123,9 @@ def test_private_notes_stay_private(client, given, app):
         sent.answers[first_item] = (Answer.COMPLIANT, "หมายเหตุรายข้อของผู้ตรวจ")
         inspection, _ = services.submit_inspection(sent, cycle.inspector)
         services.decide(application, cycle.committee, Outcome.CERTIFY, "เหตุผลภายในของคณะกรรมการ")
-        services.record_residue_test(cycle.plot, cycle.coordinator, tested_on=date.today(), sample="คะน้า",
-                                     substance="ไซเพอร์เมทริน", method=services.ResidueMethod.RAPID,
-                                     result=services.ResidueResult.PASSED, notes="หมายเหตุภายในการตรวจสาร")
+        residue.record_residue_test(cycle.plot, cycle.coordinator, tested_on=date.today(), sample="คะน้า",
+                                     substance="ไซเพอร์เมทริน", method=ResidueMethod.RAPID,
+                                     result=ResidueResult.PASSED, notes="หมายเหตุภายในการตรวจสาร")
         make_user(Role.FARMER, email="stranger@example.com")
     secrets = ["บันทึกลับของผู้ตรวจ", "เหตุผลภายในของคณะกรรมการ", "หมายเหตุภายในการตรวจสาร", "หมายเหตุรายข้อของผู้ตรวจ"]
     anonymous = app.test_client()
@@ -320,9 +321,9 @@ def test_the_plot_list_shows_and_filters_by_organic_status(client, given):
 def test_residue_tests_are_public_without_their_notes(client, given, app):
     with given():
         cycle = make_cycle()
-        services.record_residue_test(cycle.plot, cycle.coordinator, tested_on=date.today(), sample="คะน้า",
-                                     substance="ไซเพอร์เมทริน", method=services.ResidueMethod.RAPID,
-                                     result=services.ResidueResult.PASSED, notes="หมายเหตุภายใน")
+        residue.record_residue_test(cycle.plot, cycle.coordinator, tested_on=date.today(), sample="คะน้า",
+                                     substance="ไซเพอร์เมทริน", method=ResidueMethod.RAPID,
+                                     result=ResidueResult.PASSED, notes="หมายเหตุภายใน")
     data = app.test_client().get(f"/api/v1/plots/{cycle.plot.code}").get_json()
     assert data["residue_tests"] == [{"tested_on": date.today().isoformat(), "sample": "คะน้า",
                                       "substance": "ไซเพอร์เมทริน", "method": "rapid", "result": "passed", "value": ""}]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role
-from greensmile.certification import charter, services
+from greensmile.certification import charter, residue, services
 from greensmile.certification.errors import (
     AlreadyApplied,
     CertificationError,
@@ -18,9 +18,9 @@ from greensmile.certification.errors import (
 from greensmile.certification.models import (
     Application,
     ApplicationStatus,
+    CertStatus,
     ChecklistItem,
     ChecklistSection,
-    CertStatus,
     Outcome,
     PledgeKind,
     ResidueMethod,
@@ -28,8 +28,8 @@ from greensmile.certification.models import (
 )
 from greensmile.certification.transitions import APPLICATION_MOVES, CERTIFICATION_MOVES
 from greensmile.extensions import db
-from greensmile.network.models import OrganisationKind, Position
 from greensmile.network import services as network
+from greensmile.network.models import OrganisationKind, Position
 from tests.certification.helpers import apply_for, certified, make_cycle, png, submission, through_inspection
 from tests.factories import add_member, make_organisation, make_plot, make_user
 
@@ -99,20 +99,20 @@ def test_residue_tests_come_from_people_with_a_reason_to_test(app_ctx):
                 result=ResidueResult.PASSED)
     accounts.grant_role(cycle.farmer, Role.INSPECTOR, cycle.coordinator)
     with pytest.raises(NotAllowed):  # an inspector testing their own plot
-        services.record_residue_test(cycle.plot, cycle.farmer, **test)
+        residue.record_residue_test(cycle.plot, cycle.farmer, **test)
     with pytest.raises(NotAllowed):  # an inspector with no assignment on the plot
-        services.record_residue_test(cycle.plot, cycle.inspector, **test)
+        residue.record_residue_test(cycle.plot, cycle.inspector, **test)
     services.assign(apply_for(cycle), cycle.inspector, date.today(), cycle.coordinator)
-    services.record_residue_test(cycle.plot, cycle.inspector, **test)
+    residue.record_residue_test(cycle.plot, cycle.inspector, **test)
     school_cook = make_user(Role.BUYER, email="school@example.com")
     network.add_member(make_organisation(OrganisationKind.SCHOOL), school_cook.email, Position.MEMBER,
                        cycle.coordinator)
     with pytest.raises(NotAllowed):
-        services.record_residue_test(cycle.plot, school_cook, **test)
+        residue.record_residue_test(cycle.plot, school_cook, **test)
     hospital_cook = make_user(Role.BUYER, email="hospital@example.com")
     network.add_member(make_organisation(OrganisationKind.HOSPITAL_KITCHEN), hospital_cook.email, Position.MEMBER,
                        cycle.coordinator)
-    services.record_residue_test(cycle.plot, hospital_cook, **test)
+    residue.record_residue_test(cycle.plot, hospital_cook, **test)
 
 
 def test_a_certificate_never_starts_in_the_future(app_ctx):

@@ -1,0 +1,180 @@
+"""What people look at: who may see an application, the pipeline, a plot's history and public status."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from greensmile.accounts.models import Role, User
+from greensmile.certification import charter
+from greensmile.certification.models import (
+    EXPIRES,
+    Application,
+    ApplicationStatus,
+    Assignment,
+    Certification,
+    CertStatus,
+    EventKind,
+    ResidueResult,
+    ResidueTest,
+    Standard,
+)
+from greensmile.certification.services import OPEN_APPLICATION, today
+from greensmile.extensions import db
+from greensmile.plots.models import Plot
+
+
+def can_view_application(user: User, application: Application) -> bool:
+    if user.has_role(Role.COORDINATOR, Role.COMMITTEE) or application.plot.owner_id == user.id:
+        return True
+    return any(assignment.inspector_id == user.id for assignment in application.assignments)
+
+
+def plot_certifications(plot: Plot) -> list[Certification]:
+    return list(db.session.scalars(
+        sa.select(Certification).where(Certification.plot_id == plot.id)
+        .options(joinedload(Certification.standard), joinedload(Certification.version))
+        .order_by(Certification.standard_id)
+    ))
+
+
+def applications_of_plot(plot: Plot) -> list[Application]:
+    return list(db.session.scalars(
+        sa.select(Application).join(Certification, Certification.id == Application.certification_id)
+        .where(Certification.plot_id == plot.id).order_by(Application.id.desc())
+    ))
+
+
+def open_application(plot: Plot, standard: Standard) -> Application | None:
+    return db.session.scalar(
+        sa.select(Application).join(Certification, Certification.id == Application.certification_id)
+        .where(Certification.plot_id == plot.id, Certification.standard_id == standard.id,
+               Application.status.in_(OPEN_APPLICATION))
+    )
+
+
+def assignments_of(inspector: User) -> list[Assignment]:
+    """The inspector's assignments still waiting for their visit (or a correction), soonest first."""
+    return list(db.session.scalars(
+        sa.select(Assignment).join(Application, Application.id == Assignment.application_id)
+        .where(Assignment.inspector_id == inspector.id, Application.status.in_(
+            (ApplicationStatus.ASSIGNED, ApplicationStatus.INSPECTED)))
+        .options(joinedload(Assignment.application).joinedload(Application.certification)
+                 .joinedload(Certification.plot).joinedload(Plot.owner))
+        .order_by(Assignment.scheduled_on, Assignment.id)
+    ).unique())
+
+
+@dataclass
+class Pipeline:
+    applied: list[Application]
+    awaiting_inspection: list[Application]
+    awaiting_decision: list[Application]
+    expiring: list[Certification]
+    failed_tests: list[ResidueTest]
+
+
+def pipeline(on: date | None = None, expiring_days: int = 60) -> Pipeline:
+    """What the coordinator watches: each step's queue, certificates about to expire, failed tests."""
+    on = on or today()
+    eager = (joinedload(Application.certification).joinedload(Certification.plot).joinedload(Plot.owner),
+             selectinload(Application.assignments).joinedload(Assignment.inspector))
+    applications = db.session.scalars(
+        sa.select(Application).where(Application.status.in_(OPEN_APPLICATION)).options(*eager)
+        .order_by(Application.created_at)
+    ).unique().all()
+    by_status = {status: [a for a in applications if a.status is status] for status in OPEN_APPLICATION}
+    expiring = db.session.scalars(
+        sa.select(Certification)
+        .where(Certification.status.in_((CertStatus.CERTIFIED, CertStatus.CERTIFIED_WITH_CONDITIONS)),
+               Certification.valid_until >= on, Certification.valid_until <= on + timedelta(days=expiring_days))
+        .options(joinedload(Certification.plot).joinedload(Plot.owner))
+        .order_by(Certification.valid_until)
+    ).all()
+    failed = db.session.scalars(
+        sa.select(ResidueTest).where(ResidueTest.result == ResidueResult.FAILED,
+                                     ResidueTest.tested_on >= on - timedelta(days=90))
+        .options(joinedload(ResidueTest.plot)).order_by(ResidueTest.tested_on.desc())
+    ).all()
+    return Pipeline(by_status[ApplicationStatus.SUBMITTED], by_status[ApplicationStatus.ASSIGNED],
+                    by_status[ApplicationStatus.INSPECTED], list(expiring), list(failed))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str  # application, assignment, inspection, decision, event, residue_test
+    obj: object
+
+
+def history(plot: Plot) -> list[HistoryEntry]:
+    """The plot's certification history, oldest first: applications, inspections, decisions, status
+    changes and residue tests."""
+    entries: list[HistoryEntry] = []
+    for application in applications_of_plot(plot):
+        entries.append(HistoryEntry(application.created_at, "application", application))
+        entries += [HistoryEntry(a.created_at, "assignment", a) for a in application.assignments]
+        entries += [HistoryEntry(i.submitted_at, "inspection", i) for i in application.inspections]
+        entries += [HistoryEntry(d.decided_at, "decision", d) for d in application.decisions]
+    for cert in plot_certifications(plot):
+        entries += [HistoryEntry(e.created_at, "event", e) for e in cert.events if e.kind is not EventKind.DECISION]
+    tests = db.session.scalars(sa.select(ResidueTest).where(ResidueTest.plot_id == plot.id)).all()
+    entries += [HistoryEntry(t.created_at, "residue_test", t) for t in tests]
+    return sorted(entries, key=lambda entry: (entry.at, entry.kind))
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What anyone may know about a plot under one standard: no notes, no reasons."""
+
+    standard: Standard
+    status: CertStatus
+    valid_from: date | None
+    valid_until: date | None
+    last_inspected_on: date | None
+    version_label: str | None
+
+
+def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
+    on = on or today()
+    return [
+        PublicStatus(cert.standard, cert.effective_status(on), cert.valid_from, cert.valid_until,
+                     cert.last_inspected_on, cert.version.label if cert.version else None)
+        for cert in plot_certifications(plot)
+    ]
+
+
+def pgs_statuses(plot_ids: list[int], on: date | None = None) -> dict[int, CertStatus]:
+    """Each plot's organic (PGS) status as of today, in one query for a whole page of plots."""
+    on = on or today()
+    certs = db.session.scalars(
+        sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
+        .where(Certification.plot_id.in_(plot_ids), Standard.code == charter.PGS_ORGANIC)
+    ).all() if plot_ids else []
+    found = {cert.plot_id: cert.effective_status(on) for cert in certs}
+    return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
+
+
+def plots_with_status(status: CertStatus, on: date | None = None) -> sa.ColumnElement[bool]:
+    """A condition on Plot: its organic (PGS) status as of today is `status` (expiry by date included)."""
+    on = on or today()
+    pgs = sa.select(Standard.id).where(Standard.code == charter.PGS_ORGANIC).scalar_subquery()
+    lapsed = sa.and_(Certification.status.in_(EXPIRES), Certification.valid_until < on)
+    if status is CertStatus.EXPIRED:
+        condition = sa.or_(Certification.status == CertStatus.EXPIRED, lapsed)
+    elif status is CertStatus.NOT_CERTIFIED:
+        certified_somehow = sa.select(Certification.plot_id).where(
+            Certification.standard_id == pgs, Certification.status != CertStatus.NOT_CERTIFIED)
+        return Plot.id.not_in(certified_somehow)
+    else:
+        condition = sa.and_(Certification.status == status, sa.not_(lapsed) if status in EXPIRES else sa.true())
+    return Plot.id.in_(sa.select(Certification.plot_id).where(Certification.standard_id == pgs, condition))
+
+
+def inspectors() -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.roles.any(role=Role.INSPECTOR), User.is_active.is_(True))
+        .order_by(User.display_name)
+    ))
