@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -73,7 +73,8 @@ def _init_extensions(app: Flask) -> None:
         from flask_login import current_user
 
         # A function, so that pages which show no menu (the fatal error page) never load the account.
-        return {"nav_items": lambda: items_for(current_user)}
+        return {"nav_items": lambda: items_for(current_user),
+                "public_base_url": current_app.config["PUBLIC_BASE_URL"]}
 
     app.add_template_global(page_url)
     app.add_template_global(Role, "Role")
@@ -89,12 +90,15 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.media.routes import bp as media_bp
     from greensmile.network.routes import bp as network_bp
     from greensmile.plots.routes import bp as plots_bp
+    from greensmile.public import panel as public_panel
+    from greensmile.public.routes import bp as public_bp
     from greensmile.site.routes import bp as site_bp
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
-                      charter_bp, inspections_bp):
+                      charter_bp, inspections_bp, public_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
+    public_panel.init_app(app)
 
 
 def _security_headers(response):

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from greensmile.accounts.cli import users_cli
 from greensmile.certification.cli import certification_cli
 from greensmile.plots.cli import plots_cli
+from greensmile.public.cli import qr_cli
 
 
 def register_commands(app: Flask) -> None:
@@ -15,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(plots_cli)
     app.cli.add_command(certification_cli)
+    app.cli.add_command(qr_cli)
 
 
 @click.command("seed-demo")

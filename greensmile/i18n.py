@@ -7,16 +7,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, to_user_timezone
 from flask_login import current_user
 
 BUDDHIST_ERA_OFFSET = 543
+# Pages rendered the same for every visitor (and cached): their language comes from ?lang= only.
+CACHEABLE_ENDPOINTS = {"public.plot", "public.lookup"}
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # a command-line task speaks the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.args.get("lang") in languages:  # a link that names its language (public pages use this)
+        return request.args["lang"]
+    if request.endpoint in CACHEABLE_ENDPOINTS:  # the same for everyone: no account, no session
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -19,3 +19,4 @@ from greensmile.certification.models import (  # noqa: F401,E402
 from greensmile.network.models import Membership, Organisation  # noqa: F401
 from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
+from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402

@@ -1,0 +1,167 @@
+"""The public plot page (/p/<code>), its QR codes, the code look-up, concerns and label sheets."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+
+from greensmile.accounts.models import Role, User
+from greensmile.certification.services import today
+from greensmile.errors import DomainError
+from greensmile.extensions import db, limiter
+from greensmile.network.models import Organisation
+from greensmile.plots import services as plots
+from greensmile.plots.codes import InvalidPlotCode, normalise_code
+from greensmile.plots.models import Plot
+from greensmile.public import qr, scans, services
+from greensmile.public.forms import ConcernForm
+
+bp = Blueprint("public", __name__)
+# A status change reaches every phone within a minute; a busy market day is served from caches meanwhile.
+PAGE_CACHE = "public, max-age=60, stale-while-revalidate=30"
+QR_CACHE = "public, max-age=3600"
+LABELS_PER_SHEET = 12
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/p", "lookup", lookup)
+    bp.add_url_rule("/p/<code>", "plot", plot_page)
+    bp.add_url_rule("/p/<code>/qr.png", "qr_png", qr_png)
+    bp.add_url_rule("/p/<code>/qr.svg", "qr_svg", qr_svg)
+    bp.add_url_rule("/p/<code>/concern", "concern", concern, methods=["GET", "POST"])
+    bp.add_url_rule("/labels", "labels", labels)
+    # fmt: on
+
+
+def render_public(template: str, status: int = 200, **context):
+    """Render without the signed-in account or any form token, so the page is the same for everyone
+    and may be cached by phones and proxies."""
+    html = current_app.jinja_env.get_template(template).render(current_locale=str(get_locale()), **context)
+    return current_app.response_class(html, status=status, mimetype="text/html")
+
+
+def _not_found(typed: str, typo: bool):
+    response = render_public("public/not_found.html", 404, typed=typed, typo=typo)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _find(code: str, *, for_page: bool = False) -> tuple[Plot | None, bool]:
+    """(plot, typo): typo when the text is not even a well-formed code. for_page loads what the page shows."""
+    try:
+        normalised = normalise_code(code)
+    except InvalidPlotCode:
+        return None, True
+    query = sa.select(Plot).where(Plot.code == normalised)
+    if for_page:
+        query = query.options(
+            joinedload(Plot.owner).lazyload(User.roles), joinedload(Plot.group), joinedload(Plot.district),
+            selectinload(Plot.crops), selectinload(Plot.photos),
+        )
+    return db.session.scalar(query), False
+
+
+def lookup():
+    typed = (request.args.get("code") or "").strip()[:40]
+    if not typed:
+        return redirect(url_for("site.home"))
+    plot, typo = _find(typed)
+    if plot is None:
+        return _not_found(typed, typo)
+    return redirect(url_for("public.plot", code=plot.code, **_lang_arg()))
+
+
+def _lang_arg() -> dict:
+    lang = request.args.get("lang")
+    return {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
+
+
+def plot_page(code: str):
+    plot, typo = _find(code, for_page=True)
+    if plot is None:
+        return _not_found(code, typo)
+    if code != plot.code:  # one address per plot, whatever was typed
+        return redirect(url_for("public.plot", code=plot.code, **_lang_arg()), 301)
+    response = render_public("public/plot.html", page=services.public_page(plot), lang_arg=_lang_arg())
+    scans.count_scan(plot.id, today())  # after rendering: a slow or failing count never holds the page
+    db.session.commit()
+    response.headers["Cache-Control"] = PAGE_CACHE
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _qr_plot(code: str) -> Plot:
+    plot, _typo = _find(code)
+    if plot is None or code != plot.code or not services.ever_certified(plot):
+        abort(404)  # a QR code only for a plot that has held a certificate
+    return plot
+
+
+def qr_png(code: str):
+    plot = _qr_plot(code)
+    size = qr.QRSize.SIGN if request.args.get("size") == "sign" else qr.QRSize.STICKER
+    payload = qr.qr_payload(current_app.config["PUBLIC_BASE_URL"], plot.code)
+    response = current_app.response_class(qr.render_png(payload, size), mimetype="image/png")
+    response.headers["Cache-Control"] = QR_CACHE
+    return response
+
+
+def qr_svg(code: str):
+    plot = _qr_plot(code)
+    payload = qr.qr_payload(current_app.config["PUBLIC_BASE_URL"], plot.code)
+    response = current_app.response_class(qr.render_svg(payload), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = QR_CACHE
+    return response
+
+
+@limiter.limit("10 per hour", methods=["POST"])
+def concern(code: str):
+    plot, typo = _find(code)
+    if plot is None:
+        return _not_found(code, typo)
+    form = ConcernForm()
+    if form.validate_on_submit():
+        try:
+            services.report_concern(plot, form.message.data, form.contact.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            form.message.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Thank you. The network's coordinators will look into it."), "success")
+            return redirect(url_for("public.plot", code=plot.code))
+    return render_template("public/concern.html", form=form, plot=plot)
+
+
+@login_required
+def labels():
+    """A printable A4 sheet of labels: a coordinator's by group or codes, a farmer's for their own plots."""
+    query = plots.search_plots(current_user, plots.PlotFilters())
+    if not current_user.has_role(Role.COORDINATOR):
+        query = query.where(Plot.owner_id == current_user.id)
+    group_id = request.args.get("group", type=int)
+    group = db.session.get(Organisation, group_id) if group_id else None
+    if group is not None:
+        query = query.where(Plot.group_id == group.id)
+    codes = [c.strip().upper() for c in (request.args.get("codes") or "").split(",") if c.strip()]
+    if codes:
+        query = query.where(Plot.code.in_(codes))
+    chosen = list(db.session.scalars(query.limit(600)))
+    with_qr = services.ever_certified_ids([plot.id for plot in chosen])
+    printable = [plot for plot in chosen if plot.id in with_qr]
+    skipped = [plot for plot in chosen if plot.id not in with_qr]
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    codes_svg = {
+        plot.code: Markup(qr.render_svg(qr.qr_payload(base_url, plot.code)).decode().split("?>", 1)[-1])
+        for plot in printable
+    }
+    sheets = [printable[i:i + LABELS_PER_SHEET] for i in range(0, len(printable), LABELS_PER_SHEET)]
+    return render_template("public/labels.html", sheets=sheets, skipped=skipped, codes_svg=codes_svg, group=group)
+
+
+register_routes(bp)

@@ -1,0 +1,103 @@
+"""Counting scans of plot pages, per plot per day, without slowing or failing the page.
+
+With REDIS_URL, a view is one HINCRBY on a per-day hash (shared by every worker); `flask qr collect-scans`
+moves finished days into the database. Without Redis, the count goes into the database in a savepoint
+of the request. Either way a failure to count is logged and forgotten: the page is what matters."""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from greensmile.extensions import db
+from greensmile.public.models import PlotScan
+
+log = logging.getLogger(__name__)
+KEEP_DAYS_IN_REDIS = 40
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = current_app.extensions.get("scan_redis")
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=0.2, socket_connect_timeout=0.2)
+        current_app.extensions["scan_redis"] = client
+    return client
+
+
+def _key(day: date) -> str:
+    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', 'greensmile')}:scans:{day.isoformat()}"
+
+
+def _add_to_database(plot_id: int, day: date, count: int) -> None:
+    updated = db.session.execute(
+        sa.update(PlotScan).where(PlotScan.plot_id == plot_id, PlotScan.day == day)
+        .values(count=PlotScan.count + count)
+    ).rowcount
+    if not updated:
+        db.session.add(PlotScan(plot_id=plot_id, day=day, count=count))
+    db.session.flush()
+
+
+def count_scan(plot_id: int, day: date) -> None:
+    """Count one view of a plot's public page; never raises."""
+    try:
+        client = _redis()
+        if client is not None:
+            pipe = client.pipeline()
+            pipe.hincrby(_key(day), str(plot_id), 1)
+            pipe.expire(_key(day), KEEP_DAYS_IN_REDIS * 86400)
+            pipe.execute()
+            return
+        with db.session.begin_nested():
+            _add_to_database(plot_id, day, 1)
+    except Exception as error:  # counting is a nicety: the page must not fail because of it
+        log.warning("scan not counted for plot %s: %s", plot_id, error)
+
+
+def collect(today: date) -> int:
+    """Move the Redis counts of finished days into the database; returns how many counts moved."""
+    client = _redis()
+    if client is None:
+        return 0
+    moved = 0
+    for back in range(1, KEEP_DAYS_IN_REDIS + 1):
+        day = today - timedelta(days=back)
+        key, taking = _key(day), _key(day) + ":collecting"
+        try:
+            client.rename(key, taking)  # atomic: later increments of that day start a fresh hash
+        except Exception:  # no such key: nothing counted that day, or already collected
+            continue
+        for plot_id, count in client.hgetall(taking).items():
+            _add_to_database(int(plot_id), day, int(count))
+            moved += int(count)
+        db.session.flush()
+        client.delete(taking)
+    return moved
+
+
+def recent_counts(plot_id: int, today: date, days: int = 30) -> dict[date, int]:
+    """Views per day over the last `days` days, from the database and any not yet collected."""
+    since = today - timedelta(days=days - 1)
+    counts = {
+        day: count for day, count in db.session.execute(
+            sa.select(PlotScan.day, PlotScan.count).where(PlotScan.plot_id == plot_id, PlotScan.day >= since)
+        )
+    }
+    try:
+        client = _redis()
+        if client is not None:
+            for back in range(days):
+                day = today - timedelta(days=back)
+                pending = client.hget(_key(day), str(plot_id))
+                if pending:
+                    counts[day] = counts.get(day, 0) + int(pending)
+    except Exception as error:
+        log.warning("scan counts from Redis unavailable: %s", error)
+    return counts

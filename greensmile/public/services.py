@@ -1,0 +1,85 @@
+"""The public side of a plot: whether it may carry a QR code, what its page shows, concerns, labels."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from greensmile.accounts.models import Role, User
+from greensmile.certification import overview, residue
+from greensmile.certification.charter import PGS_ORGANIC
+from greensmile.certification.models import Certification, CertificationEvent, CertStatus, ResidueTest
+from greensmile.errors import DomainError
+from greensmile.extensions import db
+from greensmile.mail import send_mail
+from greensmile.plots.models import Plot
+from greensmile.public.models import Concern
+from greensmile.urls import public_url
+
+log = logging.getLogger(__name__)
+CERTIFIED = (CertStatus.CERTIFIED, CertStatus.CERTIFIED_WITH_CONDITIONS)
+
+
+class ConcernRefused(DomainError):
+    message = _l("Please describe the concern.")
+
+
+def ever_certified_ids(plot_ids: list[int]) -> set[int]:
+    """The plots among these that have held a certificate at some time (they get QR codes)."""
+    if not plot_ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(Certification.plot_id).join(CertificationEvent, CertificationEvent.certification_id == Certification.id)
+        .where(Certification.plot_id.in_(plot_ids), CertificationEvent.to_status.in_(CERTIFIED)).distinct()
+    ))
+
+
+def ever_certified(plot: Plot) -> bool:
+    return plot.id in ever_certified_ids([plot.id])
+
+
+@dataclass
+class PublicPage:
+    plot: Plot
+    main: overview.PublicStatus | None  # the organic (PGS) certificate, the one a shopper asks about
+    others: list[overview.PublicStatus]
+    tests: list[ResidueTest]
+    has_qr: bool
+
+    @property
+    def status(self) -> CertStatus:
+        return self.main.status if self.main else CertStatus.NOT_CERTIFIED
+
+
+def public_page(plot: Plot) -> PublicPage:
+    statuses = overview.public_statuses(plot)
+    main = next((status for status in statuses if status.standard.code == PGS_ORGANIC), None)
+    others = [status for status in statuses if status is not main]
+    return PublicPage(plot, main, others, residue.public_residue_tests(plot, limit=5), ever_certified(plot))
+
+
+def report_concern(plot: Plot, message: str, contact: str) -> Concern:
+    """Keep a concern about a plot and tell the coordinators (by e-mail, or the log without a mail server)."""
+    message = message.strip()
+    if not message:
+        raise ConcernRefused()
+    concern = Concern(plot=plot, message=message, contact=contact.strip())
+    db.session.add(concern)
+    db.session.flush()
+    coordinators = db.session.scalars(
+        sa.select(User).where(User.roles.any(role=Role.COORDINATOR), User.email.is_not(None), User.is_active.is_(True))
+    ).all()
+    for coordinator in coordinators:
+        with force_locale(coordinator.locale):
+            send_mail(
+                coordinator.email,
+                _("Green Smile: a concern about plot %(code)s", code=plot.code),
+                _("Someone reported a concern about plot %(code)s (%(farmer)s):\n\n%(message)s\n\nContact: "
+                  "%(contact)s\n%(link)s", code=plot.code, farmer=plot.owner.display_name, message=message,
+                  contact=concern.contact or "—", link=public_url("plots.detail", code=plot.code)),
+            )
+    return concern
