@@ -25,6 +25,7 @@ from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.plots import services as plots
+from greensmile.public import services as public
 
 bp = Blueprint("certification", __name__)
 
@@ -227,7 +228,8 @@ def pledge_image(app_id: int):
 
 @role_required(Role.COORDINATOR)
 def pipeline():
-    return render_template("certification/pipeline.html", pipeline=overview.pipeline())
+    return render_template("certification/pipeline.html", pipeline=overview.pipeline(),
+                           concerns=public.open_concerns())
 
 
 @role_required(Role.COMMITTEE)

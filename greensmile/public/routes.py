@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
+from greensmile.accounts.permissions import coordinator_required
 from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
@@ -19,12 +19,14 @@ from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
 from greensmile.public import qr, scans, services
 from greensmile.public.forms import ConcernForm
+from greensmile.public.models import Concern
 
 bp = Blueprint("public", __name__)
 # A status change reaches every phone within a minute; a busy market day is served from caches meanwhile.
 PAGE_CACHE = "public, max-age=60, stale-while-revalidate=30"
 QR_CACHE = "public, max-age=3600"
 LABELS_PER_SHEET = 12
+MAX_LABELS = 50 * LABELS_PER_SHEET  # one print job; choose a group or codes for more
 
 
 def register_routes(bp: Blueprint) -> None:
@@ -35,6 +37,7 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/p/<code>/qr.svg", "qr_svg", qr_svg)
     bp.add_url_rule("/p/<code>/concern", "concern", concern, methods=["GET", "POST"])
     bp.add_url_rule("/labels", "labels", labels)
+    bp.add_url_rule("/concerns/<int:concern_id>/handled", "concern_handled", concern_handled, methods=["POST"])
     # fmt: on
 
 
@@ -88,22 +91,25 @@ def plot_page(code: str):
     if code != plot.code:  # one address per plot, whatever was typed
         return redirect(url_for("public.plot", code=plot.code, **_lang_arg()), 301)
     response = render_public("public/plot.html", page=services.public_page(plot), lang_arg=_lang_arg())
-    scans.count_scan(plot.id, today())  # after rendering: a slow or failing count never holds the page
-    db.session.commit()
     response.headers["Cache-Control"] = PAGE_CACHE
     response.add_etag()
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    if request.method == "GET" and response.status_code == 200:  # not a revalidation, not a HEAD
+        scans.count_scan(plot.id, today())  # after rendering: a failing count never fails the page
+    return response
 
 
 def _qr_plot(code: str) -> Plot:
     plot, _typo = _find(code)
-    if plot is None or code != plot.code or not services.ever_certified(plot):
+    if plot is None or not services.ever_certified(plot):
         abort(404)  # a QR code only for a plot that has held a certificate
     return plot
 
 
 def qr_png(code: str):
     plot = _qr_plot(code)
+    if code != plot.code:
+        return redirect(url_for("public.qr_png", code=plot.code, **request.args), 301)
     size = qr.QRSize.SIGN if request.args.get("size") == "sign" else qr.QRSize.STICKER
     payload = qr.qr_payload(current_app.config["PUBLIC_BASE_URL"], plot.code)
     response = current_app.response_class(qr.render_png(payload, size), mimetype="image/png")
@@ -113,6 +119,8 @@ def qr_png(code: str):
 
 def qr_svg(code: str):
     plot = _qr_plot(code)
+    if code != plot.code:
+        return redirect(url_for("public.qr_svg", code=plot.code), 301)
     payload = qr.qr_payload(current_app.config["PUBLIC_BASE_URL"], plot.code)
     response = current_app.response_class(qr.render_svg(payload), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = QR_CACHE
@@ -127,15 +135,22 @@ def concern(code: str):
     form = ConcernForm()
     if form.validate_on_submit():
         try:
-            services.report_concern(plot, form.message.data, form.contact.data or "")
+            concern = services.report_concern(plot, form.message.data, form.contact.data or "")
         except DomainError as error:
             db.session.rollback()
             form.message.errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Thank you. The network's coordinators will look into it."), "success")
-            return redirect(url_for("public.plot", code=plot.code))
-    return render_template("public/concern.html", form=form, plot=plot)
+            services.tell_coordinators(concern)  # after the commit: no mail about a concern never stored
+            return render_template("public/concern.html", form=None, plot=plot, sent=True)
+    return render_template("public/concern.html", form=form, plot=plot, sent=False)
+
+
+@coordinator_required
+def concern_handled(concern_id: int):
+    services.mark_handled(db.get_or_404(Concern, concern_id))
+    db.session.commit()
+    return redirect(url_for("certification.pipeline") + "#concerns")
 
 
 @login_required
@@ -148,10 +163,12 @@ def labels():
     group = db.session.get(Organisation, group_id) if group_id else None
     if group is not None:
         query = query.where(Plot.group_id == group.id)
-    codes = [c.strip().upper() for c in (request.args.get("codes") or "").split(",") if c.strip()]
+    codes = {_normalised(c) for c in (request.args.get("codes") or "").split(",") if c.strip()}
     if codes:
         query = query.where(Plot.code.in_(codes))
-    chosen = list(db.session.scalars(query.limit(600)))
+    chosen = list(db.session.scalars(query.limit(MAX_LABELS + 1)))
+    truncated = len(chosen) > MAX_LABELS
+    chosen = chosen[:MAX_LABELS]
     with_qr = services.ever_certified_ids([plot.id for plot in chosen])
     printable = [plot for plot in chosen if plot.id in with_qr]
     skipped = [plot for plot in chosen if plot.id not in with_qr]
@@ -161,7 +178,15 @@ def labels():
         for plot in printable
     }
     sheets = [printable[i:i + LABELS_PER_SHEET] for i in range(0, len(printable), LABELS_PER_SHEET)]
-    return render_template("public/labels.html", sheets=sheets, skipped=skipped, codes_svg=codes_svg, group=group)
+    return render_template("public/labels.html", sheets=sheets, skipped=skipped, codes_svg=codes_svg, group=group,
+                           truncated=truncated)
+
+
+def _normalised(text: str) -> str:
+    try:
+        return normalise_code(text)
+    except InvalidPlotCode:
+        return text.strip().upper()
 
 
 register_routes(bp)

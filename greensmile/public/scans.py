@@ -46,7 +46,10 @@ def _add_to_database(plot_id: int, day: date, count: int) -> None:
 
 
 def count_scan(plot_id: int, day: date) -> None:
-    """Count one view of a plot's public page; never raises."""
+    """Count one view of a plot's public page; never raises.
+
+    The page has been rendered already: this commits the count on its own (the page wrote nothing
+    else), so that a locked or busy database costs a lost count, never the page."""
     try:
         client = _redis()
         if client is not None:
@@ -55,14 +58,33 @@ def count_scan(plot_id: int, day: date) -> None:
             pipe.expire(_key(day), KEEP_DAYS_IN_REDIS * 86400)
             pipe.execute()
             return
-        with db.session.begin_nested():
-            _add_to_database(plot_id, day, 1)
+        _add_to_database(plot_id, day, 1)
+        db.session.commit()
     except Exception as error:  # counting is a nicety: the page must not fail because of it
         log.warning("scan not counted for plot %s: %s", plot_id, error)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself may be gone
+            log.exception("rollback after a failed scan count")
+
+
+def _collect_hash(client, name: str, day: date) -> int:
+    """Add one hash's counts to the database and commit; only then is the hash deleted."""
+    moved = 0
+    for plot_id, count in client.hgetall(name).items():
+        _add_to_database(int(plot_id), day, int(count))
+        moved += int(count)
+    db.session.commit()
+    client.delete(name)
+    return moved
 
 
 def collect(today: date) -> int:
-    """Move the Redis counts of finished days into the database; returns how many counts moved."""
+    """Move the Redis counts of finished days into the database; returns how many counts moved.
+
+    A batch job, so it commits day by day: a hash is deleted only after its counts are committed, and a
+    hash left by a run that failed half-way is collected first by the next run. (A crash exactly between
+    a commit and its delete would count that day twice; no count is ever lost.)"""
     client = _redis()
     if client is None:
         return 0
@@ -70,15 +92,10 @@ def collect(today: date) -> int:
     for back in range(1, KEEP_DAYS_IN_REDIS + 1):
         day = today - timedelta(days=back)
         key, taking = _key(day), _key(day) + ":collecting"
-        try:
-            client.rename(key, taking)  # atomic: later increments of that day start a fresh hash
-        except Exception:  # no such key: nothing counted that day, or already collected
-            continue
-        for plot_id, count in client.hgetall(taking).items():
-            _add_to_database(int(plot_id), day, int(count))
-            moved += int(count)
-        db.session.flush()
-        client.delete(taking)
+        if client.exists(taking):  # left by an earlier run that failed before deleting it
+            moved += _collect_hash(client, taking, day)
+        if client.renamenx(key, taking) if client.exists(key) else False:
+            moved += _collect_hash(client, taking, day)
     return moved
 
 

@@ -13,6 +13,7 @@ from greensmile.accounts.models import Role, User
 from greensmile.certification import overview, residue
 from greensmile.certification.charter import PGS_ORGANIC
 from greensmile.certification.models import Certification, CertificationEvent, CertStatus, ResidueTest
+from greensmile.db import utcnow
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.mail import send_mail
@@ -63,13 +64,19 @@ def public_page(plot: Plot) -> PublicPage:
 
 
 def report_concern(plot: Plot, message: str, contact: str) -> Concern:
-    """Keep a concern about a plot and tell the coordinators (by e-mail, or the log without a mail server)."""
+    """Keep a concern about a plot; coordinators see it on their pipeline page."""
     message = message.strip()
     if not message:
         raise ConcernRefused()
     concern = Concern(plot=plot, message=message, contact=contact.strip())
     db.session.add(concern)
     db.session.flush()
+    return concern
+
+
+def tell_coordinators(concern: Concern) -> None:
+    """Mail every coordinator about a stored concern (the log, without a mail server)."""
+    plot, message = concern.plot, concern.message
     coordinators = db.session.scalars(
         sa.select(User).where(User.roles.any(role=Role.COORDINATOR), User.email.is_not(None), User.is_active.is_(True))
     ).all()
@@ -82,4 +89,14 @@ def report_concern(plot: Plot, message: str, contact: str) -> Concern:
                   "%(contact)s\n%(link)s", code=plot.code, farmer=plot.owner.display_name, message=message,
                   contact=concern.contact or "—", link=public_url("plots.detail", code=plot.code)),
             )
-    return concern
+
+
+def open_concerns() -> list[Concern]:
+    return list(db.session.scalars(
+        sa.select(Concern).where(Concern.handled_at.is_(None)).order_by(Concern.created_at)
+    ))
+
+
+def mark_handled(concern: Concern) -> None:
+    concern.handled_at = utcnow()
+    db.session.flush()

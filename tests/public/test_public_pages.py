@@ -31,6 +31,7 @@ def test_the_qr_code_decodes_to_exactly_the_public_address(client, given, app):
         cycle = make_cycle()
         certified(cycle)
     expected = f"{app.config['PUBLIC_BASE_URL']}/p/{cycle.plot.code}"
+    assert client.get(f"/p/{cycle.plot.code.lower()}/qr.png").headers["Location"] == f"/p/{cycle.plot.code}/qr.png"
     sticker = client.get(f"/p/{cycle.plot.code}/qr.png")
     assert sticker.status_code == 200 and sticker.mimetype == "image/png"
     assert _decode(sticker.data) == [expected]
@@ -107,21 +108,27 @@ def test_codes_are_case_insensitive_and_typos_get_a_helpful_404(client, given):
     with given():
         cycle = make_cycle()
     code = cycle.plot.code
-    assert client.get(f"/p/{code.lower()}").headers["Location"] == f"/p/{code}"
+    moved = client.get(f"/p/{code.lower()}")
+    assert moved.status_code == 301 and moved.headers["Location"] == f"/p/{code}"
     assert client.get(f"/p?code={code[:3]}-{code[3:].lower()}").headers["Location"] == f"/p/{code}"
     typo = code[:-1] + ("A" if code[-1] != "A" else "B")
     response = client.get(f"/p/{typo}")
     body = response.get_data(as_text=True)
     assert response.status_code == 404 and "ไม่ใช่รหัสแปลง" in body and 'name="code"' in body
-    unknown = client.get("/p/SK999" + "0")  # well-formed length, unknown or mistyped
-    assert unknown.status_code == 404 and 'name="code"' in unknown.get_data(as_text=True)
+    from greensmile.plots.codes import check_character
+
+    unknown = client.get("/p/ZZ999" + check_character("ZZ999"))  # a well-formed code no plot has
+    body = unknown.get_data(as_text=True)
+    assert unknown.status_code == 404 and "ไม่มีแปลงรหัส" in body and 'name="code"' in body
+    english = client.get(f"/p/{typo}?lang=en").get_data(as_text=True)
+    assert '<input type="hidden" name="lang" value="en">' in english  # typing again keeps the language
     assert 'action="/p"' in client.get("/").get_data(as_text=True)  # the same box on the home page
 
 
 def test_the_page_is_small_cacheable_and_sets_no_cookie(client, given):
     with given():
         cycle = make_cycle()
-        certified(cycle)
+        cert = certified(cycle)
     response = client.get(f"/p/{cycle.plot.code}")
     assert response.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=30"
     assert "Set-Cookie" not in response.headers
@@ -130,6 +137,10 @@ def test_the_page_is_small_cacheable_and_sets_no_cookie(client, given):
     assert b"<script" not in response.data
     again = client.get(f"/p/{cycle.plot.code}", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+    with given():
+        services.suspend(db.session.merge(cert), db.session.merge(cycle.committee), "ตรวจพบสารตกค้าง")
+    changed = client.get(f"/p/{cycle.plot.code}", headers={"If-None-Match": response.headers["ETag"]})
+    assert changed.status_code == 200 and 'data-status="suspended"' in changed.get_data(as_text=True)
 
 
 def test_views_are_counted_per_day_and_counting_never_breaks_the_page(client, given, app, monkeypatch):
@@ -146,8 +157,15 @@ def test_views_are_counted_per_day_and_counting_never_breaks_the_page(client, gi
 
     monkeypatch.setattr(scans, "_add_to_database", broken)
     assert client.get(f"/p/{cycle.plot.code}").status_code == 200
+    monkeypatch.undo()
+    monkeypatch.setattr(db.session, "commit", broken)  # a locked database at commit time
+    assert client.get(f"/p/{cycle.plot.code}").status_code == 200
+    monkeypatch.undo()
+    etag = client.get(f"/p/{cycle.plot.code}").headers["ETag"]  # the 4th counted view
+    client.get(f"/p/{cycle.plot.code}", headers={"If-None-Match": etag})  # a revalidation: not a view
+    client.head(f"/p/{cycle.plot.code}")  # nor is a HEAD
     login(client, "farmer@example.com", PASSWORD)
-    assert "มีผู้เปิดดู 3 ครั้ง" in client.get(f"/plots/{cycle.plot.code}").get_data(as_text=True)
+    assert "มีผู้เปิดดู 4 ครั้ง" in client.get(f"/plots/{cycle.plot.code}").get_data(as_text=True)
 
 
 @pytest.mark.own_app
@@ -176,10 +194,22 @@ def test_views_counted_in_redis_are_shared_and_collected(database_url, tmp_path)
         scans.count_scan(plot.id, services.today())
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PlotScan)) == 0  # all in Redis so far
         assert scans.recent_counts(plot.id, services.today()) == {yesterday: 4, services.today(): 1}
-        assert scans.collect(services.today()) == 4
-        db.session.commit()
-        assert db.session.scalar(sa.select(PlotScan.count).where(PlotScan.day == yesterday)) == 4
-        assert scans.recent_counts(plot.id, services.today()) == {yesterday: 4, services.today(): 1}
+        # the database fails during a collection: nothing is lost, the next run picks it up
+        real_commit = db.session.commit
+
+        def failing_commit():
+            raise RuntimeError("database down")
+
+        db.session.commit = failing_commit
+        with pytest.raises(RuntimeError):
+            scans.collect(services.today())
+        db.session.commit = real_commit
+        db.session.rollback()
+        scans.count_scan(plot.id, yesterday)  # a late view of yesterday meanwhile
+        assert scans.collect(services.today()) == 5
+        assert db.session.scalar(sa.select(PlotScan.count).where(PlotScan.day == yesterday)) == 5
+        assert scans.collect(services.today()) == 0
+        assert scans.recent_counts(plot.id, services.today()) == {yesterday: 5, services.today(): 1}
         db.engine.dispose()
 
 
@@ -189,14 +219,21 @@ def test_anyone_can_report_a_concern_and_coordinators_hear_of_it(client, given, 
     page = f"/p/{cycle.plot.code}/concern"
     empty = post_form(client, page, {"message": "  "})
     assert "โปรดกรอกช่องนี้" in empty.get_data(as_text=True)
+    assert client.post(page, data={"message": "ไม่มีโทเคน"}).status_code == 400  # CSRF
     with caplog.at_level(logging.INFO, logger="greensmile.mail"):
         sent = post_form(client, page, {"message": "เห็นคนพ่นยาในแปลงเมื่อวาน", "contact": "0891234567"})
-    assert sent.status_code == 302
+    assert sent.status_code == 200 and "ขอบคุณ" in sent.get_data(as_text=True)
     with app.app_context():
         concern = db.session.scalar(sa.select(Concern))
         assert concern.message == "เห็นคนพ่นยาในแปลงเมื่อวาน" and concern.plot_id == cycle.plot.id
     mails = [r.getMessage() for r in caplog.records if r.name == "greensmile.mail"]
     assert len(mails) == 1 and "coord@example.com" in mails[0] and "เห็นคนพ่นยา" in mails[0]
+    login(client, "coord@example.com", PASSWORD)
+    pipeline = client.get("/certification/pipeline").get_data(as_text=True)
+    concerns = pipeline.split('id="concerns"')[1].split("</section>")[0]
+    assert "เห็นคนพ่นยาในแปลงเมื่อวาน" in concerns
+    post_form(client, f"/concerns/{concern.id}/handled", {}, page="/certification/pipeline")
+    assert "เห็นคนพ่นยา" not in client.get("/certification/pipeline").get_data(as_text=True)
 
 
 def test_label_sheets_for_coordinators_and_for_farmers_own_plots(client, given):
