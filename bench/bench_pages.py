@@ -14,11 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
-import flask_migrate  # noqa: E402
 
-from bench.support import floor_rate, rate  # noqa: E402
-from greensmile import create_app  # noqa: E402
-from greensmile.demo import seed_demo  # noqa: E402
+from bench.support import demo_app, floor_rate, rate  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 
 
@@ -26,12 +23,7 @@ def main() -> None:
     floor = floor_rate()
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            flask_migrate.upgrade()
-            seed_demo()
-            db.session.commit()
+        app, url = demo_app(tmp)
         client = app.test_client()
         print(f"floor (bare Flask view)       {floor:9.0f} req/s")
         for label, path in [("home page (Thai)", "/"), ("health check", "/healthz"), ("sign-in form", "/login")]:

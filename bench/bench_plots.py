@@ -19,14 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
-import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import floor_rate, queries_for, rate, sign_in  # noqa: E402
-from greensmile import create_app  # noqa: E402
+from bench.support import demo_app, floor_rate, queries_for, rate, sign_in  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
-from greensmile.demo import seed_demo  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.plots import importer  # noqa: E402
 from greensmile.plots.models import Plot  # noqa: E402
@@ -83,11 +80,8 @@ def main() -> None:
     page_floor = floor_rate()
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        app, _url = demo_app(tmp)
         with app.app_context():
-            flask_migrate.upgrade()
-            seed_demo()
             accounts.create_user(email="bench@example.com", display_name="Bench", password="bench-password",
                                  roles=(Role.COORDINATOR,))
             db.session.commit()

@@ -19,16 +19,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
-import flask_migrate  # noqa: E402
 import qrcode  # noqa: E402
 from qrcode.image.svg import SvgPathImage  # noqa: E402
 
-from bench.support import floor_rate, queries_for, rate  # noqa: E402
+from bench.support import demo_app, floor_rate, queries_for, rate  # noqa: E402
 from greensmile import create_app  # noqa: E402
 from greensmile.certification import charter, services  # noqa: E402
 from greensmile.certification.models import Certification, CertStatus, EventKind  # noqa: E402
 from greensmile.config import ROOT  # noqa: E402
-from greensmile.demo import demo_user, seed_demo  # noqa: E402
+from greensmile.demo import demo_user  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.plots import services as plots  # noqa: E402
 from greensmile.plots.demo import demo_code  # noqa: E402
@@ -78,12 +77,7 @@ def redis_answers() -> bool:
 def main() -> None:
     page_floor = floor_rate()
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            flask_migrate.upgrade()
-            seed_demo()
-            db.session.commit()
+        app, url = demo_app(tmp)
         client = app.test_client()
         path = f"/p/{demo_code(1)}"
         client.get(path)

@@ -10,6 +10,26 @@ from flask import Flask
 from greensmile.extensions import db
 
 
+def demo_app(folder: str):
+    """An app on a fresh database (BENCH_DATABASE_URL, else SQLite in `folder`), migrated, with the demo data.
+    Returns (app, database URL)."""
+    import os
+    from pathlib import Path
+
+    import flask_migrate
+
+    from greensmile import create_app
+    from greensmile.demo import seed_demo
+
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_demo()
+        db.session.commit()
+    return app, url
+
+
 def rate(client, path: str, rounds: int = 400, warm_up: int = 20) -> float:
     """Requests per second for GET path, after a few warm-up requests."""
     for _ in range(warm_up):
