@@ -42,6 +42,7 @@ def _init_extensions(app: Flask) -> None:
     from greensmile import i18n, models  # noqa: F401  (models: every table on the metadata)
     from greensmile.accounts import passwords
     from greensmile.accounts.models import Role, User
+    from greensmile.listings import services as _listings  # noqa: F401  (withdraws listings when a certificate lapses)
     from greensmile.navigation import items_for
     from greensmile.urls import page_url
 
@@ -82,20 +83,24 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from greensmile.accounts.routes import bp as accounts_bp
+    from greensmile.api.listings import bp as listings_api_bp
     from greensmile.api.plots import bp as plots_api_bp
     from greensmile.certification import panel
     from greensmile.certification.charter_routes import bp as charter_bp
     from greensmile.certification.inspection_routes import bp as inspections_bp
     from greensmile.certification.routes import bp as certification_bp
+    from greensmile.listings.routes import bp as market_bp
     from greensmile.media.routes import bp as media_bp
     from greensmile.network.routes import bp as network_bp
+    from greensmile.orders.routes import bp as orders_bp
+    from greensmile.payments.routes import bp as payments_bp
     from greensmile.plots.routes import bp as plots_bp
     from greensmile.public import panel as public_panel
     from greensmile.public.routes import bp as public_bp
     from greensmile.site.routes import bp as site_bp
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
-                      charter_bp, inspections_bp, public_bp):
+                      charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)

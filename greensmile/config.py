@@ -68,6 +68,10 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    # Only for tests and local trials against a fake Stripe server (e.g. http://127.0.0.1:8420).
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+    # An unpaid online order holds its stock this long, then expires (`flask orders expire`).
+    ORDER_PAYMENT_MINUTES = _env_int("ORDER_PAYMENT_MINUTES", 30)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 587)

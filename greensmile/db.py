@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -61,6 +62,28 @@ def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
     )
 
 
+class Quantity(sa.types.TypeDecorator):
+    """A quantity of produce (kg, bunches...) as a Decimal with two places, stored as whole hundredths.
+
+    Integers keep stock arithmetic in SQL exact on SQLite too, where NUMERIC would be a float.
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+    SCALE = 100
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        scaled = Decimal(value) * self.SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"quantity {value} has more than two decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else (Decimal(value) / self.SCALE).quantize(Decimal("0.01"))
+
+
 def squeeze(text: str | None) -> str:
     """One-line text as we store it: no spaces at the ends, single spaces inside.
 
@@ -94,4 +117,6 @@ def _sqlite_connect(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start: concurrent writers then queue (busy_timeout) instead of
+        # failing with "database is locked" when a reading transaction tries to start writing.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -71,6 +71,17 @@ def format_number_for(value, places: int, locale: str) -> str:
     return format_decimal(rounded, pattern, locale=locale)
 
 
+def format_quantity_for(value, locale: str) -> str:
+    """A quantity of produce with only the decimals it needs: '2', '2.5', '0.25'."""
+    if value is None:
+        return ""
+    return format_decimal(Decimal(value), "#,##0.##", locale=locale)
+
+
+def _quantity_filter(value):
+    return format_quantity_for(value, str(get_locale()))
+
+
 def _date_filter(value, style="medium"):
     if isinstance(value, datetime):
         value = to_user_timezone(value)
@@ -94,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_date_filter, "date")
     app.add_template_filter(_datetime_filter, "datetime")
     app.add_template_filter(_baht_filter, "baht")
+    app.add_template_filter(_quantity_filter, "qty")
 
     @app.context_processor
     def inject_locale():

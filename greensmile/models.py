@@ -16,7 +16,10 @@ from greensmile.certification.models import (  # noqa: F401,E402
     Standard,
     StandardVersion,
 )
+from greensmile.listings.models import Listing, ListingPhoto, PickupPoint  # noqa: F401,E402
 from greensmile.network.models import Membership, Organisation  # noqa: F401
+from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine  # noqa: F401,E402
+from greensmile.payments.models import Payment, Refund, WebhookEvent  # noqa: F401,E402
 from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402

@@ -21,6 +21,11 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("site.home", _l("Home")),
+    NavItem("market.catalogue", _l("Shop")),
+    NavItem("orders.cart", _l("Cart")),
+    NavItem("orders.mine", _l("My orders"), frozenset({Role.CONSUMER})),
+    NavItem("market.mine", _l("My listings"), frozenset({Role.FARMER})),
+    NavItem("orders.incoming", _l("Orders to fill"), frozenset({Role.FARMER})),
     NavItem("plots.index", _l("My plots"), frozenset({Role.FARMER})),
     NavItem("plots.index", _l("Plots"), frozenset({Role.INSPECTOR, Role.COMMITTEE, Role.COORDINATOR})),
     NavItem("inspections.assignments", _l("Inspections"), frozenset({Role.INSPECTOR})),
@@ -32,6 +37,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("accounts.users", _l("Accounts"), frozenset({Role.COORDINATOR})),
     NavItem("network.groups", _l("Farmer groups"), frozenset({Role.COORDINATOR})),
     NavItem("network.organisations", _l("Organisations"), frozenset({Role.COORDINATOR})),
+    NavItem("market.points", _l("Pickup points"), frozenset({Role.COORDINATOR})),
+    NavItem("payments.attention", _l("Payments to sort out"), frozenset({Role.COORDINATOR})),
 ]
 
 

@@ -5,7 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from greensmile.db import UTCDateTime
+from greensmile.db import Quantity, UTCDateTime
 
 config = context.config
 # Keep the application's loggers working when migrations run inside a live process (tests, CLI).
@@ -26,6 +26,8 @@ def render_item(type_, obj, autogen_context):
     # Migrations spell our column types in plain SQLAlchemy, so old migrations never import app code.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, Quantity):
+        return "sa.BigInteger()"
     return False
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import Role, User
-from greensmile.certification import charter, conflicts
+from greensmile.certification import charter, conflicts, signals
 from greensmile.certification.errors import (
     AlreadyApplied,
     BadSubmission,
@@ -104,7 +104,9 @@ def _move(cert: Certification, target: CertStatus, kind: EventKind, actor: User 
         actor_id=actor.id if actor else None, reason=reason, decision_id=decision.id if decision else None,
     )
     db.session.add(event)
+    before = cert.status
     cert.status = target
+    signals.status_changed.send(cert, before=before, after=target, reason=reason)
     return event
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, send_file
 from greensmile.media.storage import image_path
 
 bp = Blueprint("media", __name__)
-PUBLIC_KINDS = {"plots"}
+PUBLIC_KINDS = {"plots", "listings"}
 
 
 def register_routes(bp: Blueprint) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -16,6 +16,7 @@ from greensmile.certification.models import Certification, CertificationEvent, C
 from greensmile.db import utcnow
 from greensmile.errors import DomainError
 from greensmile.extensions import db
+from greensmile.listings import services as listings
 from greensmile.mail import send_mail
 from greensmile.plots.models import Plot
 from greensmile.public.models import Concern
@@ -50,6 +51,7 @@ class PublicPage:
     others: list[overview.PublicStatus]
     tests: list[ResidueTest]
     has_qr: bool
+    on_sale: list = field(default_factory=list)  # listings from this plot a shopper can pre-order now
 
     @property
     def status(self) -> CertStatus:
@@ -60,7 +62,8 @@ def public_page(plot: Plot) -> PublicPage:
     statuses = overview.public_statuses(plot)
     main = next((status for status in statuses if status.standard.code == PGS_ORGANIC), None)
     others = [status for status in statuses if status is not main]
-    return PublicPage(plot, main, others, residue.public_residue_tests(plot, limit=5), ever_certified(plot))
+    return PublicPage(plot, main, others, residue.public_residue_tests(plot, limit=5), ever_certified(plot),
+                      listings.listed_on_plot(plot))
 
 
 def report_concern(plot: Plot, message: str, contact: str) -> Concern:

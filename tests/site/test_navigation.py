@@ -8,13 +8,15 @@ def endpoints(user):
 
 
 def test_navigation_by_role(app_ctx):
-    assert endpoints(make_user(Role.CONSUMER)) == ["site.home"]
-    assert endpoints(make_user(Role.FARMER)) == ["site.home", "plots.index", "network.mine"]
-    assert endpoints(make_user(Role.BUYER)) == ["site.home", "network.mine"]
+    shop = ["site.home", "market.catalogue", "orders.cart"]
+    assert endpoints(make_user(Role.CONSUMER)) == shop + ["orders.mine"]
+    assert endpoints(make_user(Role.FARMER)) == shop + ["market.mine", "orders.incoming", "plots.index",
+                                                         "network.mine"]
+    assert endpoints(make_user(Role.BUYER)) == shop + ["network.mine"]
     coordinator = endpoints(make_user(Role.COORDINATOR))
-    assert coordinator == [
-        "site.home", "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
-        "network.organisations",
+    assert coordinator == shop + [
+        "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
+        "network.organisations", "market.points", "payments.attention",
     ]
     assert "inspections.assignments" in endpoints(make_user(Role.INSPECTOR))
     assert "certification.decisions" in endpoints(make_user(Role.COMMITTEE))

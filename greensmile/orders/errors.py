@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+
+from greensmile.errors import DomainError
+
+
+class OrderError(DomainError):
+    message = _l("The order was refused.")
+
+
+class SoldOut(OrderError):
+    message = _l("Sold out: someone else ordered the last of it.")
+
+
+class IllegalTransition(OrderError):
+    message = _l("This order cannot move to that status now.")
+
+
+class NotYourOrder(OrderError):
+    message = _l("You may not change this order.")
+
+
+class PaymentUnavailable(OrderError):
+    message = _l("Online payment is not available; choose cash or bank transfer at pickup.")
+
+
+class PaymentProviderError(OrderError):
+    message = _l("The payment service could not be reached; nothing was changed. Please try again in a moment.")

@@ -1,0 +1,49 @@
+"""A certified plot with produce on sale, built through the services."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from greensmile.accounts.models import Role, User
+from greensmile.listings import services as listings
+from greensmile.listings.models import Listing, PickupKind, PickupPoint, Unit
+from tests.certification.helpers import Cycle, certified, make_cycle
+from tests.factories import crop, make_user
+
+
+@dataclass
+class Market:
+    cycle: Cycle
+    stall: PickupPoint
+    listing: Listing
+    consumer: User
+
+    @property
+    def farmer(self) -> User:
+        return self.cycle.farmer
+
+
+def stall(coordinator: User, name: str = "ตลาดเขียว ม.อ.") -> PickupPoint:
+    return listings.save_pickup_point(coordinator, None, listings.PickupData(
+        kind=PickupKind.MARKET_STALL, name=name, weekdays=[3, 6], opens_at=time(7), closes_at=time(11)))
+
+
+def listing_data(plot_id: int, point_ids: list[int], **fields) -> listings.ListingData:
+    harvest = fields.pop("harvest_on", date.today() + timedelta(days=3))
+    return listings.ListingData(
+        plot_id=plot_id, crop_id=fields.pop("crop_id", None) or crop("ผักบุ้ง", "Morning glory").id,
+        title=fields.pop("title", "ผักบุ้งอินทรีย์"), unit=fields.pop("unit", Unit.KG),
+        price_satang=fields.pop("price_satang", 6000), quantity=fields.pop("quantity", Decimal("10")),
+        harvest_on=harvest,
+        order_by=fields.pop("order_by", datetime.combine(harvest - timedelta(days=1), time(11), tzinfo=timezone.utc)),
+        pickup_point_ids=point_ids, **fields)
+
+
+def make_market(**listing_fields) -> Market:
+    cycle = make_cycle()
+    certified(cycle)
+    point = stall(cycle.coordinator)
+    listing = listings.create_listing(cycle.farmer, listing_data(cycle.plot.id, [point.id], **listing_fields))
+    consumer = make_user(Role.CONSUMER, email="buyer@example.com")
+    return Market(cycle, point, listing, consumer)
