@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from greensmile.accounts.cli import users_cli
 from greensmile.certification.cli import certification_cli
+from greensmile.orders.cli import orders_cli
 from greensmile.plots.cli import plots_cli
 from greensmile.public.cli import qr_cli
 
@@ -16,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(plots_cli)
     app.cli.add_command(certification_cli)
+    app.cli.add_command(orders_cli)
     app.cli.add_command(qr_cli)
 
 

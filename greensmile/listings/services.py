@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,6 +19,7 @@ from greensmile.certification.models import Certification, CertStatus, Standard
 from greensmile.certification.services import BANGKOK, today
 from greensmile.db import Quantity, contains, squeeze, utcnow
 from greensmile.extensions import db
+from greensmile.i18n import format_quantity_for
 from greensmile.listings.errors import BadQuantity, ListingError, NotSellable, NotYourListing
 from greensmile.listings.models import (
     Listing,
@@ -156,7 +157,8 @@ def _apply(listing: Listing, farmer: User, data: ListingData, creating: bool) ->
     quantity = check_quantity(data.quantity, data.unit)
     if quantity < listing.quantity_reserved:
         raise BadQuantity(_l("%(reserved)s %(unit)s are already ordered: the quantity cannot be lower.",
-                             reserved=listing.quantity_reserved, unit=data.unit.label))
+                             reserved=format_quantity_for(listing.quantity_reserved, str(get_locale())),
+                             unit=data.unit.label))
     if not creating and data.unit is not listing.unit and listing.quantity_reserved > 0:
         raise ListingError(_l("The unit cannot change once people have ordered."))
     if data.order_by.astimezone(BANGKOK).date() > data.harvest_on:

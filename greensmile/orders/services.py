@@ -12,12 +12,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
 from greensmile.db import squeeze, utcnow
 from greensmile.extensions import db
+from greensmile.i18n import format_quantity_for
 from greensmile.listings import services as listings
 from greensmile.listings.errors import BadQuantity
 from greensmile.listings.models import Listing, PickupPoint, Unit
@@ -33,6 +35,10 @@ MAX_CART_LINES = 30
 def line_total(price_satang: int, quantity: Decimal) -> int:
     """Price × quantity in whole satang, rounded half up (0.5 satang is never left to a float)."""
     return int((Decimal(price_satang) * quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _qty(value: Decimal) -> str:
+    return format_quantity_for(value, str(get_locale()))
 
 
 def online_payment_enabled() -> bool:
@@ -81,7 +87,7 @@ def set_in_cart(cart: dict[int, Decimal], listing: Listing, quantity: Decimal) -
         return cart
     listings.check_quantity(quantity, listing.unit)
     if listing.available < quantity:
-        raise SoldOut(_l("Only %(available)s %(unit)s left.", available=listing.available, unit=listing.unit.label))
+        raise SoldOut(_l("Only %(available)s %(unit)s left.", available=_qty(listing.available), unit=listing.unit.label))
     if listing.id not in cart and len(cart) >= MAX_CART_LINES:
         raise OrderError(_l("The cart is full."))
     cart[listing.id] = quantity
@@ -127,10 +133,12 @@ def cart_view(cart: dict[int, Decimal]) -> list[CartGroup]:
         quantity = cart[listing.id]
         group = groups.setdefault(listing.farmer_id, CartGroup(listing.farmer))
         problem = ""
-        if listing.id not in sellable:
+        if listing.available <= 0:
+            problem = str(SoldOut.message)
+        elif listing.id not in sellable:
             problem = str(_l("No longer on sale."))
         elif listing.available < quantity:
-            problem = str(_l("Only %(available)s %(unit)s left.", available=listing.available,
+            problem = str(_l("Only %(available)s %(unit)s left.", available=_qty(listing.available),
                              unit=listing.unit.label))
         group.lines.append(CartLine(listing, quantity, line_total(listing.price_satang, quantity),
                                     labels.get(listing.id, ""), problem))

@@ -1,4 +1,5 @@
-"""listings orders payments
+"""Listings with pickup points, consumers' pre-orders (checkouts, orders, lines, history), Stripe payments, refunds
+and webhook events.
 
 Revision ID: 4ed78fba3ec9
 Revises: cc36780ba130
@@ -51,7 +52,7 @@ def upgrade():
     sa.Column('qr_image_url', sa.String(length=1000), nullable=False),
     sa.Column('hosted_instructions_url', sa.String(length=1000), nullable=False),
     sa.Column('failure_message', sa.Text(), nullable=False),
-    sa.Column('needs_attention', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('needs_attention', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('attention_note', sa.Text(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -73,7 +74,7 @@ def upgrade():
     sa.Column('fee_satang', sa.Integer(), nullable=False),
     sa.Column('farmer_id', sa.Integer(), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
-    sa.Column('is_active', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('is_active', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('fee_satang >= 0', name=op.f('ck_pickup_points_fee_not_negative')),
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_pickup_points_district_id_districts')),

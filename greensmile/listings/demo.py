@@ -1,0 +1,60 @@
+"""Demo market for `seed-demo`: pickup points, and produce on sale from the certified and conversion plots."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from greensmile.certification.services import BANGKOK, today
+from greensmile.demo import demo_user
+from greensmile.extensions import db
+from greensmile.listings import services
+from greensmile.listings.models import Listing, PickupKind, PickupPoint, Unit
+from greensmile.plots.demo import demo_code
+from greensmile.plots.models import Crop
+from greensmile.plots.services import get_by_code
+
+POINTS = [
+    (PickupKind.MARKET_STALL, "ตลาดนัดสีเขียว ม.อ. หาดใหญ่", "PSU Green Market, Hat Yai", [3, 6], time(6), time(10),
+     "ลานหน้าหอประชุม ม.อ."),
+    (PickupKind.TRUCK_STOP, "รถตลาดเขียว จุดจอดควนเนียง", "Green-market truck, Khuan Niang stop", [2, 5], time(7),
+     time(9), "หน้าที่ว่าการอำเภอควนเนียง"),
+]
+PRODUCE = [  # plot number, crop, title, unit, price in satang, quantity
+    (1, "ผักบุ้ง", "ผักบุ้งจีนอินทรีย์", Unit.BUNCH, 2000, Decimal("40")),
+    (1, "คะน้า", "คะน้าอินทรีย์", Unit.KG, 6000, Decimal("25")),
+    (4, "ข้าวสังข์หยด", "ข้าวสังข์หยด (ระยะปรับเปลี่ยน)", Unit.KG, 8000, Decimal("50")),
+]
+
+
+def seed_market() -> None:
+    coordinator = demo_user("coordinator")
+    if coordinator is None:
+        return
+    points = []
+    for kind, name, name_en, days, opens, closes, address in POINTS:
+        point = db.session.scalar(sa.select(PickupPoint).where(PickupPoint.name == name))
+        if point is None:
+            point = services.save_pickup_point(coordinator, None, services.PickupData(
+                kind=kind, name=name, name_en=name_en, weekdays=days, opens_at=opens, closes_at=closes,
+                address=address))
+        points.append(point)
+    harvest = today() + timedelta(days=3)
+    for number, crop_name, title, unit, price, quantity in PRODUCE:
+        plot = get_by_code(demo_code(number))
+        crop = db.session.scalar(sa.select(Crop).where(Crop.name_th == crop_name)) or db.session.scalar(
+            sa.select(Crop).order_by(Crop.id))
+        if plot is None or crop is None:
+            continue
+        on_sale = db.session.scalar(sa.select(Listing.id).where(Listing.plot_id == plot.id, Listing.title == title,
+                                                                services.on_sale()))
+        if on_sale is not None:
+            continue
+        try:
+            services.create_listing(plot.owner, services.ListingData(
+                plot_id=plot.id, crop_id=crop.id, title=title, unit=unit, price_satang=price, quantity=quantity,
+                harvest_on=harvest, order_by=datetime.combine(harvest - timedelta(days=1), time(18), tzinfo=BANGKOK),
+                pickup_point_ids=[point.id for point in points]))
+        except services.ListingError:
+            continue  # the plot may not sell (its certificate lapsed in this database)

@@ -1,0 +1,20 @@
+"""`flask --app greensmile orders expire`: free the stock of unpaid online orders (run every minute from cron)."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from greensmile.extensions import db
+from greensmile.listings import services as listings
+from greensmile.orders import services
+
+orders_cli = AppGroup("orders", help="Order housekeeping.")
+
+
+@orders_cli.command("expire")
+def expire_command() -> None:
+    """Expire unpaid online orders past their time, and withdraw listings whose certificate has lapsed."""
+    expired = services.expire_due()
+    lapsed = listings.lapse_due()
+    db.session.commit()
+    click.echo(f"{expired} orders expired, {lapsed} listings withdrawn")
