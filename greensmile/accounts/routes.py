@@ -101,7 +101,7 @@ def signup():
             db.session.commit()
             login_user(user)
             flash(_("Your account is ready. Welcome to Green Smile!"), "success")
-            return redirect(url_for("site.home"))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/signup.html", form=form)
 
 

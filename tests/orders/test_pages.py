@@ -156,3 +156,15 @@ def test_the_plot_page_links_to_its_produce(client, given):
         market = make_market()
     page = client.get(f"/p/{market.cycle.plot.code}").get_data(as_text=True)
     assert f"/market/{market.listing.id}" in page and "ผักบุ้งอินทรีย์" in page
+
+
+def test_a_visitor_fills_a_cart_before_signing_up(client, given):
+    with given():
+        market = make_market()
+    post_form(client, f"/cart/add/{market.listing.id}", {"quantity": "2"}, page=f"/market/{market.listing.id}")
+    page = client.get("/cart").get_data(as_text=True)
+    assert "ผักบุ้งอินทรีย์" in page and "/signup?next=/cart" in page and "/login?next=/cart" in page
+    response = post_form(client, "/signup?next=/cart", {"email": "new@example.com", "display_name": "ลูกค้าใหม่",
+                                                        "password": PASSWORD, "confirm": PASSWORD}, page="/signup")
+    assert response.status_code == 302 and response.location.endswith("/cart")
+    assert "ผักบุ้งอินทรีย์" in client.get("/cart").get_data(as_text=True)  # the cart survived signing up
