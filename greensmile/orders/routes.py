@@ -110,18 +110,26 @@ def checkout():
     method = next(m for m in methods if m.value == form.payment_method.data)
     try:
         placed = services.place_order(current_user, items, choices, method, form.note.data or "")
-        if method.online:
-            from greensmile.payments import services as payments
-
-            payments.start_payment(placed)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("orders.cart"))
-    db.session.commit()
-    session.pop(CART, None)
+    db.session.commit()  # the stock is the buyer's now; the row locks are released before Stripe is called
     if method.online:
+        from greensmile.payments import services as payments
+
+        try:
+            payments.start_payment(placed)
+        except DomainError as error:
+            db.session.rollback()
+            services.abandon(placed, "the online payment could not be started")
+            db.session.commit()
+            flash(str(error), "error")
+            return redirect(url_for("orders.cart"))  # the cart is kept: the buyer can try again or pay at pickup
+        db.session.commit()
+        session.pop(CART, None)
         return redirect(url_for("payments.pay", checkout_id=placed.id))
+    session.pop(CART, None)
     flash(_("Your order is placed. The farmer will tell you when it is ready."), "success")
     if len(placed.orders) == 1:
         return redirect(url_for("orders.detail", order_id=placed.orders[0].id))

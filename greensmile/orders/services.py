@@ -181,13 +181,6 @@ def place_order(consumer: User, cart: dict[int, Decimal], choices: dict[int, Pic
         for line in group.lines:
             if line.problem:
                 raise SoldOut(_l("%(title)s: %(problem)s", title=line.listing.title, problem=line.problem))
-    # Take stock first, in listing id order: the conditional UPDATE is what decides who gets the last kilo.
-    for listing_id in sorted(cart):
-        if not listings.reserve(listing_id, cart[listing_id], now):
-            title = next(line.listing.title for group in groups for line in group.lines
-                         if line.listing.id == listing_id)
-            raise SoldOut(_l("%(title)s is sold out: someone else ordered the last of it just now.", title=title))
-
     checkout = Checkout(consumer_id=consumer.id, payment_method=method, total_satang=0)
     db.session.add(checkout)
     for group in groups:
@@ -220,10 +213,28 @@ def place_order(consumer: User, cart: dict[int, Decimal], choices: dict[int, Pic
         db.session.add(order)
     checkout.total_satang = sum(order.total_satang for order in checkout.orders)
     db.session.flush()
+    # Take stock last, in listing id order: the conditional UPDATE decides who gets the last kilo, and the row
+    # lock it takes is held only from here to the commit.
+    for listing_id in sorted(cart):
+        if not listings.reserve(listing_id, cart[listing_id], now):
+            title = next(line.listing.title for group in groups for line in group.lines
+                         if line.listing.id == listing_id)
+            raise SoldOut(_l("%(title)s is sold out: someone else ordered the last of it just now.", title=title))
+
     if not method.online:
         for order in checkout.orders:
             notify.order_placed(order)
     return checkout
+
+
+def abandon(checkout: Checkout, reason: str) -> None:
+    """The online payment could not even be started: cancel the waiting orders and give the stock back."""
+    for order in checkout.orders:
+        if order.status is OrderStatus.PENDING_PAYMENT:
+            record(order, OrderStatus.CANCELLED, None, reason)
+            order.expires_at = None
+            listings.release({line.listing_id: line.quantity for line in order.lines})
+    db.session.flush()
 
 
 # ---------------------------------------------------------------- the order's life
