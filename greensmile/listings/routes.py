@@ -76,7 +76,7 @@ def listing(listing_id: int):
     _expire_unpaid()
     item = db.get_or_404(Listing, listing_id)
     is_owner = current_user.is_authenticated and current_user.id == item.farmer_id
-    on_sale = db.session.scalar(db.select(Listing.id).where(Listing.id == item.id, services.on_sale()))
+    on_sale = db.session.scalar(db.select(Listing.id).where(Listing.id == item.id, services.on_sale(in_stock=False)))
     if on_sale is None and not is_owner and not (current_user.is_authenticated and
                                                   current_user.has_role(Role.COORDINATOR)):
         return render_template("market/not_on_sale.html", listing=item), 410

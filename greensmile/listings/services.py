@@ -101,11 +101,12 @@ def sellable_plots_of(farmer: User) -> list[Plot]:
     ))
 
 
-def on_sale(now: datetime | None = None) -> sa.ColumnElement[bool]:
-    """A listing a consumer can order from right now."""
+def on_sale(now: datetime | None = None, in_stock: bool = True) -> sa.ColumnElement[bool]:
+    """A listing a consumer can order from right now (`in_stock=False`: leave the stock to the caller)."""
     now = now or utcnow()
     return sa.and_(Listing.status == ListingStatus.ACTIVE, Listing.order_by > now,
-                   Listing.quantity > Listing.quantity_reserved, Listing.plot_id.in_(sellable_plots()))
+                   Listing.quantity > Listing.quantity_reserved if in_stock else sa.true(),
+                   Listing.plot_id.in_(sellable_plots()))
 
 
 # ---------------------------------------------------------------- the farmer's listings

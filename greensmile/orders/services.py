@@ -126,7 +126,9 @@ def cart_view(cart: dict[int, Decimal]) -> list[CartGroup]:
                  selectinload(Listing.pickup_points), selectinload(Listing.photos))
         .order_by(Listing.id)
     ).unique().all()
-    sellable = set(db.session.scalars(sa.select(Listing.id).where(Listing.id.in_(list(cart)), listings.on_sale())))
+    # Stock is judged from the rows loaded above: a second read could see a later commit than the first.
+    sellable = set(db.session.scalars(sa.select(Listing.id).where(Listing.id.in_(list(cart)),
+                                                                  listings.on_sale(in_stock=False))))
     labels = listings.labels_for(list(found))
     groups: dict[int, CartGroup] = {}
     for listing in found:
