@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -74,6 +75,9 @@ class Checkout(TimestampMixin, db.Model):
     __tablename__ = "checkouts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, never reused: names the checkout to Stripe (metadata, idempotency keys) even if ids are
+    # reused, as they are when a test or staging database starts again.
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True, default=lambda: uuid.uuid4().hex)
     consumer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     payment_method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod))
     total_satang: Mapped[int]

@@ -1,7 +1,6 @@
 """Paying online (the PromptPay QR or the card form), and Stripe's webhook."""
 from __future__ import annotations
 
-import stripe
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,7 +10,7 @@ from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
 from greensmile.listings.forms import ActionForm
 from greensmile.orders.models import Checkout, OrderStatus, PaymentMethod
-from greensmile.payments import services
+from greensmile.payments import gateway, services
 from greensmile.payments.models import Payment
 
 bp = Blueprint("payments", __name__)
@@ -89,7 +88,7 @@ def webhook():
     payload = request.get_data(cache=False)
     try:
         outcome = services.receive_webhook(payload, request.headers.get("Stripe-Signature", ""))
-    except stripe.SignatureVerificationError:
+    except gateway.BadSignature:
         db.session.rollback()
         return jsonify(error="bad signature"), 400
     except DomainError as error:

@@ -50,7 +50,7 @@ def start_payment(checkout: Checkout) -> Payment:
         "currency": "thb",
         "payment_method_types": [method.value],
         "description": f"Green Smile {', '.join(order.number for order in checkout.orders)}",
-        "metadata": {"checkout_id": str(checkout.id)},
+        "metadata": {"checkout_id": str(checkout.id), "checkout_reference": checkout.reference},
     }
     if method is PaymentMethod.PROMPTPAY:
         if not checkout.consumer.email:
@@ -59,7 +59,7 @@ def start_payment(checkout: Checkout) -> Payment:
         params |= {"confirm": True, "payment_method_data": {
             "type": "promptpay", "billing_details": {"email": checkout.consumer.email}}}
     intent = gateway.call(lambda api: api.payment_intents.create(
-        params=params, options={"idempotency_key": f"greensmile-checkout-{checkout.id}"}))
+        params=params, options={"idempotency_key": f"greensmile-checkout-{checkout.reference}"}))
     payment = Payment(checkout_id=checkout.id, method=method, intent_id=intent.id,
                       amount_satang=checkout.total_satang, currency="thb", status=PaymentStatus.PENDING)
     _take_qr(payment, intent)
@@ -69,7 +69,7 @@ def start_payment(checkout: Checkout) -> Payment:
 
 
 def _take_qr(payment: Payment, intent) -> None:
-    action = intent.get("next_action") or {}
+    action = intent.to_dict().get("next_action") or {}
     qr = action.get("promptpay_display_qr_code") or {}
     payment.qr_image_url = qr.get("image_url_png") or payment.qr_image_url
     payment.hosted_instructions_url = qr.get("hosted_instructions_url") or payment.hosted_instructions_url
@@ -96,7 +96,7 @@ def refund_order(order: Order) -> Refund:
     refund = gateway.call(lambda api: api.refunds.create(
         params={"payment_intent": payment.intent_id, "amount": order.total_satang,
                 "metadata": {"order_id": str(order.id)}},
-        options={"idempotency_key": f"greensmile-refund-order-{order.id}"}))
+        options={"idempotency_key": f"greensmile-refund-{order.checkout.reference}-{order.id}"}))
     row = Refund(payment_id=payment.id, order_id=order.id, amount_satang=order.total_satang,
                  stripe_refund_id=refund.id, status=refund.status or "pending")
     db.session.add(row)
@@ -118,7 +118,7 @@ def settle(payment: Payment) -> None:
 # ---------------------------------------------------------------- webhooks
 def receive_webhook(payload: bytes, signature: str) -> str:
     """Verify, store once, act. Returns what was done (kept on the event row and logged)."""
-    gateway.verify(payload, signature)  # raises stripe.SignatureVerificationError
+    gateway.verify(payload, signature)  # raises gateway.BadSignature
     try:
         event = json.loads(payload)
         event_id, event_type, obj = event["id"], event["type"], event["data"]["object"]

@@ -31,11 +31,13 @@ def upgrade():
     )
     op.create_table('checkouts',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=32), nullable=False),
     sa.Column('consumer_id', sa.Integer(), nullable=False),
     sa.Column('payment_method', sa.Enum('cash', 'transfer', 'promptpay', 'card', name='paymentmethod', native_enum=False, length=32), nullable=False),
     sa.Column('total_satang', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['consumer_id'], ['users.id'], name=op.f('fk_checkouts_consumer_id_users')),
+    sa.UniqueConstraint('reference', name=op.f('uq_checkouts_reference')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkouts'))
     )
     with op.batch_alter_table('checkouts', schema=None) as batch_op:

@@ -47,7 +47,7 @@ def _start_worker(port: int, env: dict) -> subprocess.Popen:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
                 return process
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet, or the worker still booting (a read timeout)
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode())
             time.sleep(0.2)
