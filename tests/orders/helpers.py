@@ -47,3 +47,19 @@ def make_market(**listing_fields) -> Market:
     listing = listings.create_listing(cycle.farmer, listing_data(cycle.plot.id, [point.id], **listing_fields))
     consumer = make_user(Role.CONSUMER, email="buyer@example.com")
     return Market(cycle, point, listing, consumer)
+
+
+def second_farmer(market: Market, email: str = "farmer2@example.com"):
+    """Another farmer of the same group with a certified plot of their own."""
+    from greensmile.certification import charter
+    from greensmile.certification import services as certification
+    from greensmile.certification.models import CertStatus, EventKind
+    from tests.factories import add_member, make_plot
+
+    farmer = make_user(Role.FARMER, email=email)
+    add_member(market.cycle.group, farmer, market.cycle.coordinator)
+    plot = make_plot(farmer, market.cycle.group, name="แปลงที่สอง")
+    cert = certification.certification_for(plot, charter.ensure_pgs_standard())
+    certification._move(cert, CertStatus.CERTIFIED, EventKind.DECISION, market.cycle.committee, "ผ่าน")
+    cert.valid_from, cert.valid_until = date.today(), date.today() + timedelta(days=300)
+    return farmer, plot
