@@ -6,8 +6,10 @@ import logging
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from greensmile.config import INSTANCE_DIR, ROOT, load_config
+from greensmile.db import MAX_ID
 from greensmile.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -20,6 +22,7 @@ def create_app(config: dict | type | None = None) -> Flask:
         instance_path=str(INSTANCE_DIR),
     )
     app.config.from_mapping(load_config(config))
+    app.url_map.converters["int"] = BoundedIntegerConverter
     if not app.testing and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if app.config["TRUSTED_PROXIES"]:
@@ -36,6 +39,15 @@ def create_app(config: dict | type | None = None) -> Flask:
     register_commands(app)
     app.after_request(_security_headers)
     return app
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in every URL rule stops at the largest id the database holds: a longer number is a 404,
+    not a database overflow error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id a column of ours holds (PostgreSQL INTEGER); a bigger number in a URL or a form is no row.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields import DecimalField as _WTFormsDecimalField
 from wtforms.fields import SelectMultipleField
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -77,3 +78,13 @@ def at_most(characters: int) -> Length:
 def strip(value):
     """Field filter: drop the spaces a phone keyboard or a copy-paste adds around a value."""
     return value.strip() if isinstance(value, str) else value
+
+
+class DecimalField(_WTFormsDecimalField):
+    """WTForms' DecimalField, refusing NaN and infinities (sNaN would crash a NumberRange check)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request
 
+from greensmile.db import MAX_ID
 from greensmile.extensions import db
 from greensmile.listings import services
 from greensmile.listings.services import CatalogueFilters
@@ -23,8 +24,8 @@ def _int(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise BadParameter(f"{name} must be a whole number")
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise BadParameter(f"{name} must be a whole number from 0 to {MAX_ID}")
     return int(raw)
 
 

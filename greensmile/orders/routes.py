@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import role_required
+from greensmile.db import MAX_ID
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
 from greensmile.listings.forms import ActionForm
@@ -66,7 +67,7 @@ def cart():
     items = _cart()
     if request.method == "POST":
         form = CartLineForm()
-        if form.validate_on_submit() and form.listing_id.data.isdigit():
+        if form.validate_on_submit() and form.listing_id.data.isdigit() and int(form.listing_id.data) <= MAX_ID:
             listing = db.session.get(Listing, int(form.listing_id.data))
             try:
                 if listing is None:

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
-from greensmile.db import squeeze, utcnow
+from greensmile.db import MAX_ID, squeeze, utcnow
 from greensmile.extensions import db
 from greensmile.i18n import format_quantity_for
 from greensmile.listings import services as listings
@@ -70,7 +70,7 @@ def cart_from_session(raw: dict | None) -> dict[int, Decimal]:
             quantity = Decimal(str(value))
         except (InvalidOperation, ValueError):
             continue
-        if str(key).isdigit() and quantity.is_finite() and quantity > 0:
+        if str(key).isdigit() and int(key) <= MAX_ID and quantity.is_finite() and quantity > 0:
             cart[int(key)] = quantity
     return dict(list(cart.items())[:MAX_CART_LINES])
 

@@ -2,11 +2,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from greensmile.forms import BaseForm, MultiCheckboxField, at_most, required, strip
+from greensmile.forms import BaseForm, DecimalField, MultiCheckboxField, at_most, required, strip
 from greensmile.plots.csvdata import LATITUDE_RANGE, LONGITUDE_RANGE
 from greensmile.plots.models import MAX_AREA_M2, PLOT_TYPE_LABELS, PlotType
 from greensmile.plots.services import area_to_m2

@@ -168,3 +168,24 @@ def test_a_visitor_fills_a_cart_before_signing_up(client, given):
                                                         "password": PASSWORD, "confirm": PASSWORD}, page="/signup")
     assert response.status_code == 302 and response.location.endswith("/cart")
     assert "ผักบุ้งอินทรีย์" in client.get("/cart").get_data(as_text=True)  # the cart survived signing up
+
+
+def test_odd_numbers_and_ids_get_clear_answers_not_errors(client, given, app):
+    with given():
+        market = make_market()
+    for quantity in ["NaN", "sNaN", "Infinity", "-1", "1e9", "1.234", "abc", "", "0"]:
+        response = post_form(client, f"/cart/add/{market.listing.id}", {"quantity": quantity},
+                             page=f"/market/{market.listing.id}")
+        assert response.status_code == 302 and response.location.endswith(f"/market/{market.listing.id}"), quantity
+    token = csrf_token(client, "/cart")
+    for listing_id, quantity in [(str(market.listing.id), "sNaN"), (str(market.listing.id), "1e999"),
+                                 ("99999999999999999999", "1")]:
+        response = client.post("/cart", data={"csrf_token": token, "listing_id": listing_id, "quantity": quantity})
+        assert response.status_code == 302
+    assert "ผักบุ้งอินทรีย์" not in client.get("/cart").get_data(as_text=True)  # nothing odd got in
+    assert client.get("/market/99999999999999999999999").status_code == 404
+    assert client.get("/api/v1/listings?crop=99999999999999999999999").status_code == 400
+    assert client.get("/market?crop=abc&harvest_from=2020-13-01&page=-1").status_code == 200
+    login(client, "farmer@example.com", PASSWORD)
+    assert client.get("/orders/99999999999999999999999").status_code == 404
+    assert client.get("/farm/picklist?date=not-a-date").status_code == 200
