@@ -68,8 +68,7 @@ def catalogue():
             pickup_point_id=search.point.data or None, harvest_from=search.harvest_from.data,
             harvest_to=search.harvest_to.data)
     page = db.paginate(services.catalogue(filters), per_page=PER_PAGE, error_out=False)
-    return render_template("market/catalogue.html", search=search, page=page,
-                           labels=services.labels_for(page.items), label_text=services.label_text)
+    return render_template("market/catalogue.html", search=search, page=page, labels=services.labels_for(page.items))
 
 
 def listing(listing_id: int):
@@ -82,7 +81,7 @@ def listing(listing_id: int):
         return render_template("market/not_on_sale.html", listing=item), 410
     labels = services.labels_for([item])
     return render_template("market/listing.html", listing=item, on_sale=on_sale is not None, form=AddToCartForm(),
-                           label=labels[item.id], label_text=services.label_text)
+                           label=labels[item.id])
 
 
 # ---------------------------------------------------------------- farmers
@@ -95,9 +94,10 @@ def _own(listing_id: int) -> Listing:
 
 @role_required(Role.FARMER)
 def mine():
-    return render_template("market/mine.html", listings=services.listings_of(current_user), form=ActionForm(),
-                           labels=services.labels_for(services.listings_of(current_user)),
-                           label_text=services.label_text)
+    if services.lapse_due(farmer=current_user):  # a certificate that lapsed by date shows here at once
+        db.session.commit()
+    mine = services.listings_of(current_user)
+    return render_template("market/mine.html", listings=mine, form=ActionForm(), labels=services.labels_for(mine))
 
 
 @role_required(Role.FARMER)

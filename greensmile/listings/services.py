@@ -292,12 +292,14 @@ def _on_certificate_change(cert: Certification, *, before: CertStatus, after: Ce
             _lapse(list(active), _lapse_reason(cert.plot, after, reason))
 
 
-def lapse_due(on: date | None = None) -> int:
+def lapse_due(on: date | None = None, farmer: User | None = None) -> int:
     """Withdraw active listings whose plot may no longer sell (a certificate that lapsed by date, say)."""
-    due = db.session.scalars(
-        sa.select(Listing).where(Listing.status == ListingStatus.ACTIVE, Listing.plot_id.not_in(sellable_plots(on)))
-        .options(joinedload(Listing.plot)).order_by(Listing.id)
-    ).all()
+    query = (sa.select(Listing).where(Listing.status == ListingStatus.ACTIVE,
+                                      Listing.plot_id.not_in(sellable_plots(on)))
+             .options(joinedload(Listing.plot)).order_by(Listing.id))
+    if farmer is not None:
+        query = query.where(Listing.farmer_id == farmer.id)
+    due = db.session.scalars(query).all()
     if not due:
         return 0
     statuses = plot_statuses(sorted({listing.plot_id for listing in due}), on)

@@ -136,3 +136,18 @@ def test_pick_list_totals_per_crop_and_per_point(app_ctx):
     assert [(row.crop, row.quantity) for row in picks.by_crop] == [("ผักบุ้ง", Decimal("5.50"))]
     assert [(row.pickup_point.id, row.quantity) for row in picks.by_point] == [(market.stall.id, Decimal("5.50"))]
     assert len(picks.orders) == 2
+
+
+def test_the_farmers_own_page_withdraws_a_listing_whose_certificate_lapsed_by_date(client, given, app):
+    from tests.conftest import login
+    from tests.factories import PASSWORD
+
+    with given():
+        market = make_market()
+        cert = certification.certification_for(market.cycle.plot, market.cycle.standard)
+        cert.valid_until = certification.today() - timedelta(days=1)
+    login(client, "farmer@example.com", PASSWORD)
+    page = client.get("/farm/listings").get_data(as_text=True)
+    assert "listing-lapsed" in page and market.cycle.plot.code in page
+    with app.app_context():
+        assert db.session.get(Listing, market.listing.id).status is ListingStatus.LAPSED
