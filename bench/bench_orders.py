@@ -78,6 +78,9 @@ def race(workers) -> tuple[int, float]:
     return sum(counts), time.perf_counter() - began
 
 
+ERRORS: list[str] = []  # any failure other than "sold out" is counted and printed, never swallowed
+
+
 def checkout_worker(app, buyer_id, listing_id, farmer_id, point_id):
     def work() -> int:
         placed = 0
@@ -92,6 +95,11 @@ def checkout_worker(app, buyer_id, listing_id, farmer_id, point_id):
                 except SoldOut:
                     db.session.rollback()
                     return placed
+                except Exception as error:  # a lock time-out or serialization failure would skew the figures
+                    db.session.rollback()
+                    ERRORS.append(f"{type(error).__name__}: {error}".splitlines()[0])
+                    if len(ERRORS) > 100:
+                        return placed
     return work
 
 
@@ -133,6 +141,7 @@ def main() -> None:
               f"sold {sold} of {listing.quantity}; oversold {oversold}")
         print(f"floor (bare conditional UPDATE, same threads): {taken} updates in {floor_seconds:.2f} s = {floor:,.0f}/s")
         print(f"ratio: {ours / floor:.3f} x the floor")
+        print(f"errors other than sold out: {len(ERRORS)}" + (f" (first: {ERRORS[0]})" if ERRORS else ""))
 
 
 if __name__ == "__main__":

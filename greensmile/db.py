@@ -102,6 +102,28 @@ def contains(column, text: str) -> sa.ColumnElement[bool]:
     return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
+def compare_and_set(obj, attribute: str, target) -> bool:
+    """Set `obj.<attribute>` to `target` only if the row still holds the value this session read; one UPDATE.
+
+    Of two requests moving the same row at once (a double-click, two people, a webhook and a cron job),
+    exactly one gets True; the other's copy is expired, so it reads the winner's value next."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from greensmile.extensions import db
+
+    cls = type(obj)
+    before = getattr(obj, attribute)
+    moved = db.session.execute(
+        sa.update(cls).where(cls.id == obj.id, getattr(cls, attribute) == before).values({attribute: target})
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved:
+        set_committed_value(obj, attribute, target)
+    else:
+        db.session.expire(obj, [attribute])
+    return bool(moved)
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 

@@ -32,6 +32,15 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def for_the_record(message) -> str:
+    """A system-written reason kept in a history (orders, listings): in Thai, the network's language of record,
+    whoever's request wrote it (a Stripe webhook arrives in English)."""
+    from flask_babel import force_locale
+
+    with force_locale("th"):
+        return str(message)
+
+
 def format_date_for(value: date | datetime | None, locale: str, style: str = "medium") -> str:
     """'23 พ.ย. 2569' in Thai (Buddhist era), '23 Nov 2026' in English; style 'long' spells the month."""
     if value is None:

@@ -78,3 +78,7 @@ class PickupPointForm(BaseForm):
     fee = DecimalField(_l("Delivery fee (baht)"), places=2, default=Decimal("0"), validators=[
         Optional(), NumberRange(min=0, max=10000, message=_l("Enter a fee between ฿0 and ฿10,000."))])
     is_active = BooleanField(_l("In use"), default=True)
+
+    def validate_fee(self, field):
+        if field.data is not None and field.data.as_tuple().exponent < -2:
+            field.errors.append(_l("Enter the fee in baht and satang, e.g. 20.50."))

@@ -50,7 +50,7 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _expire_unpaid() -> None:
+def expire_unpaid() -> None:
     """Reading listings also frees stock held by unpaid orders past their time (cron does it too)."""
     if orders.expire_due():
         db.session.commit()
@@ -58,7 +58,7 @@ def _expire_unpaid() -> None:
 
 # ---------------------------------------------------------------- consumers
 def catalogue():
-    _expire_unpaid()
+    expire_unpaid()
     search = CatalogueForm(request.args)
     search.set_choices(all_crops(), all_districts(), services.active_pickup_points(), _locale())
     filters = CatalogueFilters()
@@ -72,7 +72,7 @@ def catalogue():
 
 
 def listing(listing_id: int):
-    _expire_unpaid()
+    expire_unpaid()
     item = db.get_or_404(Listing, listing_id)
     is_owner = current_user.is_authenticated and current_user.id == item.farmer_id
     on_sale = db.session.scalar(db.select(Listing.id).where(Listing.id == item.id, services.on_sale(in_stock=False)))

@@ -29,7 +29,7 @@ from greensmile.listings.models import (
     PickupPoint,
     Unit,
 )
-from greensmile.mail import send_mail
+from greensmile.mail import queue_mail
 from greensmile.media import storage
 from greensmile.media.images import process_photo
 from greensmile.plots.models import Crop, Plot
@@ -268,7 +268,7 @@ def _tell_farmer(listing: Listing) -> None:
     if not farmer.email:
         return
     with force_locale(farmer.locale or "th"):
-        send_mail(farmer.email, _("Green Smile: listing withdrawn from sale"),
+        queue_mail(farmer.email, _("Green Smile: listing withdrawn from sale"),
                   _("Your listing \"%(title)s\" was withdrawn from sale.\n\n%(reason)s\n\n"
                     "Orders already placed stand; you can put it back on sale once the plot is certified again.",
                     title=listing.title, reason=listing.status_reason))

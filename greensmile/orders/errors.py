@@ -15,6 +15,10 @@ class IllegalTransition(OrderError):
     message = _l("This order cannot move to that status now.")
 
 
+class OrderChanged(IllegalTransition):
+    message = _l("Someone else changed this order a moment ago; look at it again.")
+
+
 class NotYourOrder(OrderError):
     message = _l("You may not change this order.")
 

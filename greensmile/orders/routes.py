@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from greensmile.accounts.models import Role
@@ -13,8 +14,10 @@ from greensmile.accounts.permissions import role_required
 from greensmile.db import MAX_ID
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
+from greensmile.i18n import for_the_record
 from greensmile.listings.forms import ActionForm
 from greensmile.listings.models import Listing
+from greensmile.listings.routes import expire_unpaid
 from greensmile.orders import services
 from greensmile.orders.forms import AddToCartForm, CancelForm, CartLineForm, checkout_form
 from greensmile.orders.models import Order, OrderStatus
@@ -64,6 +67,7 @@ def add(listing_id: int):
 
 
 def cart():
+    expire_unpaid()  # stock held by unpaid orders past their time is free again before the cart judges it
     items = _cart()
     if request.method == "POST":
         form = CartLineForm()
@@ -91,6 +95,7 @@ def cart():
 @limiter.limit("20 per minute", key_func=lambda: f"checkout:{current_user.get_id()}")
 @login_required
 def checkout():
+    expire_unpaid()
     items = _cart()
     groups = services.cart_view(items)
     if not groups:
@@ -123,7 +128,7 @@ def checkout():
             payments.start_payment(placed)
         except DomainError as error:
             db.session.rollback()
-            services.abandon(placed, "the online payment could not be started")
+            services.abandon(placed, for_the_record(_l("The online payment could not be started.")))
             db.session.commit()
             flash(str(error), "error")
             return redirect(url_for("orders.cart"))  # the cart is kept: the buyer can try again or pay at pickup

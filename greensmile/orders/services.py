@@ -17,14 +17,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
-from greensmile.db import MAX_ID, squeeze, utcnow
+from greensmile.db import MAX_ID, compare_and_set, squeeze, utcnow
 from greensmile.extensions import db
-from greensmile.i18n import format_quantity_for
+from greensmile.i18n import for_the_record, format_quantity_for
 from greensmile.listings import services as listings
 from greensmile.listings.errors import BadQuantity
 from greensmile.listings.models import Listing, PickupPoint, Unit
 from greensmile.orders import notify
-from greensmile.orders.errors import NotYourOrder, OrderError, PaymentUnavailable, SoldOut
+from greensmile.orders.errors import NotYourOrder, OrderChanged, OrderError, PaymentUnavailable, SoldOut
 from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from greensmile.orders.transitions import check_order_move
 from greensmile.plots.models import Crop, Plot
@@ -42,11 +42,12 @@ def _qty(value: Decimal) -> str:
 
 
 def online_payment_enabled() -> bool:
-    return bool(current_app.config["STRIPE_SECRET_KEY"])
+    # Without the webhook secret no payment could ever be confirmed: every paid order would lapse.
+    return bool(current_app.config["STRIPE_SECRET_KEY"] and current_app.config["STRIPE_WEBHOOK_SECRET"])
 
 
 def payment_methods() -> list[PaymentMethod]:
-    """Cash and transfer always; PromptPay and card only when Stripe keys are set."""
+    """Cash and transfer always; PromptPay and card only when the Stripe secret key and webhook secret are set."""
     offline = [PaymentMethod.CASH, PaymentMethod.TRANSFER]
     return ([PaymentMethod.PROMPTPAY, PaymentMethod.CARD] + offline) if online_payment_enabled() else offline
 
@@ -162,10 +163,17 @@ class PickupChoice:
 
 
 def record(order: Order, target: OrderStatus, actor: User | None, reason: str = "") -> None:
+    """Move the order through the transition table; refuse if someone else moved it since it was read."""
     before = order.status
     if before is not None:
         check_order_move(before, target)
-    order.status = target
+    if before is not None and order.id is not None:
+        # Conditional on the status we read: of two moves at once (a double-click, the farmer and the buyer,
+        # a late webhook and expiry) exactly one goes through, so stock is never released twice.
+        if not compare_and_set(order, "status", target):
+            raise OrderChanged()
+    else:
+        order.status = target
     order.events.append(OrderEvent(from_status=before, to_status=target, actor_id=actor.id if actor else None,
                                    reason=reason))
 
@@ -260,7 +268,8 @@ def revive(order: Order, paid_at: datetime) -> bool:
             savepoint.rollback()
             return False
     savepoint.commit()
-    record(order, OrderStatus.CONFIRMED, None, "payment arrived after expiry; stock still available")
+    record(order, OrderStatus.CONFIRMED, None,
+           for_the_record(_l("The payment arrived after the order had lapsed; the produce was still there.")))
     order.paid_at = paid_at
     notify.order_placed(order)
     return True
@@ -299,11 +308,13 @@ def cancel(order: Order, actor: User, reason: str) -> None:
     record(order, OrderStatus.REFUNDED if paid_online else OrderStatus.CANCELLED, actor, reason)
     order.cancel_reason = reason
     order.expires_at = None
-    listings.release({line.listing_id: line.quantity for line in order.lines})
     if paid_online:
         from greensmile.payments import services as payments
 
+        # Before the stock goes back: Stripe is called while only this order's row is locked, never the
+        # listings every checkout needs.
         payments.refund_order(order)
+    listings.release({line.listing_id: line.quantity for line in order.lines})
     db.session.flush()
     notify.order_cancelled(order, actor)
 

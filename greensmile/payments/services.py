@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from greensmile.db import utcnow
 from greensmile.extensions import db
+from greensmile.i18n import for_the_record
 from greensmile.orders import services as orders
 from greensmile.orders.errors import OrderError, PaymentProviderError
 from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
@@ -148,9 +149,26 @@ def _move(payment: Payment, target: PaymentStatus) -> bool:
     return True
 
 
+def _recovered_payment(obj: dict) -> Payment | None:
+    """A success for an intent we hold no row for: the app stopped between Stripe's answer and its commit.
+
+    The intent names its checkout in its metadata, so the money still finds its orders."""
+    reference = str((obj.get("metadata") or {}).get("checkout_reference") or "")
+    checkout = db.session.scalar(sa.select(Checkout).where(Checkout.reference == reference)) if reference else None
+    if checkout is None or payment_of(checkout) is not None:
+        return None
+    payment = Payment(checkout_id=checkout.id, method=checkout.payment_method, intent_id=str(obj.get("id")),
+                      amount_satang=checkout.total_satang, currency="thb", status=PaymentStatus.PENDING)
+    db.session.add(payment)
+    db.session.flush()
+    log.warning("payment %s for checkout %s was unknown; recorded from its webhook", payment.intent_id, checkout.id)
+    return payment
+
+
 def _succeeded(obj: dict) -> str:
-    payment = _payment_for(obj)
+    payment = _payment_for(obj) or _recovered_payment(obj)
     if payment is None:
+        log.warning("payment_intent.succeeded for unknown intent %s", obj.get("id"))
         return "ignored: unknown payment intent"
     if not _move(payment, PaymentStatus.SUCCEEDED):
         return f"ignored: payment already {payment.status.value}"
@@ -159,7 +177,12 @@ def _succeeded(obj: dict) -> str:
     if received != payment.amount_satang:
         _flag(payment, f"received {received} satang, expected {payment.amount_satang}")
     outcomes = []
-    for order in payment.checkout.orders:
+    # Locked in id order and read afresh: a cancel or an expiry running now waits for us, or we see its result.
+    locked = db.session.scalars(
+        sa.select(Order).where(Order.checkout_id == payment.checkout_id).order_by(Order.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).all()
+    for order in locked:
         outcomes.append(f"{order.number}: {_settle_order(payment, order, paid_at)}")
     return "paid; " + "; ".join(outcomes)
 
@@ -175,7 +198,8 @@ def _settle_order(payment: Payment, order: Order, paid_at: datetime) -> str:
         before = order.status
         try:
             with db.session.begin_nested():
-                orders.record(order, OrderStatus.REFUNDED, None, "paid after it had expired or been cancelled")
+                orders.record(order, OrderStatus.REFUNDED, None, for_the_record(
+                    _l("Paid after the order had lapsed or been cancelled: the money is given back.")))
                 refund_order(order)
         except PaymentProviderError as error:
             _flag(payment, f"{order.number}: paid after it was {before.value}; the refund failed: {error}")

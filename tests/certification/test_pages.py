@@ -369,10 +369,12 @@ def test_the_sync_endpoint_answers_409_for_one_id_on_two_plots(client, given):
         first_assignment = services.assign(first, cycle.inspector, date.today(), cycle.coordinator)
         second = apply_for(cycle, make_plot(cycle.farmer, cycle.group))
         second_assignment = services.assign(second, cycle.inspector, date.today(), cycle.coordinator)
+        # Built while the session is open: the charter's items are loaded lazily.
+        payloads = [_payload(first, first_assignment.id, "one-id"), _payload(second, second_assignment.id, "one-id")]
     login(client, "inspector@example.com", PASSWORD)
     token = csrf_token(client, "/inspections")
-    assert _sync(client, _payload(first, first_assignment.id, "one-id"), token).status_code == 201
-    clash = _sync(client, _payload(second, second_assignment.id, "one-id"), token)
+    assert _sync(client, payloads[0], token).status_code == 201
+    clash = _sync(client, payloads[1], token)
     assert clash.status_code == 409 and clash.get_json()["code"] == "refused"
 
 
@@ -381,11 +383,12 @@ def test_a_stale_token_is_reported_so_the_phone_can_fetch_a_new_one(client, give
         cycle = make_cycle()
         application = apply_for(cycle)
         assignment = services.assign(application, cycle.inspector, date.today(), cycle.coordinator)
+        payloads = [_payload(application, assignment.id, str(uuid.uuid4())) for _ in range(2)]
     login(client, "inspector@example.com", PASSWORD)
-    stale = _sync(client, _payload(application, assignment.id, str(uuid.uuid4())), "token-from-an-old-session")
+    stale = _sync(client, payloads[0], "token-from-an-old-session")
     assert stale.status_code == 400 and stale.get_json()["code"] == "csrf"
     fresh = client.get("/inspections/token").get_json()["csrf_token"]
-    assert _sync(client, _payload(application, assignment.id, str(uuid.uuid4())), fresh).status_code == 201
+    assert _sync(client, payloads[1], fresh).status_code == 201
     assert app_anonymous_token_refused(client)
 
 

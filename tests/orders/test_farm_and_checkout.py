@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.listings import services as listings
 from greensmile.listings.models import Listing, PickupKind, PickupPoint
+from greensmile.orders import services as orders
 from greensmile.orders.models import Checkout, Order, OrderStatus
 from tests.certification.helpers import png
 from tests.conftest import csrf_token, login, post_form
@@ -126,6 +129,9 @@ def test_pickup_points_coordinators_run_stalls_farmers_offer_delivery(client, gi
     assert client.get(f"/pickup-points/{market.stall.id}/edit").status_code == 404
     response = post_form(client, "/pickup-points/new", {"kind": "market_stall", "name": "แผงของฉัน"})
     assert response.status_code == 200  # farmers may offer home delivery only
+    response = post_form(client, "/pickup-points/new", {"kind": "delivery", "name": "ส่งถึงบ้าน", "fee": "30.555",
+                                                        "is_active": "y"})
+    assert response.status_code == 200 and "20.50" in response.get_data(as_text=True)  # not silently 30.55
     response = post_form(client, "/pickup-points/new", {"kind": "delivery", "name": "ส่งถึงบ้าน", "fee": "30",
                                                         "is_active": "y"})
     assert response.status_code == 302
@@ -136,10 +142,47 @@ def test_pickup_points_coordinators_run_stalls_farmers_offer_delivery(client, gi
 
 
 def test_orders_expire_command(app, given):
+    from greensmile.orders.models import PaymentMethod
+
     with given():
-        make_market()
-    result = app.test_cli_runner().invoke(args=["orders", "expire"])
-    assert result.exit_code == 0 and "0 orders expired, 0 listings withdrawn" in result.output
+        market = make_market(quantity=Decimal("5"))
+        app.config.update(STRIPE_SECRET_KEY="sk_test_cli", STRIPE_WEBHOOK_SECRET="whsec_cli")
+        try:
+            (order,) = orders.place_order(market.consumer, {market.listing.id: Decimal("5")},
+                                          {market.farmer.id: orders.PickupChoice(market.stall.id)},
+                                          PaymentMethod.PROMPTPAY).orders
+        finally:
+            app.config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["orders", "expire"])
+    assert result.exit_code == 0 and "0 orders expired" in result.output  # not yet due
+    with given():
+        db.session.get(Order, order.id).expires_at = utcnow() - timedelta(minutes=1)
+    result = runner.invoke(args=["orders", "expire"])
+    assert result.exit_code == 0 and "1 orders expired" in result.output
+    with app.app_context():
+        assert db.session.get(Order, order.id).status is OrderStatus.EXPIRED
+        assert db.session.get(Listing, market.listing.id).quantity_reserved == Decimal("0.00")
+    assert "0 orders expired" in runner.invoke(args=["orders", "expire"]).output  # safe to run again
+
+
+def test_opening_the_cart_frees_stock_held_by_lapsed_unpaid_orders(client, given, app):
+    from greensmile.orders.models import PaymentMethod
+
+    with given():
+        market = make_market(quantity=Decimal("2"))
+        app.config.update(STRIPE_SECRET_KEY="sk_test_cart", STRIPE_WEBHOOK_SECRET="whsec_cart")
+        try:
+            (order,) = orders.place_order(market.consumer, {market.listing.id: Decimal("2")},
+                                          {market.farmer.id: orders.PickupChoice(market.stall.id)},
+                                          PaymentMethod.PROMPTPAY).orders
+        finally:
+            app.config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")
+        order.expires_at = utcnow() - timedelta(minutes=1)
+    client.get("/cart")
+    with app.app_context():
+        assert db.session.get(Order, order.id).status is OrderStatus.EXPIRED
+        assert db.session.get(Listing, market.listing.id).quantity_reserved == Decimal("0.00")
 
 
 def test_a_withdrawn_listing_is_gone_for_shoppers_but_not_for_its_farmer(client, given):

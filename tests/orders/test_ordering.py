@@ -1,6 +1,7 @@
 """Placing, cancelling and expiring orders through the services, against the real database."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from greensmile.listings import services as listings
 from greensmile.listings.errors import NotSellable
 from greensmile.listings.models import Listing, ListingStatus
 from greensmile.orders import services as orders
-from greensmile.orders.errors import NotYourOrder, SoldOut
+from greensmile.orders.errors import NotYourOrder, OrderChanged, PaymentUnavailable, SoldOut
 from greensmile.orders.models import OrderStatus, PaymentMethod
 from tests.certification.helpers import certified, make_cycle
 from tests.factories import make_plot
@@ -112,13 +113,19 @@ def test_a_certificate_lapsed_by_date_stops_sales_that_day(app_ctx):
     assert listings.lapse_due() == 1 and market.listing.status is ListingStatus.LAPSED
 
 
-def test_unpaid_online_orders_expire_and_release_stock(app_ctx, app):
-    app.config["STRIPE_SECRET_KEY"] = "sk_test_expiry"
+@contextmanager
+def stripe_keys(app):
+    app.config.update(STRIPE_SECRET_KEY="sk_test_expiry", STRIPE_WEBHOOK_SECRET="whsec_expiry")
     try:
+        yield
+    finally:
+        app.config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")
+
+
+def test_unpaid_online_orders_expire_and_release_stock(app_ctx, app):
+    with stripe_keys(app):
         market = make_market(quantity=Decimal("5"))
         (order,) = _cash(market, "5", PaymentMethod.CARD).orders
-    finally:
-        app.config["STRIPE_SECRET_KEY"] = ""
     assert order.status is OrderStatus.PENDING_PAYMENT and _stock(market.listing.id)[1] == Decimal("5.00")
     assert orders.expire_due(utcnow()) == 0
     later = utcnow() + timedelta(minutes=31)
@@ -151,3 +158,39 @@ def test_the_farmers_own_page_withdraws_a_listing_whose_certificate_lapsed_by_da
     assert "listing-lapsed" in page and market.cycle.plot.code in page
     with app.app_context():
         assert db.session.get(Listing, market.listing.id).status is ListingStatus.LAPSED
+
+
+def test_online_payment_needs_the_webhook_secret_too(app_ctx, app):
+    market = make_market()
+    app.config["STRIPE_SECRET_KEY"] = "sk_test_no_webhook"
+    try:
+        # Without the webhook secret no payment could ever be confirmed, so none is offered.
+        assert orders.payment_methods() == [PaymentMethod.CASH, PaymentMethod.TRANSFER]
+        with pytest.raises(PaymentUnavailable):
+            _cash(market, "1", PaymentMethod.PROMPTPAY)
+    finally:
+        app.config["STRIPE_SECRET_KEY"] = ""
+    with stripe_keys(app):
+        assert PaymentMethod.PROMPTPAY in orders.payment_methods()
+
+
+def test_a_move_on_an_order_someone_else_just_moved_is_refused_and_stock_returns_once(app_ctx):
+    market = make_market(quantity=Decimal("10"))
+    (order,) = _cash(market, "4").orders
+    (other,) = _cash(market, "3").orders
+    assert _stock(market.listing.id)[1] == Decimal("7.00")
+    # The buyer cancels in another request while this one still holds the order as it was (CONFIRMED).
+    stale_status = order.status
+    orders.cancel(order, market.consumer, "")
+    db.session.flush()
+    assert _stock(market.listing.id)[1] == Decimal("3.00")
+    # A double-click: the same cancel again, from an object read before the first one went through.
+    order.status = stale_status
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    set_committed_value(order, "status", stale_status)
+    with pytest.raises(OrderChanged):
+        orders.cancel(order, market.consumer, "")
+    assert _stock(market.listing.id)[1] == Decimal("3.00")  # not released twice: the other order keeps its 3
+    db.session.refresh(order)
+    assert order.status is OrderStatus.CANCELLED and other.status is OrderStatus.CONFIRMED

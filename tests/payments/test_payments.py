@@ -222,3 +222,30 @@ def test_another_consumer_cannot_open_the_payment_page(client, given, app, strip
     login(client, "other@example.com", PASSWORD)
     assert client.get(pay_url).status_code == 404
     assert client.get(pay_url.replace("/pay", "/status")).status_code == 404
+
+
+def test_a_payment_whose_row_was_never_saved_is_recovered_from_its_checkout_reference(client, given, app, stripe_on):
+    with given():
+        market = make_market()
+    _checkout(client, market, "promptpay")
+    _, payment, _ = _state(app)
+    intent_id = payment.intent_id
+    with given():  # as if the app had stopped between Stripe's answer and its own commit
+        db.session.execute(sa.delete(Payment))
+    outcome = post_event(client, stripe_on.event("payment_intent.succeeded", stripe_on.pay(intent_id))).get_json()
+    assert outcome["outcome"].startswith("paid")
+    order, payment, reserved = _state(app)
+    assert payment.intent_id == intent_id and payment.status is PaymentStatus.SUCCEEDED
+    assert order.status is OrderStatus.CONFIRMED and reserved == Decimal("2.00")
+
+
+def test_a_success_for_an_intent_that_is_not_ours_changes_nothing(client, given, app, stripe_on):
+    with given():
+        market = make_market()
+    _checkout(client, market, "promptpay")
+    stranger = {"id": "pi_not_ours", "object": "payment_intent", "amount": 5000, "amount_received": 5000,
+                "currency": "thb", "status": "succeeded", "metadata": {"checkout_reference": "no-such-checkout"}}
+    assert post_event(client, stripe_on.event("payment_intent.succeeded", stranger)).get_json()["outcome"] == (
+        "ignored: unknown payment intent")
+    order, payment, _ = _state(app)
+    assert order.status is OrderStatus.PENDING_PAYMENT and payment.status is PaymentStatus.PENDING
