@@ -97,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.accounts.routes import bp as accounts_bp
     from greensmile.api.listings import bp as listings_api_bp
     from greensmile.api.plots import bp as plots_api_bp
+    from greensmile.bulk.farm_routes import bp as bulk_farm_bp
+    from greensmile.bulk.routes import bp as bulk_bp
     from greensmile.certification import panel
     from greensmile.certification.charter_routes import bp as charter_bp
     from greensmile.certification.inspection_routes import bp as inspections_bp
@@ -112,7 +114,8 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.site.routes import bp as site_bp
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
-                      charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp):
+                      charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp, bulk_bp,
+                      bulk_farm_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)

@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from greensmile.accounts.cli import users_cli
+from greensmile.bulk.cli import bulk_cli
 from greensmile.certification.cli import certification_cli
 from greensmile.orders.cli import orders_cli
 from greensmile.plots.cli import plots_cli
@@ -19,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certification_cli)
     app.cli.add_command(orders_cli)
     app.cli.add_command(qr_cli)
+    app.cli.add_command(bulk_cli)
 
 
 @click.command("seed-demo")

@@ -93,11 +93,12 @@ def seed_people() -> list[DemoAccount]:
 
 def seed_steps() -> list:
     """Each step is idempotent; a step may return demo accounts to print. Later steps rely on earlier ones."""
+    from greensmile.bulk.demo import seed_kitchens
     from greensmile.certification.demo import seed_certification, seed_charter  # it uses demo_user from here
     from greensmile.listings.demo import seed_market
 
     return [seed_places, seed_organisations, seed_people, seed_crops, seed_plots, seed_charter, seed_certification,
-            seed_market]
+            seed_market, seed_kitchens]
 
 
 def seed_demo() -> list[DemoAccount]:

@@ -1,5 +1,16 @@
 """Every domain's models, imported together so the metadata (and Alembic) sees all tables."""
 from greensmile.accounts.models import Role, User, UserRole  # noqa: F401
+from greensmile.bulk.models import (  # noqa: F401,E402
+    BulkEvent,
+    BulkLine,
+    BulkOrder,
+    BuyerProfile,
+    FarmCapacity,
+    Invoice,
+    Share,
+    StandingLine,
+    StandingOrder,
+)
 from greensmile.certification import guards  # noqa: F401,E402  (freezes published charter versions)
 from greensmile.certification.models import (  # noqa: F401,E402
     Application,
@@ -19,7 +30,7 @@ from greensmile.certification.models import (  # noqa: F401,E402
 from greensmile.listings.models import Listing, ListingPhoto, PickupPoint  # noqa: F401,E402
 from greensmile.network.models import Membership, Organisation  # noqa: F401
 from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine  # noqa: F401,E402
-from greensmile.payments.models import Payment, Refund, WebhookEvent  # noqa: F401,E402
+from greensmile.payments.models import InvoicePayment, Payment, Refund, WebhookEvent  # noqa: F401,E402
 from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402

@@ -26,6 +26,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("orders.mine", _l("My orders"), frozenset({Role.CONSUMER})),
     NavItem("market.mine", _l("My listings"), frozenset({Role.FARMER})),
     NavItem("orders.incoming", _l("Orders to fill"), frozenset({Role.FARMER})),
+    NavItem("bulk_farm.shares", _l("Kitchen orders"), frozenset({Role.FARMER})),
+    NavItem("bulk.home", _l("Kitchen orders"), frozenset({Role.BUYER, Role.COORDINATOR})),
     NavItem("plots.index", _l("My plots"), frozenset({Role.FARMER})),
     NavItem("plots.index", _l("Plots"), frozenset({Role.INSPECTOR, Role.COMMITTEE, Role.COORDINATOR})),
     NavItem("inspections.assignments", _l("Inspections"), frozenset({Role.INSPECTOR})),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from greensmile.bulk.models import Invoice
 from greensmile.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from greensmile.extensions import db
 from greensmile.orders.models import Checkout, Order, PaymentMethod
@@ -83,3 +84,24 @@ class WebhookEvent(db.Model):
     payload: Mapped[str] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class InvoicePayment(TimestampMixin, db.Model):
+    """A kitchen's monthly invoice paid through Stripe (a PromptPay PaymentIntent): one per invoice."""
+
+    __tablename__ = "invoice_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"), unique=True)
+    intent_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    amount_satang: Mapped[int]
+    status: Mapped[PaymentStatus] = mapped_column(enum_type(PaymentStatus), default=PaymentStatus.PENDING)
+    qr_image_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    hosted_instructions_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    failure_message: Mapped[str] = mapped_column(sa.Text, default="")
+    # Money that came in for an invoice already paid another way: a coordinator gives it back.
+    needs_attention: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    attention_note: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    invoice: Mapped[Invoice] = relationship()

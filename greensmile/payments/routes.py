@@ -11,7 +11,8 @@ from greensmile.extensions import csrf, db
 from greensmile.listings.forms import ActionForm
 from greensmile.orders.models import Checkout, OrderStatus, PaymentMethod
 from greensmile.payments import gateway, services
-from greensmile.payments.models import Payment
+from greensmile.payments import invoices as invoice_payments
+from greensmile.payments.models import InvoicePayment, Payment
 
 bp = Blueprint("payments", __name__)
 
@@ -23,6 +24,8 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/payments/stripe/webhook", "webhook", webhook, methods=["POST"])
     bp.add_url_rule("/payments/attention", "attention", attention)
     bp.add_url_rule("/payments/<int:payment_id>/settled", "settled", settled, methods=["POST"])
+    bp.add_url_rule("/payments/invoices/<int:payment_id>/settled", "invoice_settled", invoice_settled,
+                    methods=["POST"])
     # fmt: on
 
 
@@ -100,7 +103,8 @@ def webhook():
 
 @coordinator_required
 def attention():
-    return render_template("payments/attention.html", payments=services.needing_attention(), form=ActionForm())
+    return render_template("payments/attention.html", payments=services.needing_attention(),
+                           invoice_payments=invoice_payments.needing_attention(), form=ActionForm())
 
 
 @coordinator_required
@@ -108,6 +112,16 @@ def settled(payment_id: int):
     payment = db.get_or_404(Payment, payment_id)
     if ActionForm().validate_on_submit():
         services.settle(payment)
+        db.session.commit()
+        flash(_("Marked as settled."), "success")
+    return redirect(url_for("payments.attention"))
+
+
+@coordinator_required
+def invoice_settled(payment_id: int):
+    payment = db.get_or_404(InvoicePayment, payment_id)
+    if ActionForm().validate_on_submit():
+        invoice_payments.settle(payment)
         db.session.commit()
         flash(_("Marked as settled."), "success")
     return redirect(url_for("payments.attention"))

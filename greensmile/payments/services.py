@@ -22,6 +22,7 @@ from greensmile.orders import services as orders
 from greensmile.orders.errors import OrderError, PaymentProviderError
 from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from greensmile.payments import gateway
+from greensmile.payments import invoices as invoice_payments
 from greensmile.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,10 @@ def _recovered_payment(obj: dict) -> Payment | None:
 
 
 def _succeeded(obj: dict) -> str:
-    payment = _payment_for(obj) or _recovered_payment(obj)
+    payment = _payment_for(obj)
+    if payment is None and (outcome := invoice_payments.succeeded(obj)) is not None:
+        return outcome
+    payment = payment or _recovered_payment(obj)
     if payment is None:
         log.warning("payment_intent.succeeded for unknown intent %s", obj.get("id"))
         return "ignored: unknown payment intent"
@@ -217,7 +221,7 @@ def _flag(payment: Payment, note: str) -> None:
 def _failed(obj: dict) -> str:
     payment = _payment_for(obj)
     if payment is None:
-        return "ignored: unknown payment intent"
+        return invoice_payments.failed(obj) or "ignored: unknown payment intent"
     if not _move(payment, PaymentStatus.FAILED):
         return f"ignored: payment already {payment.status.value}"
     payment.failure_message = ((obj.get("last_payment_error") or {}).get("message") or "")[:1000]

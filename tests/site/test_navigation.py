@@ -10,12 +10,12 @@ def endpoints(user):
 def test_navigation_by_role(app_ctx):
     shop = ["site.home", "market.catalogue", "orders.cart"]
     assert endpoints(make_user(Role.CONSUMER)) == shop + ["orders.mine"]
-    assert endpoints(make_user(Role.FARMER)) == shop + ["market.mine", "orders.incoming", "plots.index",
-                                                         "network.mine"]
-    assert endpoints(make_user(Role.BUYER)) == shop + ["network.mine"]
+    assert endpoints(make_user(Role.FARMER)) == shop + ["market.mine", "orders.incoming", "bulk_farm.shares",
+                                                         "plots.index", "network.mine"]
+    assert endpoints(make_user(Role.BUYER)) == shop + ["bulk.home", "network.mine"]
     coordinator = endpoints(make_user(Role.COORDINATOR))
     assert coordinator == shop + [
-        "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
+        "bulk.home", "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
         "network.organisations", "market.points", "payments.attention",
     ]
     assert "inspections.assignments" in endpoints(make_user(Role.INSPECTOR))

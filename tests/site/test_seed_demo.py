@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from greensmile import create_app
 from greensmile.accounts.models import Role, User, UserRole
+from greensmile.bulk.models import BulkOrder, BuyerProfile, FarmCapacity, StandingOrder
 from greensmile.config import ProductionConfig
 from greensmile.demo import DEMO_DOMAIN
 from greensmile.extensions import db
@@ -10,7 +11,7 @@ from greensmile.network.models import Membership, Organisation
 from greensmile.places.models import District
 from tests.conftest import login
 
-COUNTED = (User, UserRole, Organisation, Membership, District)
+COUNTED = (User, UserRole, Organisation, Membership, District, BulkOrder, StandingOrder, FarmCapacity, BuyerProfile)
 
 
 def _counts(app):
@@ -27,6 +28,7 @@ def test_seed_demo_is_idempotent_and_prints_working_accounts(app, client):
     assert second.exit_code == 0, second.output
     assert _counts(app) == after_first
     assert after_first["District"] == 16
+    assert after_first["StandingOrder"] == 1 and after_first["BulkOrder"] >= 2 and after_first["FarmCapacity"] == 3
     for role in Role:
         assert f"{role.value}@{DEMO_DOMAIN}" in first.output
 

@@ -1,0 +1,20 @@
+"""`flask --app greensmile bulk generate`: make the coming weeks of every standing order (run daily from cron)."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from greensmile.bulk import services
+from greensmile.extensions import db
+
+bulk_cli = AppGroup("bulk", help="Kitchens' bulk and standing orders.")
+
+
+@bulk_cli.command("generate")
+@click.option("--weeks", default=services.GENERATE_WEEKS, show_default=True, type=click.IntRange(1, 8),
+              help="How many weeks ahead to make.")
+def generate_command(weeks: int) -> None:
+    """Make each active standing order's orders for the coming weeks; weeks made before are left as they are."""
+    made = services.generate(weeks=weeks)
+    db.session.commit()
+    click.echo(f"{made} bulk orders made")

@@ -1,0 +1,92 @@
+"""The demand outlook: the coming weeks of kitchens' standing demand per crop, against farms' declared capacity,
+so farmers can plan what to plant."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from greensmile.accounts.models import User
+from greensmile.bulk.models import BulkLine, BulkOrder, BulkStatus, FarmCapacity, StandingOrder, StandingStatus
+from greensmile.bulk.services import iso_week, standing_dates
+from greensmile.certification.services import today
+from greensmile.extensions import db
+from greensmile.listings.models import Unit
+from greensmile.plots.models import Crop
+
+WEEKS = 8
+COUNTED = (BulkStatus.OPEN, BulkStatus.ALLOCATING, BulkStatus.CONFIRMED, BulkStatus.DELIVERED)
+
+
+@dataclass
+class OutlookRow:
+    crop: Crop
+    unit: Unit
+    demand: list[Decimal]  # per week
+    capacity: Decimal  # declared by every farm, per week
+    mine: Decimal = Decimal("0.00")  # declared by the farmer looking, per week
+
+    @property
+    def gaps(self) -> list[Decimal]:
+        return [demand - self.capacity for demand in self.demand]
+
+
+@dataclass
+class Outlook:
+    weeks: list[date]  # the Monday of each week
+    rows: list[OutlookRow] = field(default_factory=list)
+
+
+def outlook(farmer: User | None = None, start: date | None = None, weeks: int = WEEKS) -> Outlook:
+    """Demand per crop and week: the weeks already made into orders as they stand (changed or skipped), the
+    weeks not yet made as their standing order says."""
+    first = start or today()
+    monday = first - timedelta(days=first.weekday())
+    mondays = [monday + timedelta(days=7 * n) for n in range(weeks)]
+    end = mondays[-1] + timedelta(days=6)
+    index = {iso_week(day): n for n, day in enumerate(mondays)}
+    demand: dict[tuple[int, Unit], list[Decimal]] = defaultdict(lambda: [Decimal("0.00")] * weeks)
+
+    made = db.session.execute(
+        sa.select(BulkOrder.delivery_on, BulkOrder.standing_order_id, BulkOrder.status, BulkLine.crop_id,
+                  BulkLine.unit, BulkLine.quantity)
+        .join(BulkLine, BulkLine.order_id == BulkOrder.id, isouter=True)
+        .where(BulkOrder.delivery_on >= first, BulkOrder.delivery_on <= end,
+               BulkOrder.standing_order_id.is_not(None))
+    ).all()
+    made_dates = {(row.standing_order_id, row.delivery_on) for row in made}
+    for row in made:
+        if row.status in COUNTED and row.crop_id is not None:
+            demand[(row.crop_id, row.unit)][index[iso_week(row.delivery_on)]] += row.quantity
+
+    standing = db.session.scalars(
+        sa.select(StandingOrder).where(StandingOrder.status == StandingStatus.ACTIVE, StandingOrder.ends_on >= first,
+                                       StandingOrder.starts_on <= end)
+        .options(selectinload(StandingOrder.lines))
+    ).all()
+    for order in standing:
+        for day in standing_dates(order, first, end):
+            if (order.id, day) in made_dates:
+                continue
+            for line in order.lines:
+                demand[(line.crop_id, line.unit)][index[iso_week(day)]] += line.quantity
+
+    capacity: dict[tuple[int, Unit], Decimal] = defaultdict(lambda: Decimal("0.00"))
+    mine: dict[tuple[int, Unit], Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for row in db.session.execute(sa.select(FarmCapacity.crop_id, FarmCapacity.unit, FarmCapacity.weekly_quantity,
+                                            FarmCapacity.farmer_id).where(FarmCapacity.is_active.is_(True))):
+        capacity[(row.crop_id, row.unit)] += row.weekly_quantity
+        if farmer is not None and row.farmer_id == farmer.id:
+            mine[(row.crop_id, row.unit)] += row.weekly_quantity
+
+    keys = set(demand) | set(capacity)
+    crops = {crop.id: crop for crop in db.session.scalars(sa.select(Crop).where(Crop.id.in_({k[0] for k in keys})))}
+    rows = [OutlookRow(crops[crop_id], unit, demand[(crop_id, unit)] if (crop_id, unit) in demand
+                       else [Decimal("0.00")] * weeks, capacity[(crop_id, unit)], mine[(crop_id, unit)])
+            for crop_id, unit in keys]
+    rows.sort(key=lambda row: (-max(row.demand), row.crop.name_th))
+    return Outlook(mondays, rows)

@@ -1,0 +1,614 @@
+"""Kitchens' bulk and standing orders, farms' weekly capacity, and the allocation of each line across farms."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from greensmile.accounts.models import Role, User
+from greensmile.bulk.allocation import fair_split
+from greensmile.bulk.errors import BulkError, IllegalMove, NotAllowed, OverOffer
+from greensmile.bulk.models import (
+    BulkEvent,
+    BulkLine,
+    BulkOrder,
+    BulkStatus,
+    BuyerProfile,
+    FarmCapacity,
+    PaymentTerms,
+    Share,
+    ShareStatus,
+    StandingLine,
+    StandingOrder,
+    StandingStatus,
+)
+from greensmile.bulk.transitions import check_bulk_move, check_share_move
+from greensmile.certification.models import CertStatus
+from greensmile.certification.services import today
+from greensmile.db import compare_and_set, squeeze, utcnow
+from greensmile.extensions import db
+from greensmile.listings import services as listings
+from greensmile.listings.models import Unit
+from greensmile.mail import queue_mail
+from greensmile.network.models import Category, Membership, Organisation
+from greensmile.plots.models import Crop, Plot
+
+MAX_LINES = 30
+GENERATE_WEEKS = 2  # `bulk generate` makes each standing order's orders this many weeks ahead
+# Produce for a kitchen must be certified organic on the delivery date (not merely in conversion).
+CERTIFIED = (CertStatus.CERTIFIED, CertStatus.CERTIFIED_WITH_CONDITIONS)
+
+
+def iso_week(on: date) -> str:
+    year, week, _day = on.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# ---------------------------------------------------------------- who may do what
+def buyer_organisations_of(user: User) -> list[Organisation]:
+    """The buying organisations this user orders for (a coordinator sees them all)."""
+    query = sa.select(Organisation).order_by(Organisation.name)
+    if not user.has_role(Role.COORDINATOR):
+        query = query.join(Membership, Membership.organisation_id == Organisation.id).where(
+            Membership.user_id == user.id)
+    return [org for org in db.session.scalars(query) if org.category is Category.BUYER]
+
+
+def can_view(user: User, organisation: Organisation) -> bool:
+    if user.has_role(Role.COORDINATOR):
+        return True
+    return (organisation.category is Category.BUYER
+            and db.session.get(Membership, (organisation.id, user.id)) is not None)
+
+
+def can_order_for(user: User, organisation: Organisation) -> bool:
+    return can_view(user, organisation) and user.has_role(Role.BUYER, Role.COORDINATOR)
+
+
+def require_buyer(user: User, organisation: Organisation) -> None:
+    if organisation.category is not Category.BUYER or not can_order_for(user, organisation):
+        raise NotAllowed()
+
+
+def _require_coordinator(user: User) -> None:
+    if not user.has_role(Role.COORDINATOR):
+        raise NotAllowed(_l("Only a coordinator may allocate orders to farms."))
+
+
+def record_event(order: BulkOrder, action: str, actor: User | None, detail: str = "", share: Share | None = None) -> None:
+    db.session.add(BulkEvent(order=order, action=action, actor_id=actor.id if actor else None, detail=detail,
+                             share_id=share.id if share is not None else None))
+
+
+def move_order(order: BulkOrder, target: BulkStatus, actor: User | None, detail: str = "") -> None:
+    if order.status is target:
+        return
+    check_bulk_move(order.status, target)
+    if not compare_and_set(order, "status", target):
+        raise IllegalMove(_l("Someone else changed this order a moment ago; look at it again."))
+    record_event(order, target.value, actor, detail)
+
+
+def move_share(share: Share, target: ShareStatus) -> None:
+    check_share_move(share.status, target)
+    if not compare_and_set(share, "status", target):
+        raise IllegalMove(_l("Someone else answered this share a moment ago; look at it again."))
+
+
+# ---------------------------------------------------------------- the organisation's delivery details
+@dataclass
+class ProfileData:
+    delivery_address: str
+    delivery_weekdays: list[int]
+    window_opens: object = None
+    window_closes: object = None
+    payment_terms: PaymentTerms = PaymentTerms.INVOICE
+    invoice_days: int = 30
+    contact_name: str = ""
+
+
+def profile_of(organisation: Organisation) -> BuyerProfile:
+    """The saved profile, or an unsaved default (weekday deliveries, a 30-day invoice)."""
+    found = db.session.get(BuyerProfile, organisation.id)
+    return found or BuyerProfile(organisation_id=organisation.id, delivery_address="", delivery_weekdays="12345",
+                                 payment_terms=PaymentTerms.INVOICE, invoice_days=30, contact_name="")
+
+
+def save_profile(acting: User, organisation: Organisation, data: ProfileData) -> BuyerProfile:
+    """Coordinators, and the organisation's own buyers, keep its delivery address, days and terms."""
+    require_buyer(acting, organisation)
+    if not data.delivery_weekdays:
+        raise BulkError(_l("Choose at least one day the kitchen takes deliveries."))
+    if data.window_opens and data.window_closes and data.window_closes <= data.window_opens:
+        raise BulkError(_l("The delivery window must close after it opens."))
+    if not 0 <= data.invoice_days <= 120:
+        raise BulkError(_l("Invoices are due within 0 to 120 days."))
+    profile = db.session.get(BuyerProfile, organisation.id)
+    if profile is None:
+        profile = BuyerProfile(organisation_id=organisation.id)
+        db.session.add(profile)
+    profile.delivery_address = squeeze(data.delivery_address)[:300]
+    profile.delivery_weekdays = "".join(str(day) for day in sorted(set(data.delivery_weekdays)))
+    profile.window_opens, profile.window_closes = data.window_opens, data.window_closes
+    profile.payment_terms, profile.invoice_days = data.payment_terms, data.invoice_days
+    profile.contact_name = squeeze(data.contact_name)[:120]
+    db.session.flush()
+    return profile
+
+
+# ---------------------------------------------------------------- farms' weekly capacity
+@dataclass
+class CapacityData:
+    plot_id: int
+    crop_id: int
+    unit: Unit
+    weekly_quantity: Decimal
+    price_satang: int
+    is_active: bool = True
+
+
+def save_capacity(farmer: User, capacity: FarmCapacity | None, data: CapacityData) -> FarmCapacity:
+    """A farm states what one of its plots can give kitchens each week, and at what price."""
+    if capacity is not None and capacity.farmer_id != farmer.id:
+        raise NotAllowed()
+    plot = db.session.get(Plot, data.plot_id)
+    if plot is None or plot.owner_id != farmer.id:
+        raise NotAllowed(_l("Choose one of your own plots."))
+    if db.session.get(Crop, data.crop_id) is None:
+        raise BulkError(_l("Choose a crop from the list."))
+    quantity = listings.check_quantity(data.weekly_quantity, data.unit)
+    if not 0 < data.price_satang <= 10_000_000:
+        raise BulkError(_l("Enter a price between ฿0.01 and ฿100,000."))
+    clash = db.session.scalar(sa.select(FarmCapacity.id).where(
+        FarmCapacity.plot_id == plot.id, FarmCapacity.crop_id == data.crop_id, FarmCapacity.unit == data.unit,
+        FarmCapacity.id != (capacity.id if capacity else -1)))
+    if clash is not None:
+        raise BulkError(_l("This plot already offers that crop by that unit: change that entry instead."))
+    if capacity is None:
+        capacity = FarmCapacity(farmer_id=farmer.id)
+        db.session.add(capacity)
+    capacity.plot_id, capacity.crop_id, capacity.unit = plot.id, data.crop_id, data.unit
+    capacity.weekly_quantity, capacity.price_satang, capacity.is_active = quantity, data.price_satang, data.is_active
+    db.session.flush()
+    return capacity
+
+
+def capacities_of(farmer: User) -> list[FarmCapacity]:
+    return list(db.session.scalars(
+        sa.select(FarmCapacity).where(FarmCapacity.farmer_id == farmer.id)
+        .options(joinedload(FarmCapacity.plot), joinedload(FarmCapacity.crop))
+        .order_by(FarmCapacity.plot_id, FarmCapacity.crop_id)
+    ))
+
+
+# ---------------------------------------------------------------- placing and changing orders
+@dataclass
+class LineData:
+    crop_id: int
+    unit: Unit
+    quantity: Decimal
+    max_price_satang: int | None = None
+
+
+def _checked_lines(lines: list[LineData]) -> list[LineData]:
+    if not lines:
+        raise BulkError(_l("Add at least one line: a crop and how much of it."))
+    if len(lines) > MAX_LINES:
+        raise BulkError(_l("An order has at most %(count)d lines.", count=MAX_LINES))
+    seen, crops = set(), {crop.id: crop for crop in db.session.scalars(
+        sa.select(Crop).where(Crop.id.in_({line.crop_id for line in lines})))}
+    for line in lines:
+        crop = crops.get(line.crop_id)
+        if crop is None:
+            raise BulkError(_l("Choose a crop from the list."))
+        if (line.crop_id, line.unit) in seen:
+            raise BulkError(_l("%(crop)s is on the order twice: put it on one line.", crop=crop.name_th))
+        seen.add((line.crop_id, line.unit))
+        line.quantity = listings.check_quantity(line.quantity, line.unit)
+        if line.max_price_satang is not None and not 0 < line.max_price_satang <= 10_000_000:
+            raise BulkError(_l("Enter a price between ฿0.01 and ฿100,000."))
+    return lines
+
+
+def _check_delivery_date(organisation: Organisation, delivery_on: date) -> None:
+    if delivery_on <= today():
+        raise BulkError(_l("Order for tomorrow or later: farms need time to harvest."))
+    profile = profile_of(organisation)
+    if delivery_on.isoweekday() not in profile.weekday_numbers:
+        raise BulkError(_l("The kitchen does not take deliveries on that day of the week."))
+
+
+def place_order(acting: User, organisation: Organisation, delivery_on: date, lines: list[LineData],
+                note: str = "") -> BulkOrder:
+    """A one-off order for one delivery date."""
+    require_buyer(acting, organisation)
+    _check_delivery_date(organisation, delivery_on)
+    order = BulkOrder(organisation_id=organisation.id, delivery_on=delivery_on, status=BulkStatus.OPEN,
+                      note=squeeze(note)[:300], created_by_id=acting.id)
+    db.session.add(order)
+    _set_lines(order, _checked_lines(lines))
+    record_event(order, "placed", acting)
+    db.session.flush()
+    return order
+
+
+def _set_lines(order: BulkOrder, lines: list[LineData]) -> None:
+    order.lines.clear()
+    db.session.flush()  # the old lines go before the new ones meet the unique constraint
+    for line in lines:
+        order.lines.append(BulkLine(crop_id=line.crop_id, unit=line.unit, quantity=line.quantity,
+                                    max_price_satang=line.max_price_satang))
+
+
+def change_order(acting: User, order: BulkOrder, lines: list[LineData], note: str | None = None) -> BulkOrder:
+    """Change a week's lines while it waits for allocation (a standing order's week, or a one-off)."""
+    require_buyer(acting, order.organisation)
+    if order.status is not BulkStatus.OPEN:
+        raise IllegalMove(_l("Farms have been asked already: ask the coordinator to change it."))
+    _set_lines(order, _checked_lines(lines))
+    if note is not None:
+        order.note = squeeze(note)[:300]
+    record_event(order, "changed", acting)
+    db.session.flush()
+    return order
+
+
+def skip(acting: User, order: BulkOrder) -> None:
+    """Not this week: only a standing order's week that farms have not been asked for yet."""
+    require_buyer(acting, order.organisation)
+    if order.standing_order_id is None:
+        raise IllegalMove(_l("Only a week of a standing order can be skipped; cancel a one-off order instead."))
+    move_order(order, BulkStatus.SKIPPED, acting)
+    db.session.flush()
+
+
+def unskip(acting: User, order: BulkOrder) -> None:
+    require_buyer(acting, order.organisation)
+    if order.delivery_on <= today():
+        raise IllegalMove(_l("That delivery date has passed."))
+    move_order(order, BulkStatus.OPEN, acting)
+    db.session.flush()
+
+
+def cancel(acting: User, order: BulkOrder, reason: str) -> None:
+    """Withdraw an order before delivery; every farm asked or committed is told."""
+    require_buyer(acting, order.organisation)
+    reason = squeeze(reason)
+    if not reason:
+        raise BulkError(_l("Say why the order is cancelled: the farms will read it."))
+    move_order(order, BulkStatus.CANCELLED, acting, reason)
+    for line in order.lines:
+        for share in line.shares:
+            if share.status in (ShareStatus.PROPOSED, ShareStatus.CONFIRMED):
+                move_share(share, ShareStatus.WITHDRAWN)
+                _tell_farmer(share, "cancelled", reason)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- standing orders
+def create_standing(acting: User, organisation: Organisation, weekdays: list[int], starts_on: date,
+                    ends_on: date, lines: list[LineData], note: str = "") -> StandingOrder:
+    """The same lines every week on the chosen days; the first weeks' orders are made at once."""
+    require_buyer(acting, organisation)
+    days = sorted(set(weekdays))
+    if not days or any(day not in range(1, 8) for day in days):
+        raise BulkError(_l("Choose at least one day of the week."))
+    accepted = profile_of(organisation).weekday_numbers
+    if any(day not in accepted for day in days):
+        raise BulkError(_l("The kitchen does not take deliveries on that day of the week."))
+    if starts_on <= today():
+        raise BulkError(_l("Start tomorrow or later: farms need time to harvest."))
+    if ends_on < starts_on or ends_on > starts_on + timedelta(days=366):
+        raise BulkError(_l("End the standing order after it starts, and within a year."))
+    standing = StandingOrder(organisation_id=organisation.id, weekdays="".join(map(str, days)),
+                             starts_on=starts_on, ends_on=ends_on, note=squeeze(note)[:300],
+                             created_by_id=acting.id, status=StandingStatus.ACTIVE)
+    for line in _checked_lines(lines):
+        standing.lines.append(StandingLine(crop_id=line.crop_id, unit=line.unit, quantity=line.quantity,
+                                           max_price_satang=line.max_price_satang))
+    db.session.add(standing)
+    db.session.flush()
+    generate(standing_ids=[standing.id])
+    return standing
+
+
+def end_standing(acting: User, standing: StandingOrder) -> None:
+    """Stop making new weeks; the weeks already made stand (skip or cancel them one by one)."""
+    require_buyer(acting, standing.organisation)
+    if standing.status is StandingStatus.ENDED:
+        return
+    standing.status = StandingStatus.ENDED
+    db.session.flush()
+
+
+def standing_dates(standing: StandingOrder, start: date, end: date) -> list[date]:
+    """The delivery dates of a standing order between start and end (inclusive)."""
+    first, last = max(start, standing.starts_on), min(end, standing.ends_on)
+    days = set(standing.weekday_numbers)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)
+            if (first + timedelta(days=n)).isoweekday() in days]
+
+
+def generate(on: date | None = None, weeks: int = GENERATE_WEEKS, standing_ids: list[int] | None = None) -> int:
+    """Make each active standing order's orders for the coming weeks; a week made before is never made again."""
+    start = (on or today()) + timedelta(days=1)
+    end = start + timedelta(days=7 * weeks)
+    query = sa.select(StandingOrder).where(StandingOrder.status == StandingStatus.ACTIVE,
+                                           StandingOrder.ends_on >= start, StandingOrder.starts_on <= end)
+    if standing_ids is not None:
+        query = query.where(StandingOrder.id.in_(standing_ids))
+    made = 0
+    for standing in db.session.scalars(query.options(selectinload(StandingOrder.lines)).order_by(StandingOrder.id)):
+        existing = set(db.session.scalars(sa.select(BulkOrder.delivery_on).where(
+            BulkOrder.standing_order_id == standing.id, BulkOrder.delivery_on >= start)))
+        for delivery_on in standing_dates(standing, start, end):
+            if delivery_on in existing:
+                continue
+            order = BulkOrder(organisation_id=standing.organisation_id, delivery_on=delivery_on,
+                              standing_order_id=standing.id, status=BulkStatus.OPEN, note=standing.note,
+                              created_by_id=standing.created_by_id)
+            order.lines = [BulkLine(crop_id=line.crop_id, unit=line.unit, quantity=line.quantity,
+                                    max_price_satang=line.max_price_satang) for line in standing.lines]
+            try:
+                # Two runs at once (cron and a buyer's save): the unique constraint keeps one, the other skips.
+                with db.session.begin_nested():
+                    db.session.add(order)
+                    record_event(order, "generated", None)
+            except IntegrityError:
+                continue
+            made += 1
+    db.session.flush()
+    return made
+
+
+# ---------------------------------------------------------------- allocation across farms
+@dataclass
+class Offer:
+    capacity: FarmCapacity
+    remaining: Decimal  # what is left of its weekly quantity in the delivery week
+
+
+def _certified_on(plot_ids: list[int], on: date) -> set[int]:
+    statuses = listings.plot_statuses(plot_ids, on)
+    return {plot_id for plot_id, status in statuses.items() if status in CERTIFIED}
+
+
+def offers_for(line: BulkLine, lock: bool = False) -> list[Offer]:
+    """Every plot that can give this line: its farm stated capacity for the crop, it is certified organic on the
+    delivery date, its price is within the line's maximum, and its week is not yet taken (declining farms out)."""
+    order = line.order
+    query = (sa.select(FarmCapacity).where(FarmCapacity.crop_id == line.crop_id, FarmCapacity.unit == line.unit,
+                                           FarmCapacity.is_active.is_(True))
+             .options(joinedload(FarmCapacity.plot), joinedload(FarmCapacity.farmer)).order_by(FarmCapacity.id))
+    if line.max_price_satang is not None:
+        query = query.where(FarmCapacity.price_satang <= line.max_price_satang)
+    if lock:  # two coordinators allocating at once must not both spend the same farm's week
+        query = query.with_for_update(of=FarmCapacity)
+    capacities = list(db.session.scalars(query).unique())
+    declined = {share.farmer_id for share in line.shares if share.status is ShareStatus.DECLINED}
+    capacities = [c for c in capacities if c.farmer_id not in declined]
+    certified = _certified_on([c.plot_id for c in capacities], order.delivery_on)
+    capacities = [c for c in capacities if c.plot_id in certified]
+    week = iso_week(order.delivery_on)
+    held = dict(db.session.execute(
+        sa.select(Share.capacity_id, sa.func.sum(Share.quantity))
+        .where(Share.capacity_id.in_([c.id for c in capacities]), Share.week == week,
+               Share.status.in_([s for s in ShareStatus if s.holds]))
+        .group_by(Share.capacity_id)
+    ).all()) if capacities else {}
+    offers = []
+    for capacity in capacities:
+        taken = held.get(capacity.id) or Decimal("0.00")  # sum() keeps the Quantity type: already a Decimal
+        remaining = capacity.weekly_quantity - taken
+        if remaining > 0:
+            offers.append(Offer(capacity, remaining))
+    return offers
+
+
+def propose(acting: User, order: BulkOrder) -> dict[int, Decimal]:
+    """Ask farms for every line's open quantity, spread fairly; returns each line's shortfall."""
+    _require_coordinator(acting)
+    if order.status not in (BulkStatus.OPEN, BulkStatus.ALLOCATING, BulkStatus.CONFIRMED):
+        raise IllegalMove()
+    shortfalls: dict[int, Decimal] = {}
+    asked: list[Share] = []
+    week = iso_week(order.delivery_on)
+    for line in order.lines:
+        open_quantity = line.shortfall
+        if open_quantity <= 0:
+            shortfalls[line.id] = Decimal("0.00")
+            continue
+        offers = offers_for(line, lock=True)
+        by_farm: dict[int, list[Offer]] = defaultdict(list)
+        for offer in offers:
+            by_farm[offer.capacity.farmer_id].append(offer)
+        step = Decimal(1) if line.unit.whole_numbers else Decimal("0.01")
+        split = fair_split(open_quantity, {farm: sum(o.remaining for o in group) for farm, group in by_farm.items()},
+                           step)
+        for farm_id, quantity in split.shares.items():
+            for offer in by_farm[farm_id]:  # a farm with several plots: fill them in turn
+                take = min(quantity, offer.remaining)
+                if take <= 0:
+                    continue
+                share = Share(line=line, plot_id=offer.capacity.plot_id, farmer_id=farm_id,
+                              capacity_id=offer.capacity.id, quantity=take, week=week,
+                              unit_price_satang=offer.capacity.price_satang, status=ShareStatus.PROPOSED)
+                db.session.add(share)
+                asked.append(share)
+                quantity -= take
+        shortfalls[line.id] = split.shortfall
+    if asked:
+        move_order(order, BulkStatus.ALLOCATING, acting)
+    db.session.flush()
+    for share in asked:
+        record_event(order, "asked", acting, f"{share.quantity} {share.line.unit.value}", share)
+        _tell_farmer(share, "asked")
+    db.session.flush()
+    return shortfalls
+
+
+def adjust(acting: User, share: Share, quantity: Decimal) -> None:
+    """The coordinator changes what a farm is asked for (0 takes the request back), never beyond its offer."""
+    _require_coordinator(acting)
+    if share.status is not ShareStatus.PROPOSED:
+        raise IllegalMove(_l("The farm has answered already; only a request still waiting can be changed."))
+    order = share.line.order
+    if quantity <= 0:
+        move_share(share, ShareStatus.WITHDRAWN)
+        record_event(order, "withdrawn", acting, "", share)
+    else:
+        quantity = listings.check_quantity(quantity, share.line.unit)
+        offer = next((o for o in offers_for(share.line, lock=True) if o.capacity.id == share.capacity_id), None)
+        room = (offer.remaining if offer else Decimal(0)) + share.quantity
+        if quantity > room:
+            raise OverOffer()
+        share.quantity = quantity
+        record_event(order, "adjusted", acting, f"{quantity} {share.line.unit.value}", share)
+    _settle_allocation(order, acting)
+    db.session.flush()
+
+
+def ask(acting: User, line: BulkLine, capacity_id: int, quantity: Decimal) -> Share:
+    """The coordinator asks one more plot for part of a line, within what its farm offered that week."""
+    _require_coordinator(acting)
+    order = line.order
+    if order.status not in (BulkStatus.OPEN, BulkStatus.ALLOCATING, BulkStatus.CONFIRMED):
+        raise IllegalMove()
+    quantity = listings.check_quantity(quantity, line.unit)
+    offer = next((o for o in offers_for(line, lock=True) if o.capacity.id == capacity_id), None)
+    if offer is None or quantity > offer.remaining:
+        raise OverOffer()
+    share = Share(line=line, plot_id=offer.capacity.plot_id, farmer_id=offer.capacity.farmer_id,
+                  capacity_id=capacity_id, quantity=quantity, week=iso_week(order.delivery_on),
+                  unit_price_satang=offer.capacity.price_satang, status=ShareStatus.PROPOSED)
+    db.session.add(share)
+    db.session.flush()
+    move_order(order, BulkStatus.ALLOCATING, acting)
+    record_event(order, "asked", acting, f"{quantity} {line.unit.value}", share)
+    _tell_farmer(share, "asked")
+    db.session.flush()
+    return share
+
+
+def confirm_share(farmer: User, share: Share) -> None:
+    """The farm will deliver its share."""
+    if share.farmer_id != farmer.id:
+        raise NotAllowed()
+    move_share(share, ShareStatus.CONFIRMED)
+    share.answered_at = utcnow()
+    record_event(share.line.order, "confirmed", farmer, "", share)
+    _settle_allocation(share.line.order, farmer)
+    db.session.flush()
+
+
+def decline_share(farmer: User, share: Share, reason: str) -> None:
+    """The farm cannot deliver: its quantity is open again for the coordinator to ask another farm."""
+    if share.farmer_id != farmer.id:
+        raise NotAllowed()
+    reason = squeeze(reason)
+    if not reason:
+        raise BulkError(_l("Say why you cannot deliver it: the coordinator will read it."))
+    move_share(share, ShareStatus.DECLINED)
+    share.answered_at, share.answer_note = utcnow(), reason[:1000]
+    record_event(share.line.order, "declined", farmer, reason, share)
+    _settle_allocation(share.line.order, farmer)
+    db.session.flush()
+
+
+def close_allocation(acting: User, order: BulkOrder) -> None:
+    """Accept a shortfall: confirm the order with what the farms confirmed, nothing more being asked."""
+    _require_coordinator(acting)
+    if any(share.status is ShareStatus.PROPOSED for line in order.lines for share in line.shares):
+        raise IllegalMove(_l("Some farms have not answered yet."))
+    if not any(share.status is ShareStatus.CONFIRMED for line in order.lines for share in line.shares):
+        raise IllegalMove(_l("No farm has confirmed anything for this order."))
+    move_order(order, BulkStatus.CONFIRMED, acting, _("Shortfall accepted."))
+    db.session.flush()
+
+
+def _settle_allocation(order: BulkOrder, actor: User | None) -> None:
+    """Confirmed once every line is covered by confirmed shares; open again when nothing is asked of anyone."""
+    db.session.flush()
+    shares = [share for line in order.lines for share in line.shares]
+    if order.status is BulkStatus.ALLOCATING:
+        waiting = any(share.status is ShareStatus.PROPOSED for share in shares)
+        if not waiting and all(line.shortfall <= 0 for line in order.lines):
+            move_order(order, BulkStatus.CONFIRMED, actor)
+        elif not waiting and not any(share.status is ShareStatus.CONFIRMED for share in shares):
+            move_order(order, BulkStatus.OPEN, actor)
+
+
+def _tell_farmer(share: Share, what: str, reason: str = "") -> None:
+    farmer = share.farmer
+    if not farmer.email:
+        return
+    order = share.line.order
+    with force_locale(farmer.locale or "th"):
+        crop = share.line.crop.name(farmer.locale or "th")
+        if what == "asked":
+            subject = _("Green Smile: a kitchen order for you to confirm")
+            body = _("%(organisation)s asks for %(quantity)s %(unit)s of %(crop)s from plot %(plot)s, delivered on "
+                     "%(date)s. Confirm or decline it on your bulk orders page.",
+                     organisation=order.organisation.name, quantity=share.quantity, unit=share.line.unit.label,
+                     crop=crop, plot=share.plot.code, date=order.delivery_on.isoformat())
+        else:
+            subject = _("Green Smile: a kitchen order was cancelled")
+            body = _("%(organisation)s cancelled its order for %(date)s (%(crop)s from plot %(plot)s): %(reason)s",
+                     organisation=order.organisation.name, date=order.delivery_on.isoformat(), crop=crop,
+                     plot=share.plot.code, reason=reason)
+    queue_mail(farmer.email, subject, body)
+
+
+# ---------------------------------------------------------------- what people look at
+def orders_of(organisations: list[Organisation], start: date | None = None) -> list[BulkOrder]:
+    start = start or today() - timedelta(days=14)
+    if not organisations:
+        return []
+    return list(db.session.scalars(
+        sa.select(BulkOrder).where(BulkOrder.organisation_id.in_([o.id for o in organisations]),
+                                   BulkOrder.delivery_on >= start)
+        .options(joinedload(BulkOrder.organisation), selectinload(BulkOrder.lines).joinedload(BulkLine.crop),
+                 selectinload(BulkOrder.lines).selectinload(BulkLine.shares))
+        .order_by(BulkOrder.delivery_on, BulkOrder.id).limit(200)
+    ))
+
+
+def standing_orders_of(organisations: list[Organisation]) -> list[StandingOrder]:
+    if not organisations:
+        return []
+    return list(db.session.scalars(
+        sa.select(StandingOrder).where(StandingOrder.organisation_id.in_([o.id for o in organisations]))
+        .options(joinedload(StandingOrder.organisation), selectinload(StandingOrder.lines).joinedload(StandingLine.crop))
+        .order_by(StandingOrder.id.desc())
+    ))
+
+
+def to_allocate(start: date | None = None) -> list[BulkOrder]:
+    """The coordinator's queue: orders still waiting for farms, soonest delivery first."""
+    start = start or today()
+    return list(db.session.scalars(
+        sa.select(BulkOrder).where(BulkOrder.status.in_((BulkStatus.OPEN, BulkStatus.ALLOCATING)),
+                                   BulkOrder.delivery_on >= start)
+        .options(joinedload(BulkOrder.organisation), selectinload(BulkOrder.lines).joinedload(BulkLine.crop),
+                 selectinload(BulkOrder.lines).selectinload(BulkLine.shares))
+        .order_by(BulkOrder.delivery_on, BulkOrder.id).limit(200)
+    ))
+
+
+def shares_of_farmer(farmer: User, start: date | None = None) -> list[Share]:
+    start = start or today() - timedelta(days=7)
+    return list(db.session.scalars(
+        sa.select(Share).join(BulkLine, BulkLine.id == Share.line_id).join(BulkOrder, BulkOrder.id == BulkLine.order_id)
+        .where(Share.farmer_id == farmer.id, BulkOrder.delivery_on >= start)
+        .options(joinedload(Share.line).joinedload(BulkLine.order).joinedload(BulkOrder.organisation),
+                 joinedload(Share.line).joinedload(BulkLine.crop), joinedload(Share.plot))
+        .order_by(BulkOrder.delivery_on, Share.id).limit(300)
+    ))
