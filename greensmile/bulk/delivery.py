@@ -3,21 +3,25 @@ kitchen it fed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import User
 from greensmile.bulk.errors import BulkError, IllegalMove
 from greensmile.bulk.models import BulkLine, BulkOrder, BulkStatus, Share, ShareStatus
-from greensmile.bulk.services import move_order, move_share, record_event, require_buyer
+from greensmile.bulk.services import amount_text, lock_order, move_order, move_share, record_event, require_buyer
 from greensmile.certification import charter
 from greensmile.certification.models import Application, Certification, CertStatus, Inspection, Standard
+from greensmile.certification.overview import pgs_statuses_on
+from greensmile.certification.services import BANGKOK, today
 from greensmile.db import squeeze, utcnow
 from greensmile.extensions import db
+from greensmile.i18n import format_date_for, format_quantity_for
 from greensmile.listings import services as listings
 from greensmile.network.models import Organisation
 from greensmile.plots.models import Plot
@@ -58,7 +62,7 @@ def delivery_note(organisation: Organisation, delivery_on: date) -> DeliveryNote
     ))
     rows = []
     plot_ids = sorted({share.plot_id for order in orders for line in order.lines for share in line.shares})
-    live = listings.plot_statuses(plot_ids, delivery_on) if plot_ids else {}
+    live = pgs_statuses_on(plot_ids, delivery_on) if plot_ids else {}
     for order in orders:
         for line in order.lines:
             shares = [share for share in line.shares if share.status in DELIVERED]
@@ -71,39 +75,47 @@ def delivery_note(organisation: Organisation, delivery_on: date) -> DeliveryNote
 def _snapshot(share: Share) -> None:
     """Fix the plot's organic status on the delivery date into the share, for the record."""
     on = share.line.order.delivery_on
-    status = listings.plot_statuses([share.plot_id], on)[share.plot_id]
+    status = pgs_statuses_on([share.plot_id], on)[share.plot_id]
     cert = db.session.scalar(sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
                              .where(Certification.plot_id == share.plot_id, Standard.code == charter.PGS_ORGANIC))
     share.certificate_status = status.value
-    share.certificate_valid_until = cert.valid_until if cert else None
+    share.certificate_valid_until = cert.valid_until if cert and status.is_valid_certificate else None
 
 
 def receive(acting: User, share: Share, quantity: Decimal, note: str = "") -> None:
     """The kitchen weighs what arrived; the invoice follows this, not what was ordered."""
-    order = share.line.order
+    order = lock_order(share.line.order)
     require_buyer(acting, order.organisation)
+    _check_day(order)
     quantity = Decimal(quantity)
     if quantity <= 0:
         raise BulkError(_l("Nothing arrived? Reject the line with a reason instead."))
     if quantity > share.quantity:
         raise BulkError(_l("More than was ordered arrived: record what was ordered (%(quantity)s) and agree the "
-                           "rest with the farm.", quantity=share.quantity))
+                           "rest with the farm.", quantity=format_quantity_for(share.quantity, str(get_locale()))))
     listings.check_quantity(quantity, share.line.unit)
     move_share(share, ShareStatus.RECEIVED)
     share.received_quantity, share.received_note = quantity, squeeze(note)[:1000]
-    _record_arrival(acting, share, "received", f"{quantity} {share.line.unit.value}")
+    _record_arrival(acting, share, "received", amount_text(quantity, share.line.unit))
 
 
 def reject(acting: User, share: Share, reason: str) -> None:
     """The kitchen refuses a delivered line (wrong, spoilt, not as ordered), saying why; it is not invoiced."""
-    order = share.line.order
+    order = lock_order(share.line.order)
     require_buyer(acting, order.organisation)
+    _check_day(order)
     reason = squeeze(reason)
     if not reason:
         raise BulkError(_l("Say why the delivery is rejected: the farm will read it."))
     move_share(share, ShareStatus.REJECTED)
     share.received_quantity, share.received_note = Decimal("0"), reason[:1000]
     _record_arrival(acting, share, "rejected", reason)
+
+
+def _check_day(order: BulkOrder) -> None:
+    if order.delivery_on > today():
+        raise BulkError(_l("This delivery is due on %(date)s: record it when it arrives.",
+                           date=format_date_for(order.delivery_on, str(get_locale()))))
 
 
 def _record_arrival(acting: User, share: Share, action: str, detail: str) -> None:
@@ -139,14 +151,15 @@ def trace(share: Share) -> Trace:
         .where(Certification.plot_id == share.plot_id, Standard.code == charter.PGS_ORGANIC)
         .options(joinedload(Certification.version))
     )
+    delivered = datetime.combine(share.line.order.delivery_on + timedelta(days=1), time(0), tzinfo=BANGKOK)
     inspection = db.session.scalar(
         sa.select(Inspection).join(Application, Application.id == Inspection.application_id)
-        .where(Application.certification_id == cert.id, Inspection.visited_at <= utcnow())
+        .where(Application.certification_id == cert.id, Inspection.visited_at < min(delivered, utcnow()))
         .order_by(Inspection.visited_at.desc(), Inspection.id.desc()).limit(1)
         .options(joinedload(Inspection.inspector))
     ) if cert else None
     status = (CertStatus(share.certificate_status) if share.certificate_status
-              else listings.plot_statuses([share.plot_id], share.line.order.delivery_on)[share.plot_id])
+              else pgs_statuses_on([share.plot_id], share.line.order.delivery_on)[share.plot_id])
     return Trace(share, share.plot, cert, status, inspection)
 
 

@@ -13,8 +13,9 @@ from greensmile.accounts.models import Role, User
 from greensmile.bulk.errors import BulkError, IllegalMove, NotAllowed
 from greensmile.bulk.models import BulkLine, BulkOrder, Invoice, InvoiceStatus, PaymentTerms, Share, ShareStatus
 from greensmile.bulk.services import can_view, profile_of
+from greensmile.bulk.transitions import check_invoice_move
 from greensmile.certification.services import today
-from greensmile.db import squeeze, utcnow
+from greensmile.db import compare_and_set, squeeze, utcnow
 from greensmile.extensions import db
 from greensmile.network.models import Organisation
 from greensmile.orders.services import line_total
@@ -38,21 +39,23 @@ def share_total(share: Share) -> int:
 
 
 def uninvoiced(organisation: Organisation, month: date) -> list[Share]:
+    """Received deliveries not yet invoiced, up to the end of `month`: one weighed in after its month's invoice
+    was issued goes on the next invoice, never on none."""
     return list(db.session.scalars(
         sa.select(Share).join(BulkLine, BulkLine.id == Share.line_id).join(BulkOrder, BulkOrder.id == BulkLine.order_id)
         .where(BulkOrder.organisation_id == organisation.id, Share.status == ShareStatus.RECEIVED,
-               Share.invoice_id.is_(None), BulkOrder.delivery_on >= month, BulkOrder.delivery_on < next_month(month))
+               Share.invoice_id.is_(None), BulkOrder.delivery_on < next_month(month))
         .order_by(BulkOrder.delivery_on, Share.id)
     ))
 
 
 def issue(acting: User, organisation: Organisation, month: date) -> Invoice:
-    """Invoice a past (or the current) month's received deliveries; each delivery is invoiced once."""
+    """Invoice a month that has ended: its received deliveries (and any earlier ones weighed in late), once each."""
     if not acting.has_role(Role.COORDINATOR):
         raise NotAllowed(_l("Only a coordinator issues invoices."))
     month = month_start(month)
-    if month > month_start(today()):
-        raise BulkError(_l("That month has not begun."))
+    if month >= month_start(today()):
+        raise BulkError(_l("Invoice a month once it has ended: deliveries may still come in."))
     if db.session.scalar(sa.select(Invoice.id).where(Invoice.organisation_id == organisation.id,
                                                      Invoice.month == month)) is not None:
         raise BulkError(_l("That month is invoiced already."))
@@ -85,12 +88,14 @@ def mark_paid(acting: User, invoice: Invoice, reference: str) -> None:
     """A coordinator records a bank transfer that arrived (the bank's reference)."""
     if not acting.has_role(Role.COORDINATOR):
         raise NotAllowed()
-    if invoice.status is InvoiceStatus.PAID:
-        raise IllegalMove(_l("This invoice is paid already."))
     reference = squeeze(reference)
     if not reference:
         raise BulkError(_l("Enter the bank transfer's reference."))
-    invoice.status, invoice.paid_at, invoice.paid_by_id = InvoiceStatus.PAID, utcnow(), acting.id
+    # Conditional on ISSUED: a PromptPay payment landing at the same moment is not overwritten, it is flagged.
+    check_invoice_move(invoice.status, InvoiceStatus.PAID)
+    if not compare_and_set(invoice, "status", InvoiceStatus.PAID):
+        raise IllegalMove(_l("This invoice is paid already."))
+    invoice.paid_at, invoice.paid_by_id = utcnow(), acting.id
     invoice.payment_reference = reference[:120]
     db.session.flush()
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from greensmile.accounts.models import User
 from greensmile.bulk.models import BulkLine, BulkOrder, BulkStatus, FarmCapacity, StandingOrder, StandingStatus
 from greensmile.bulk.services import iso_week, standing_dates
+from greensmile.certification.overview import pgs_statuses
 from greensmile.certification.services import today
 from greensmile.extensions import db
 from greensmile.listings.models import Unit
@@ -27,7 +28,7 @@ class OutlookRow:
     crop: Crop
     unit: Unit
     demand: list[Decimal]  # per week
-    capacity: Decimal  # declared by every farm, per week
+    capacity: Decimal  # declared for certified plots by every farm, per week
     mine: Decimal = Decimal("0.00")  # declared by the farmer looking, per week
 
     @property
@@ -77,8 +78,15 @@ def outlook(farmer: User | None = None, start: date | None = None, weeks: int = 
 
     capacity: dict[tuple[int, Unit], Decimal] = defaultdict(lambda: Decimal("0.00"))
     mine: dict[tuple[int, Unit], Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for row in db.session.execute(sa.select(FarmCapacity.crop_id, FarmCapacity.unit, FarmCapacity.weekly_quantity,
-                                            FarmCapacity.farmer_id).where(FarmCapacity.is_active.is_(True))):
+    offered = db.session.execute(sa.select(FarmCapacity.crop_id, FarmCapacity.unit, FarmCapacity.weekly_quantity,
+                                           FarmCapacity.farmer_id, FarmCapacity.plot_id)
+                                 .where(FarmCapacity.is_active.is_(True))).all()
+    # Only what allocation can ask for: plots certified organic today (not those in conversion or lapsed).
+    certified = {plot_id for plot_id, status in pgs_statuses(sorted({r.plot_id for r in offered}), first).items()
+                 if status.is_valid_certificate}
+    for row in offered:
+        if row.plot_id not in certified:
+            continue
         capacity[(row.crop_id, row.unit)] += row.weekly_quantity
         if farmer is not None and row.farmer_id == farmer.id:
             mine[(row.crop_id, row.unit)] += row.weekly_quantity

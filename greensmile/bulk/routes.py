@@ -26,6 +26,7 @@ from greensmile.bulk.forms import (
 from greensmile.bulk.models import BulkLine, BulkOrder, Invoice, PaymentTerms, Share, StandingOrder
 from greensmile.errors import DomainError
 from greensmile.extensions import db
+from greensmile.i18n import format_quantity_for
 from greensmile.listings.forms import ActionForm
 from greensmile.listings.models import Unit
 from greensmile.network.models import Organisation
@@ -183,14 +184,15 @@ def end_standing(standing_id: int):
 
 @login_required
 def order(order_id: int):
-    found = _order(order_id)
+    _order(order_id)
+    found = services.order_with_details(order_id)
     is_coordinator = current_user.has_role(Role.COORDINATOR)
     offers = {line.id: services.offers_for(line) for line in found.lines} if is_coordinator else {}
     ask_forms = {}
     for line in found.lines if is_coordinator else []:
         form = AskForm(prefix=f"line{line.id}")
         form.capacity_id.choices = [(offer.capacity.id, f"{offer.capacity.plot.code} · {offer.capacity.farmer.display_name}"
-                                                        f" · {offer.remaining}") for offer in offers[line.id]]
+                                                        f" · {format_quantity_for(offer.remaining, _locale())}") for offer in offers[line.id]]
         ask_forms[line.id] = form
     return render_template("bulk/order.html", order=found, offers=offers, ask_forms=ask_forms,
                            is_coordinator=is_coordinator, can_order=services.can_order_for(current_user,
@@ -257,9 +259,11 @@ def cancel(order_id: int):
 def allocate(order_id: int):
     def step(found, form):
         shortfalls = services.propose(current_user, found)
-        short = sum(shortfalls.values())
-        if short:
-            flash(_("No farm could offer the rest: %(quantity)s short in all.", quantity=short), "warning")
+        for line in found.lines:
+            if shortfalls.get(line.id):
+                flash(_("No farm could offer the rest of %(crop)s: %(quantity)s %(unit)s short.",
+                        crop=line.crop.name(_locale()), quantity=format_quantity_for(shortfalls[line.id], _locale()),
+                        unit=line.unit.label), "warning")
     return _step(order_id, step, _("The farms are asked for their shares."))
 
 
@@ -452,6 +456,9 @@ def profile(organisation_id: int):
     if request.method == "GET":
         form.delivery_weekdays.data = current.weekday_numbers
         form.payment_terms.data = current.payment_terms.value
+    may_set_terms = current_user.has_role(Role.COORDINATOR)
+    if not may_set_terms:  # the terms are shown, not offered: they are agreed with the network
+        form.payment_terms.data, form.invoice_days.data = current.payment_terms.value, current.invoice_days
     if form.validate_on_submit():
         data = services.ProfileData(
             delivery_address=form.delivery_address.data, delivery_weekdays=form.delivery_weekdays.data,
@@ -465,7 +472,8 @@ def profile(organisation_id: int):
             flash(str(error), "error")
         else:
             return _done(_("Saved."), url_for("bulk.home"))
-    return render_template("bulk/profile.html", form=form, organisation=organisation), (
+    return render_template("bulk/profile.html", form=form, organisation=organisation, current=current,
+                           may_set_terms=may_set_terms), (
         400 if form.is_submitted() else 200)
 
 

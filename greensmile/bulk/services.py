@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -30,11 +30,12 @@ from greensmile.bulk.models import (
     StandingOrder,
     StandingStatus,
 )
-from greensmile.bulk.transitions import check_bulk_move, check_share_move
+from greensmile.bulk.transitions import check_bulk_move, check_share_move, check_standing_move
 from greensmile.certification.models import CertStatus
 from greensmile.certification.services import today
 from greensmile.db import compare_and_set, squeeze, utcnow
 from greensmile.extensions import db
+from greensmile.i18n import for_the_record, format_date_for, format_quantity_for
 from greensmile.listings import services as listings
 from greensmile.listings.models import Unit
 from greensmile.mail import queue_mail
@@ -81,6 +82,26 @@ def require_buyer(user: User, organisation: Organisation) -> None:
 def _require_coordinator(user: User) -> None:
     if not user.has_role(Role.COORDINATOR):
         raise NotAllowed(_l("Only a coordinator may allocate orders to farms."))
+
+
+def lock_order(order: BulkOrder) -> BulkOrder:
+    """Take the order's row lock and read it, its lines and shares afresh: two people acting on one order at
+    once (two farms confirming, a double-click on "share out", the buyer editing while the coordinator
+    allocates) then act one after the other, each seeing what the other did."""
+    db.session.flush()
+    db.session.execute(sa.select(BulkOrder.id).where(BulkOrder.id == order.id).with_for_update())
+    # Re-read in place (populate_existing): objects the caller holds show what is in the database now.
+    db.session.scalars(
+        sa.select(BulkOrder).where(BulkOrder.id == order.id)
+        .options(selectinload(BulkOrder.lines).selectinload(BulkLine.shares))
+        .execution_options(populate_existing=True)
+    ).one()
+    return order
+
+
+def amount_text(quantity: Decimal, unit: Unit) -> str:
+    """A quantity for a history line, in Thai (the network's language of record)."""
+    return f"{format_quantity_for(quantity, 'th')} {for_the_record(unit.label)}"
 
 
 def record_event(order: BulkOrder, action: str, actor: User | None, detail: str = "", share: Share | None = None) -> None:
@@ -132,6 +153,10 @@ def save_profile(acting: User, organisation: Organisation, data: ProfileData) ->
     if not 0 <= data.invoice_days <= 120:
         raise BulkError(_l("Invoices are due within 0 to 120 days."))
     profile = db.session.get(BuyerProfile, organisation.id)
+    current = profile or profile_of(organisation)
+    if not acting.has_role(Role.COORDINATOR) and (data.payment_terms, data.invoice_days) != (
+            current.payment_terms, current.invoice_days):
+        raise NotAllowed(_l("Payment terms are agreed with the network: ask a coordinator to change them."))
     if profile is None:
         profile = BuyerProfile(organisation_id=organisation.id)
         db.session.add(profile)
@@ -221,6 +246,8 @@ def _checked_lines(lines: list[LineData]) -> list[LineData]:
 def _check_delivery_date(organisation: Organisation, delivery_on: date) -> None:
     if delivery_on <= today():
         raise BulkError(_l("Order for tomorrow or later: farms need time to harvest."))
+    if delivery_on > today() + timedelta(days=366):
+        raise BulkError(_l("Order at most a year ahead."))
     profile = profile_of(organisation)
     if delivery_on.isoweekday() not in profile.weekday_numbers:
         raise BulkError(_l("The kitchen does not take deliveries on that day of the week."))
@@ -251,6 +278,7 @@ def _set_lines(order: BulkOrder, lines: list[LineData]) -> None:
 def change_order(acting: User, order: BulkOrder, lines: list[LineData], note: str | None = None) -> BulkOrder:
     """Change a week's lines while it waits for allocation (a standing order's week, or a one-off)."""
     require_buyer(acting, order.organisation)
+    lock_order(order)
     if order.status is not BulkStatus.OPEN:
         raise IllegalMove(_l("Farms have been asked already: ask the coordinator to change it."))
     _set_lines(order, _checked_lines(lines))
@@ -266,6 +294,7 @@ def skip(acting: User, order: BulkOrder) -> None:
     require_buyer(acting, order.organisation)
     if order.standing_order_id is None:
         raise IllegalMove(_l("Only a week of a standing order can be skipped; cancel a one-off order instead."))
+    lock_order(order)
     move_order(order, BulkStatus.SKIPPED, acting)
     db.session.flush()
 
@@ -284,6 +313,7 @@ def cancel(acting: User, order: BulkOrder, reason: str) -> None:
     reason = squeeze(reason)
     if not reason:
         raise BulkError(_l("Say why the order is cancelled: the farms will read it."))
+    lock_order(order)
     move_order(order, BulkStatus.CANCELLED, acting, reason)
     for line in order.lines:
         for share in line.shares:
@@ -306,6 +336,8 @@ def create_standing(acting: User, organisation: Organisation, weekdays: list[int
         raise BulkError(_l("The kitchen does not take deliveries on that day of the week."))
     if starts_on <= today():
         raise BulkError(_l("Start tomorrow or later: farms need time to harvest."))
+    if starts_on > today() + timedelta(days=366):
+        raise BulkError(_l("Start within a year."))
     if ends_on < starts_on or ends_on > starts_on + timedelta(days=366):
         raise BulkError(_l("End the standing order after it starts, and within a year."))
     standing = StandingOrder(organisation_id=organisation.id, weekdays="".join(map(str, days)),
@@ -325,6 +357,7 @@ def end_standing(acting: User, standing: StandingOrder) -> None:
     require_buyer(acting, standing.organisation)
     if standing.status is StandingStatus.ENDED:
         return
+    check_standing_move(standing.status, StandingStatus.ENDED)
     standing.status = StandingStatus.ENDED
     db.session.flush()
 
@@ -416,6 +449,7 @@ def offers_for(line: BulkLine, lock: bool = False) -> list[Offer]:
 def propose(acting: User, order: BulkOrder) -> dict[int, Decimal]:
     """Ask farms for every line's open quantity, spread fairly; returns each line's shortfall."""
     _require_coordinator(acting)
+    lock_order(order)
     if order.status not in (BulkStatus.OPEN, BulkStatus.ALLOCATING, BulkStatus.CONFIRMED):
         raise IllegalMove()
     shortfalls: dict[int, Decimal] = {}
@@ -449,7 +483,7 @@ def propose(acting: User, order: BulkOrder) -> dict[int, Decimal]:
         move_order(order, BulkStatus.ALLOCATING, acting)
     db.session.flush()
     for share in asked:
-        record_event(order, "asked", acting, f"{share.quantity} {share.line.unit.value}", share)
+        record_event(order, "asked", acting, amount_text(share.quantity, share.line.unit), share)
         _tell_farmer(share, "asked")
     db.session.flush()
     return shortfalls
@@ -458,9 +492,9 @@ def propose(acting: User, order: BulkOrder) -> dict[int, Decimal]:
 def adjust(acting: User, share: Share, quantity: Decimal) -> None:
     """The coordinator changes what a farm is asked for (0 takes the request back), never beyond its offer."""
     _require_coordinator(acting)
+    order = lock_order(share.line.order)
     if share.status is not ShareStatus.PROPOSED:
         raise IllegalMove(_l("The farm has answered already; only a request still waiting can be changed."))
-    order = share.line.order
     if quantity <= 0:
         move_share(share, ShareStatus.WITHDRAWN)
         record_event(order, "withdrawn", acting, "", share)
@@ -470,8 +504,9 @@ def adjust(acting: User, share: Share, quantity: Decimal) -> None:
         room = (offer.remaining if offer else Decimal(0)) + share.quantity
         if quantity > room:
             raise OverOffer()
+        _check_line_room(share.line, quantity - share.quantity)
         share.quantity = quantity
-        record_event(order, "adjusted", acting, f"{quantity} {share.line.unit.value}", share)
+        record_event(order, "adjusted", acting, amount_text(quantity, share.line.unit), share)
     _settle_allocation(order, acting)
     db.session.flush()
 
@@ -479,29 +514,41 @@ def adjust(acting: User, share: Share, quantity: Decimal) -> None:
 def ask(acting: User, line: BulkLine, capacity_id: int, quantity: Decimal) -> Share:
     """The coordinator asks one more plot for part of a line, within what its farm offered that week."""
     _require_coordinator(acting)
-    order = line.order
+    order = lock_order(line.order)
     if order.status not in (BulkStatus.OPEN, BulkStatus.ALLOCATING, BulkStatus.CONFIRMED):
         raise IllegalMove()
     quantity = listings.check_quantity(quantity, line.unit)
     offer = next((o for o in offers_for(line, lock=True) if o.capacity.id == capacity_id), None)
     if offer is None or quantity > offer.remaining:
         raise OverOffer()
+    _check_line_room(line, quantity)
     share = Share(line=line, plot_id=offer.capacity.plot_id, farmer_id=offer.capacity.farmer_id,
                   capacity_id=capacity_id, quantity=quantity, week=iso_week(order.delivery_on),
                   unit_price_satang=offer.capacity.price_satang, status=ShareStatus.PROPOSED)
     db.session.add(share)
     db.session.flush()
     move_order(order, BulkStatus.ALLOCATING, acting)
-    record_event(order, "asked", acting, f"{quantity} {line.unit.value}", share)
+    record_event(order, "asked", acting, amount_text(quantity, line.unit), share)
     _tell_farmer(share, "asked")
     db.session.flush()
     return share
 
 
+def _check_line_room(line: BulkLine, more: Decimal) -> None:
+    """Never ask farms for more than the kitchen ordered."""
+    if line.allocated + more > line.quantity:
+        raise BulkError(_l("That is more than the kitchen ordered: %(quantity)s is still open.",
+                           quantity=format_quantity_for(line.shortfall, str(get_locale()))))
+
+
 def confirm_share(farmer: User, share: Share) -> None:
-    """The farm will deliver its share."""
+    """The farm will deliver its share, if its plot is still certified for the delivery date."""
     if share.farmer_id != farmer.id:
         raise NotAllowed()
+    order = lock_order(share.line.order)
+    if share.plot_id not in _certified_on([share.plot_id], order.delivery_on):
+        raise BulkError(_l("Plot %(code)s has no valid organic certificate for the delivery date, so it cannot "
+                           "supply this kitchen; decline the request.", code=share.plot.code))
     move_share(share, ShareStatus.CONFIRMED)
     share.answered_at = utcnow()
     record_event(share.line.order, "confirmed", farmer, "", share)
@@ -516,6 +563,7 @@ def decline_share(farmer: User, share: Share, reason: str) -> None:
     reason = squeeze(reason)
     if not reason:
         raise BulkError(_l("Say why you cannot deliver it: the coordinator will read it."))
+    lock_order(share.line.order)
     move_share(share, ShareStatus.DECLINED)
     share.answered_at, share.answer_note = utcnow(), reason[:1000]
     record_event(share.line.order, "declined", farmer, reason, share)
@@ -526,11 +574,12 @@ def decline_share(farmer: User, share: Share, reason: str) -> None:
 def close_allocation(acting: User, order: BulkOrder) -> None:
     """Accept a shortfall: confirm the order with what the farms confirmed, nothing more being asked."""
     _require_coordinator(acting)
+    lock_order(order)
     if any(share.status is ShareStatus.PROPOSED for line in order.lines for share in line.shares):
         raise IllegalMove(_l("Some farms have not answered yet."))
     if not any(share.status is ShareStatus.CONFIRMED for line in order.lines for share in line.shares):
         raise IllegalMove(_l("No farm has confirmed anything for this order."))
-    move_order(order, BulkStatus.CONFIRMED, acting, _("Shortfall accepted."))
+    move_order(order, BulkStatus.CONFIRMED, acting, for_the_record(_l("Shortfall accepted.")))
     db.session.flush()
 
 
@@ -557,12 +606,14 @@ def _tell_farmer(share: Share, what: str, reason: str = "") -> None:
             subject = _("Green Smile: a kitchen order for you to confirm")
             body = _("%(organisation)s asks for %(quantity)s %(unit)s of %(crop)s from plot %(plot)s, delivered on "
                      "%(date)s. Confirm or decline it on your bulk orders page.",
-                     organisation=order.organisation.name, quantity=share.quantity, unit=share.line.unit.label,
-                     crop=crop, plot=share.plot.code, date=order.delivery_on.isoformat())
+                     organisation=order.organisation.name,
+                     quantity=format_quantity_for(share.quantity, farmer.locale or "th"), unit=share.line.unit.label,
+                     crop=crop, plot=share.plot.code, date=format_date_for(order.delivery_on, farmer.locale or "th"))
         else:
             subject = _("Green Smile: a kitchen order was cancelled")
             body = _("%(organisation)s cancelled its order for %(date)s (%(crop)s from plot %(plot)s): %(reason)s",
-                     organisation=order.organisation.name, date=order.delivery_on.isoformat(), crop=crop,
+                     organisation=order.organisation.name,
+                     date=format_date_for(order.delivery_on, farmer.locale or "th"), crop=crop,
                      plot=share.plot.code, reason=reason)
     queue_mail(farmer.email, subject, body)
 
@@ -579,6 +630,17 @@ def orders_of(organisations: list[Organisation], start: date | None = None) -> l
                  selectinload(BulkOrder.lines).selectinload(BulkLine.shares))
         .order_by(BulkOrder.delivery_on, BulkOrder.id).limit(200)
     ))
+
+
+def order_with_details(order_id: int) -> BulkOrder | None:
+    """One order with everything its page shows, in a fixed number of queries."""
+    return db.session.scalar(
+        sa.select(BulkOrder).where(BulkOrder.id == order_id)
+        .options(joinedload(BulkOrder.organisation), selectinload(BulkOrder.lines).joinedload(BulkLine.crop),
+                 selectinload(BulkOrder.lines).selectinload(BulkLine.shares).joinedload(Share.plot),
+                 selectinload(BulkOrder.lines).selectinload(BulkLine.shares).joinedload(Share.farmer),
+                 selectinload(BulkOrder.events).joinedload(BulkEvent.actor))
+    )
 
 
 def standing_orders_of(organisations: list[Organisation]) -> list[StandingOrder]:

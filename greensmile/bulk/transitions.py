@@ -1,8 +1,10 @@
 """The bulk order and share status tables. Anything not in them is refused."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from greensmile.bulk.errors import IllegalMove
-from greensmile.bulk.models import BulkStatus, ShareStatus
+from greensmile.bulk.models import BulkStatus, InvoiceStatus, ShareStatus, StandingStatus
 
 B = BulkStatus
 BULK_MOVES: dict[BulkStatus, frozenset[BulkStatus]] = {
@@ -25,6 +27,27 @@ SHARE_MOVES: dict[ShareStatus, frozenset[ShareStatus]] = {
     S.RECEIVED: frozenset(),
     S.REJECTED: frozenset(),
 }
+
+
+INVOICE_MOVES: dict[InvoiceStatus, frozenset[InvoiceStatus]] = {
+    InvoiceStatus.ISSUED: frozenset({InvoiceStatus.PAID}),
+    InvoiceStatus.PAID: frozenset(),
+}
+
+STANDING_MOVES: dict[StandingStatus, frozenset[StandingStatus]] = {
+    StandingStatus.ACTIVE: frozenset({StandingStatus.ENDED}),
+    StandingStatus.ENDED: frozenset(),
+}
+
+
+def check_invoice_move(current: InvoiceStatus, target: InvoiceStatus) -> None:
+    if target not in INVOICE_MOVES[current]:
+        raise IllegalMove(_l("This invoice is paid already."))
+
+
+def check_standing_move(current: StandingStatus, target: StandingStatus) -> None:
+    if target not in STANDING_MOVES[current]:
+        raise IllegalMove()
 
 
 def check_bulk_move(current: BulkStatus, target: BulkStatus) -> None:

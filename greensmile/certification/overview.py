@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -16,12 +16,13 @@ from greensmile.certification.models import (
     Assignment,
     Certification,
     CertStatus,
+    Decision,
     EventKind,
     ResidueResult,
     ResidueTest,
     Standard,
 )
-from greensmile.certification.services import OPEN_APPLICATION, today
+from greensmile.certification.services import BANGKOK, OPEN_APPLICATION, today
 from greensmile.extensions import db
 from greensmile.plots.models import Plot
 
@@ -154,6 +155,36 @@ def pgs_statuses(plot_ids: list[int], on: date | None = None) -> dict[int, CertS
         .where(Certification.plot_id.in_(plot_ids), Standard.code == charter.PGS_ORGANIC)
     ).all() if plot_ids else []
     found = {cert.plot_id: cert.effective_status(on) for cert in certs}
+    return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
+
+
+def pgs_statuses_on(plot_ids: list[int], day: date) -> dict[int, CertStatus]:
+    """Each plot's organic (PGS) status as it stood on `day`: from today on, as it stands now (expiry by date
+    included); for a past day, from the append-only history, so a later suspension or renewal does not rewrite
+    what a delivery was on the day it was made."""
+    if day >= today():
+        return pgs_statuses(plot_ids, day)
+    certs = db.session.scalars(
+        sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
+        .where(Certification.plot_id.in_(plot_ids), Standard.code == charter.PGS_ORGANIC)
+        .options(selectinload(Certification.events))
+    ).all() if plot_ids else []
+    decision_ids = {e.decision_id for cert in certs for e in cert.events if e.decision_id}
+    validity = dict(db.session.execute(sa.select(Decision.id, Decision.valid_until)
+                                       .where(Decision.id.in_(decision_ids))).all()) if decision_ids else {}
+    end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=BANGKOK)
+    found = {}
+    for cert in certs:
+        events = [event for event in cert.events if event.created_at < end_of_day]
+        if not events:
+            continue
+        status = events[-1].to_status
+        decided = [event for event in events if event.decision_id]
+        # The validity of the decision in force then; a status set without one (a data fix) uses today's dates.
+        until = validity.get(decided[-1].decision_id) if decided else cert.valid_until
+        if status in EXPIRES and until is not None and until < day:
+            status = CertStatus.EXPIRED
+        found[cert.plot_id] = status
     return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
 
 

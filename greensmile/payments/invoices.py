@@ -33,6 +33,9 @@ def start(acting: User, invoice: Invoice) -> InvoicePayment:
         raise NotAllowed()
     if not online_payment_enabled():
         raise PaymentUnavailable(_l("Online payment is not available; pay by bank transfer."))
+    # The invoice row is locked first: a double-click waits here and then finds the first click's payment.
+    db.session.execute(sa.select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
+    db.session.refresh(invoice)
     if invoice.status is not InvoiceStatus.ISSUED:
         raise OrderError(_l("This invoice is paid already."))
     existing = payment_of(invoice)
@@ -80,12 +83,13 @@ def succeeded(obj: dict) -> str | None:
                                 .execution_options(populate_existing=True))
     received = obj.get("amount_received") or obj.get("amount")
     if invoice.status is InvoiceStatus.PAID or received != invoice.total_satang:
+        # Paid twice, or not the amount due: the money is kept on record for a coordinator, the invoice unchanged.
         payment.needs_attention = True
         payment.attention_note = (f"received {received} satang for {invoice.number} "
                                   f"({invoice.status.value}, {invoice.total_satang} satang due)")
         log.warning("invoice payment %s needs attention: %s", payment.intent_id, payment.attention_note)
-        if invoice.status is InvoiceStatus.PAID:
-            return "flagged: invoice was paid already"
+        return "flagged: invoice was paid already" if invoice.status is InvoiceStatus.PAID else (
+            "flagged: wrong amount")
     invoice.status, invoice.paid_at, invoice.payment_reference = InvoiceStatus.PAID, utcnow(), payment.intent_id
     return f"invoice {invoice.number} paid"
 

@@ -93,3 +93,8 @@ def on_the_day(day: date):
     """Run as if it were noon in Thailand on `day` (an invoice is issued once its month has begun)."""
     with time_machine.travel(datetime.combine(day, time(12), tzinfo=BANGKOK), tick=False):
         yield
+
+
+def month_after(day: date) -> date:
+    """The first day of the month after `day`'s: when that month can be invoiced."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)

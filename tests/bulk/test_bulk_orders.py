@@ -15,7 +15,7 @@ from greensmile.certification.models import CertStatus
 from greensmile.certification.services import today
 from greensmile.extensions import db
 from greensmile.listings.models import Unit
-from tests.bulk.helpers import make_kitchen, next_weekday, on_the_day, order_for
+from tests.bulk.helpers import make_kitchen, month_after, next_weekday, on_the_day, order_for
 
 D = Decimal
 
@@ -82,8 +82,10 @@ def test_the_coordinator_adjusts_within_the_offer_and_confirmations_confirm_the_
         bulk.adjust(kitchen.coordinator, share_a, D("41"))
     with pytest.raises(NotAllowed):
         bulk.adjust(kitchen.farmer_a, share_a, D("35"))
-    bulk.adjust(kitchen.coordinator, share_a, D("35"))
+    with pytest.raises(BulkError):
+        bulk.adjust(kitchen.coordinator, share_a, D("35"))  # 65 of a 60 kg line
     bulk.adjust(kitchen.coordinator, share_b, D("25"))
+    bulk.adjust(kitchen.coordinator, share_a, D("35"))
     bulk.confirm_share(kitchen.farmer_a, share_a)
     assert order.status is BulkStatus.ALLOCATING
     bulk.confirm_share(kitchen.farmer_b, share_b)
@@ -158,8 +160,11 @@ def _delivered(kitchen, a_received="25"):
     shares = _shares(order)
     for share in shares.values():
         bulk.confirm_share(share.farmer, share)
-    delivery.receive(kitchen.buyer, shares[kitchen.farmer_a.id], D(a_received))
-    delivery.reject(kitchen.buyer, shares[kitchen.farmer_b.id], "ผักเหี่ยว")
+    with pytest.raises(BulkError, match="บันทึกเมื่อ"):
+        delivery.receive(kitchen.buyer, shares[kitchen.farmer_a.id], D(a_received))  # not before the day
+    with on_the_day(order.delivery_on):
+        delivery.receive(kitchen.buyer, shares[kitchen.farmer_a.id], D(a_received))
+        delivery.reject(kitchen.buyer, shares[kitchen.farmer_b.id], "ผักเหี่ยว")
     return order, shares
 
 
@@ -169,9 +174,9 @@ def test_the_kitchen_weighs_in_and_the_invoice_follows_what_was_received(app_ctx
     assert order.status is BulkStatus.DELIVERED
     with pytest.raises(NotAllowed):
         delivery.receive(kitchen.other_buyer, shares[kitchen.farmer_a.id], D("1"))
-    with pytest.raises(BulkError, match="ยังไม่เริ่ม"):
-        invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on.replace(day=1) + timedelta(days=40))
-    with on_the_day(order.delivery_on):
+    with on_the_day(order.delivery_on), pytest.raises(BulkError, match="สิ้นเดือน"):
+        invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on)  # the month has not ended
+    with on_the_day(month_after(order.delivery_on)):
         invoice = invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on)
         assert invoice.total_satang == 25 * 4500  # 25 kg received of 30 asked; the rejected 30 kg not at all
         parts = invoices.farm_breakdown(invoices.invoice_shares(invoice))
@@ -224,4 +229,101 @@ def test_the_outlook_counts_standing_demand_against_capacity(app_ctx):
     view = outlook(kitchen.farmer_a, start=start)
     (row,) = view.rows
     assert len(view.weeks) == 8 and row.demand == [D("40.00")] * 8  # Monday and Thursday, 20 kg each
-    assert row.capacity == D("170.00") and row.mine == D("40.00")
+    assert row.capacity == D("70.00") and row.mine == D("40.00")  # farm C's plot is not certified: not counted
+
+
+def test_a_delivery_weighed_in_late_keeps_the_status_of_its_delivery_date(app_ctx):
+    from greensmile.certification import services as certification
+
+    kitchen = make_kitchen(a="40", b="30")
+    order = order_for(kitchen, "60")
+    bulk.propose(kitchen.coordinator, order)
+    shares = _shares(order)
+    for share in shares.values():
+        bulk.confirm_share(share.farmer, share)
+    with on_the_day(order.delivery_on + timedelta(days=2)):
+        certification.suspend(certification.certification_for(kitchen.plot_a, kitchen.cycle.standard),
+                              kitchen.coordinator, "พบสารตกค้าง")
+        delivery.receive(kitchen.buyer, shares[kitchen.farmer_a.id], D("30"))  # recorded two days late
+    share = shares[kitchen.farmer_a.id]
+    assert share.certificate_status == "certified"  # as it stood on the delivery date, from the history
+    assert delivery.trace(share).certification.status is CertStatus.SUSPENDED  # and as it stands today
+
+
+def test_farms_are_never_asked_for_more_than_the_kitchen_ordered(app_ctx):
+    kitchen = make_kitchen(a="40", b="30")
+    order = order_for(kitchen, "20")
+    bulk.propose(kitchen.coordinator, order)
+    line = order.lines[0]
+    assert line.allocated == D("20.00")
+    with pytest.raises(BulkError):
+        bulk.ask(kitchen.coordinator, line, kitchen.capacities["a"].id, D("5"))
+    with pytest.raises(BulkError):
+        bulk.adjust(kitchen.coordinator, _shares(order)[kitchen.farmer_a.id], D("15"))
+    assert bulk.propose(kitchen.coordinator, order) == {line.id: D("0.00")}  # share out twice: nothing more asked
+    assert line.allocated == D("20.00") and len(line.shares) == 2
+
+
+def test_a_plot_suspended_after_it_was_asked_cannot_confirm(app_ctx):
+    from greensmile.certification import services as certification
+
+    kitchen = make_kitchen(a="40", b="30")
+    order = order_for(kitchen, "60")
+    bulk.propose(kitchen.coordinator, order)
+    certification.suspend(certification.certification_for(kitchen.plot_a, kitchen.cycle.standard),
+                          kitchen.coordinator, "พบสารตกค้าง")
+    with pytest.raises(BulkError, match=kitchen.plot_a.code):
+        bulk.confirm_share(kitchen.farmer_a, _shares(order)[kitchen.farmer_a.id])
+
+
+def test_the_second_of_two_farms_confirming_at_once_sees_the_first(app_ctx):
+    kitchen = make_kitchen(a="40", b="30")
+    order = order_for(kitchen, "60")
+    bulk.propose(kitchen.coordinator, order)
+    share_a, share_b = _shares(order)[kitchen.farmer_a.id], _shares(order)[kitchen.farmer_b.id]
+    # Farm A's confirmation commits in another request; this one still holds A's share as "proposed".
+    db.session.execute(sa.text("UPDATE bulk_shares SET status = 'confirmed' WHERE id = :id"), {"id": share_a.id})
+    bulk.confirm_share(kitchen.farmer_b, share_b)
+    assert order.status is BulkStatus.CONFIRMED  # not left waiting for an answer already given
+
+
+def test_payment_terms_are_the_coordinators_to_set(app_ctx):
+    from greensmile.bulk.models import PaymentTerms
+
+    kitchen = make_kitchen()
+    mine = bulk.ProfileData("ครัวใหม่", [1, 2, 3], invoice_days=30)
+    bulk.save_profile(kitchen.buyer, kitchen.hospital, mine)  # the address and days are the kitchen's
+    with pytest.raises(NotAllowed):
+        bulk.save_profile(kitchen.buyer, kitchen.hospital, bulk.ProfileData("ครัวใหม่", [1, 2, 3], invoice_days=90))
+    bulk.save_profile(kitchen.coordinator, kitchen.hospital, bulk.ProfileData(
+        "ครัวใหม่", [1, 2, 3], payment_terms=PaymentTerms.PAY_NOW, invoice_days=0))
+    assert bulk.profile_of(kitchen.hospital).payment_terms is PaymentTerms.PAY_NOW
+
+
+def test_an_invoice_paid_meanwhile_is_not_paid_again(app_ctx):
+    kitchen = make_kitchen(a="40", b="30")
+    order, shares = _delivered(kitchen)
+    with on_the_day(month_after(order.delivery_on)):
+        invoice = invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on)
+    db.session.execute(sa.text("UPDATE invoices SET status = 'paid' WHERE id = :id"), {"id": invoice.id})
+    with pytest.raises(IllegalMove):
+        invoices.mark_paid(kitchen.coordinator, invoice, "KTB 1")  # the copy in hand still said "issued"
+
+
+def test_late_deliveries_go_on_the_next_invoice(app_ctx):
+    kitchen = make_kitchen(a="40", b="30")
+    order = order_for(kitchen, "60")
+    bulk.propose(kitchen.coordinator, order)
+    share_a, share_b = _shares(order)[kitchen.farmer_a.id], _shares(order)[kitchen.farmer_b.id]
+    for share in (share_a, share_b):
+        bulk.confirm_share(share.farmer, share)
+    with on_the_day(order.delivery_on):
+        delivery.receive(kitchen.buyer, share_a, D("30"))
+    first_month = month_after(order.delivery_on)
+    with on_the_day(first_month):
+        first = invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on)
+        delivery.receive(kitchen.buyer, share_b, D("30"))  # weighed in after the month was invoiced
+    with on_the_day(month_after(first_month)):
+        second = invoices.issue(kitchen.coordinator, kitchen.hospital, first_month)
+    assert [s.id for s in invoices.invoice_shares(first)] == [share_a.id]
+    assert [s.id for s in invoices.invoice_shares(second)] == [share_b.id] and second.total_satang == 30 * 4500

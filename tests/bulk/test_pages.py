@@ -11,7 +11,7 @@ from greensmile.bulk import delivery, invoices
 from greensmile.bulk import services as bulk
 from greensmile.bulk.models import BulkOrder, BulkStatus, FarmCapacity, Share, ShareStatus, StandingOrder
 from greensmile.extensions import db
-from tests.bulk.helpers import make_kitchen, next_weekday, on_the_day, order_for
+from tests.bulk.helpers import make_kitchen, month_after, next_weekday, on_the_day, order_for
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
 
@@ -99,9 +99,10 @@ def test_another_kitchens_buyer_sees_nothing_of_this_one(client, given, app):
         for share in order.lines[0].shares:
             bulk.confirm_share(share.farmer, share)
         share = order.lines[0].shares[0]
-        delivery.receive(kitchen.buyer, share, Decimal("20"))
-        delivery.receive(kitchen.buyer, order.lines[0].shares[1], Decimal("30"))
         with on_the_day(order.delivery_on):
+            delivery.receive(kitchen.buyer, share, Decimal("20"))
+            delivery.receive(kitchen.buyer, order.lines[0].shares[1], Decimal("30"))
+        with on_the_day(month_after(order.delivery_on)):
             invoice = invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on)
         standing = bulk.create_standing(kitchen.buyer, kitchen.hospital, [3], next_weekday(3),
                                         next_weekday(3) + timedelta(days=30),
@@ -139,23 +140,30 @@ def test_the_delivery_note_lists_plots_with_their_status_and_takes_the_scales(cl
     page = client.get(note_url).get_data(as_text=True)
     assert kitchen.plot_a.code in page and kitchen.plot_b.code in page and page.count("ได้รับการรับรอง") >= 2
     token = csrf_token(client, note_url)
-    too_much = client.post(f"/bulk/shares/{share_a.id}/receive",
-                           data={"csrf_token": token, f"share{share_a.id}-quantity": "31"})
-    assert too_much.status_code == 302
-    assert client.post(f"/bulk/shares/{share_a.id}/receive",
-                       data={"csrf_token": token, f"share{share_a.id}-quantity": "28.5"}).status_code == 302
-    assert client.post(f"/bulk/shares/{share_b.id}/reject",
-                       data={"csrf_token": token, f"share{share_b.id}-reason": ""}).status_code == 302  # refused
-    assert client.post(f"/bulk/shares/{share_b.id}/reject",
-                       data={"csrf_token": token, f"share{share_b.id}-reason": "ช้ำ"}).status_code == 302
+    early = client.post(f"/bulk/shares/{share_a.id}/receive",
+                        data={"csrf_token": token, f"share{share_a.id}-quantity": "30"})
+    assert early.status_code == 302
     with app.app_context():
-        a, b = db.session.get(Share, share_a.id), db.session.get(Share, share_b.id)
-        assert (a.status, a.received_quantity, a.certificate_status) == (ShareStatus.RECEIVED, Decimal("28.50"),
-                                                                          "certified")
-        assert b.status is ShareStatus.REJECTED and b.received_note == "ช้ำ"
-        assert db.session.get(BulkOrder, order.id).status is BulkStatus.DELIVERED
-    trace = client.get(f"/bulk/shares/{share_a.id}/trace").get_data(as_text=True)
-    assert kitchen.plot_a.code in trace and kitchen.cycle.inspector.display_name in trace
+        assert db.session.get(Share, share_a.id).status is ShareStatus.CONFIRMED  # not before the delivery date
+    with on_the_day(order.delivery_on):
+        token = csrf_token(client, note_url)  # a week later: the page is opened again
+        too_much = client.post(f"/bulk/shares/{share_a.id}/receive",
+                               data={"csrf_token": token, f"share{share_a.id}-quantity": "31"})
+        assert too_much.status_code == 302
+        assert client.post(f"/bulk/shares/{share_a.id}/receive",
+                           data={"csrf_token": token, f"share{share_a.id}-quantity": "28.5"}).status_code == 302
+        assert client.post(f"/bulk/shares/{share_b.id}/reject",
+                           data={"csrf_token": token, f"share{share_b.id}-reason": ""}).status_code == 302  # refused
+        assert client.post(f"/bulk/shares/{share_b.id}/reject",
+                           data={"csrf_token": token, f"share{share_b.id}-reason": "ช้ำ"}).status_code == 302
+        with app.app_context():
+            a, b = db.session.get(Share, share_a.id), db.session.get(Share, share_b.id)
+            assert (a.status, a.received_quantity, a.certificate_status) == (ShareStatus.RECEIVED, Decimal("28.50"),
+                                                                              "certified")
+            assert b.status is ShareStatus.REJECTED and b.received_note == "ช้ำ"
+            assert db.session.get(BulkOrder, order.id).status is BulkStatus.DELIVERED
+        trace = client.get(f"/bulk/shares/{share_a.id}/trace").get_data(as_text=True)
+        assert kitchen.plot_a.code in trace and kitchen.cycle.inspector.display_name in trace
 
 
 def test_the_coordinators_recall_search_finds_the_kitchens_a_plot_fed(client, given):
@@ -165,7 +173,8 @@ def test_the_coordinators_recall_search_finds_the_kitchens_a_plot_fed(client, gi
         bulk.propose(kitchen.coordinator, order)
         for share in order.lines[0].shares:
             bulk.confirm_share(share.farmer, share)
-            delivery.receive(kitchen.buyer, share, share.quantity)
+            with on_the_day(order.delivery_on):
+                delivery.receive(kitchen.buyer, share, share.quantity)
     login(client, "coord@example.com", PASSWORD)
     day = order.delivery_on.isoformat()
     page = client.get(f"/bulk/recall?code={kitchen.plot_a.code.lower()}&start={day}&end={day}").get_data(as_text=True)
@@ -191,3 +200,33 @@ def test_a_farmer_offers_weekly_capacity_only_from_their_own_plots(client, given
                                                                                 Decimal("50.00"), 1500)
     assert client.get(f"/farm/capacity/{kitchen.capacities['a'].id}/edit").status_code == 404
     assert "ผักบุ้ง" in client.get("/bulk/outlook").get_data(as_text=True)
+
+
+def test_a_buyer_keeps_the_address_but_not_the_payment_terms(client, given, app):
+    from greensmile.bulk.models import BuyerProfile
+
+    with given():
+        kitchen = make_kitchen()
+    login(client, "kitchen@example.com", PASSWORD)
+    url = f"/bulk/organisations/{kitchen.hospital.id}/profile"
+    assert 'name="invoice_days"' not in client.get(url).get_data(as_text=True)
+    response = post_form(client, url, {"delivery_address": "ครัวอาคารใหม่", "delivery_weekdays": ["1", "3"],
+                                       "payment_terms": "pay_now", "invoice_days": "120", "contact_name": "สมศรี"})
+    assert response.status_code == 302
+    with app.app_context():
+        profile = db.session.get(BuyerProfile, kitchen.hospital.id)
+        assert (profile.delivery_address, profile.delivery_weekdays) == ("ครัวอาคารใหม่", "13")
+        assert (profile.payment_terms.value, profile.invoice_days) == ("invoice", 30)  # the tampered terms ignored
+
+
+def test_far_future_dates_get_a_clear_answer(client, given):
+    with given():
+        kitchen = make_kitchen()
+    login(client, "kitchen@example.com", PASSWORD)
+    response = post_form(client, "/bulk/standing/new", {
+        "organisation_id": str(kitchen.hospital.id), "weekdays": ["1"], "starts_on": "9999-12-30",
+        "ends_on": "9999-12-31", **_lines(kitchen.crop.id)})
+    assert response.status_code == 400 and "ภายในหนึ่งปี" in response.get_data(as_text=True)
+    response = post_form(client, "/bulk/orders/new", {"organisation_id": str(kitchen.hospital.id),
+                                                      "delivery_on": "9999-12-31", **_lines(kitchen.crop.id)})
+    assert response.status_code == 400 and "ไม่เกินหนึ่งปี" in response.get_data(as_text=True)

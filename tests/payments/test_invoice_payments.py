@@ -11,7 +11,7 @@ from greensmile.bulk import services as bulk
 from greensmile.bulk.models import Invoice, InvoiceStatus, PaymentTerms
 from greensmile.extensions import db
 from greensmile.payments.models import InvoicePayment, PaymentStatus
-from tests.bulk.helpers import make_kitchen, on_the_day, order_for
+from tests.bulk.helpers import make_kitchen, month_after, on_the_day, order_for
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
 from tests.payments.conftest import post_event
@@ -26,8 +26,9 @@ def _invoiced(pay_now: bool = False) -> Invoice:
     bulk.propose(kitchen.coordinator, order)
     for share in order.lines[0].shares:
         bulk.confirm_share(share.farmer, share)
-        delivery.receive(kitchen.buyer, share, share.quantity)
-    with on_the_day(order.delivery_on):
+        with on_the_day(order.delivery_on):
+            delivery.receive(kitchen.buyer, share, share.quantity)
+    with on_the_day(month_after(order.delivery_on)):
         return invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on)
 
 
