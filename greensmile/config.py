@@ -72,6 +72,9 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     # An unpaid online order holds its stock this long, then expires (`flask orders expire`).
     ORDER_PAYMENT_MINUTES = _env_int("ORDER_PAYMENT_MINUTES", 30)
+    # The most dry rubber a plot may record in a calendar year, per rai: well above Thailand's average of about
+    # 230 kg, so an honest harvest always fits and rubber from elsewhere cannot be passed through a certified plot.
+    RUBBER_MAX_DRY_KG_PER_RAI = _env_int("RUBBER_MAX_DRY_KG_PER_RAI", 400)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 587)

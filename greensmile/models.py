@@ -20,6 +20,7 @@ from greensmile.certification.models import (  # noqa: F401,E402
     ChecklistItem,
     ChecklistSection,
     Decision,
+    GroupCertificate,
     Inspection,
     InspectionAnswer,
     InspectionPhoto,
@@ -34,3 +35,4 @@ from greensmile.payments.models import InvoicePayment, Payment, Refund, WebhookE
 from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402
+from greensmile.rubber.models import Harvest, Lot, LotHarvest, RubberProfile  # noqa: F401,E402

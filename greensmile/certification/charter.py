@@ -21,6 +21,7 @@ from greensmile.extensions import db
 
 DATA = Path(__file__).parent / "data"
 PGS_ORGANIC = "pgs-organic"
+FSC_RUBBER = "fsc-rubber"
 
 
 def get_standard(code: str) -> Standard | None:
@@ -152,4 +153,19 @@ def ensure_pgs_standard() -> Standard:
         db.session.flush()
     if in_force(standard) is None:
         load_charter(standard, DATA / "pgs_organic_v1.csv", demo_default=True)
+    return standard
+
+
+def ensure_fsc_standard() -> Standard:
+    """FSC group forest management for smallholder rubber: held by a group, audited internally by the group
+    manager; loaded with a demo checklist that the group replaces with its own."""
+    standard = get_standard(FSC_RUBBER)
+    if standard is None:
+        standard = Standard(code=FSC_RUBBER, name_th="การจัดการสวนยางแบบกลุ่มตามมาตรฐาน FSC",
+                            name_en="FSC group management for smallholder rubber", kind=StandardKind.FSC_GROUP,
+                            validity_months=12, held_by_group=True)
+        db.session.add(standard)
+        db.session.flush()
+    if in_force(standard) is None:
+        load_charter(standard, DATA / "fsc_rubber_demo_v1.csv", demo_default=True)
     return standard

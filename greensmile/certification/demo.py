@@ -28,6 +28,7 @@ def demo_signature() -> bytes:
 
 def seed_charter() -> None:
     charter.ensure_pgs_standard()
+    charter.ensure_fsc_standard()  # with its demo checklist, marked as a default the group replaces
 
 
 def _uuid(name: str) -> str:

@@ -33,6 +33,9 @@ class Standard(TimestampMixin, db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[StandardKind] = mapped_column(enum_type(StandardKind))
     validity_months: Mapped[int] = mapped_column(default=12)
+    # FSC group certification: one certificate held by a group for its members' plots. A member plot counts as
+    # certified only while its group's certificate is valid (GroupCertificate).
+    held_by_group: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     versions: Mapped[list[StandardVersion]] = relationship(
         back_populates="standard", order_by="StandardVersion.number"
@@ -118,6 +121,7 @@ class CertStatus(enum.Enum):
     SUSPENDED = "suspended"  # certificate paused with a reason, pending a fix or an investigation
     REVOKED = "revoked"  # certificate withdrawn with a reason; conversion starts again
     EXPIRED = "expired"  # valid_until has passed without renewal
+    GROUP_LAPSED = "group_lapsed"  # computed, never stored: the group's certificate is not valid that day
 
     @property
     def label(self) -> str:
@@ -136,6 +140,7 @@ STATUS_LABELS = {
     CertStatus.SUSPENDED: _l("Suspended"),
     CertStatus.REVOKED: _l("Revoked"),
     CertStatus.EXPIRED: _l("Expired"),
+    CertStatus.GROUP_LAPSED: _l("Not certified: the group's certificate is not valid"),
 }
 
 
@@ -437,3 +442,50 @@ class ResidueTest(TimestampMixin, db.Model):
 
     plot: Mapped[Plot] = relationship()
     tested_by: Mapped[User | None] = relationship()
+
+
+class GroupOutcome(enum.Enum):
+    CERTIFIED = "certified"  # the certification body certified the group, from valid_from to valid_until
+    SUSPENDED = "suspended"  # the body suspended the group's certificate
+    WITHDRAWN = "withdrawn"  # the body withdrew (terminated) the group's certificate
+
+    @property
+    def label(self) -> str:
+        return str(GROUP_OUTCOME_LABELS[self])
+
+
+GROUP_OUTCOME_LABELS = {
+    GroupOutcome.CERTIFIED: _l("Certified"),
+    GroupOutcome.SUSPENDED: _l("Suspended"),
+    GroupOutcome.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class GroupCertificate(TimestampMixin, db.Model):
+    """One external audit's decision on a group's certificate, as recorded. Append-only: a later decision
+    supersedes; the one in force on a day is the newest decided on or before it."""
+
+    __tablename__ = "group_certificates"
+    __table_args__ = (
+        sa.CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
+                           name="valid_range"),
+        sa.Index("ix_group_certificates_organisation_id_standard_id", "organisation_id", "standard_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    standard_id: Mapped[int] = mapped_column(sa.ForeignKey("standards.id"))
+    outcome: Mapped[GroupOutcome] = mapped_column(enum_type(GroupOutcome))
+    certificate_number: Mapped[str] = mapped_column(sa.String(60))
+    certification_body: Mapped[str] = mapped_column(sa.String(200))
+    decided_on: Mapped[date]
+    valid_from: Mapped[date | None]
+    valid_until: Mapped[date | None]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    standard: Mapped[Standard] = relationship()
+
+    def valid_on(self, day: date) -> bool:
+        return (self.outcome is GroupOutcome.CERTIFIED and self.valid_from is not None
+                and self.valid_until is not None and self.valid_from <= day <= self.valid_until)

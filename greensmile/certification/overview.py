@@ -18,6 +18,7 @@ from greensmile.certification.models import (
     CertStatus,
     Decision,
     EventKind,
+    GroupCertificate,
     ResidueResult,
     ResidueTest,
     Standard,
@@ -139,53 +140,128 @@ class PublicStatus:
 
 
 def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
+    """The plot's status under each standard it holds, each on its own (a group-held one only while the group's
+    certificate is valid)."""
     on = on or today()
-    return [
-        PublicStatus(cert.standard, cert.effective_status(on), cert.valid_from, cert.valid_until,
-                     cert.last_inspected_on, cert.version.label if cert.version else None)
-        for cert in plot_certifications(plot)
-    ]
+    result = []
+    for cert in plot_certifications(plot):
+        status = cert.effective_status(on)
+        if cert.standard.held_by_group:
+            status = _with_group(status, plot.group_id in valid_groups([plot.group_id], cert.standard, on))
+        result.append(PublicStatus(cert.standard, status, cert.valid_from, cert.valid_until, cert.last_inspected_on,
+                                   cert.version.label if cert.version else None))
+    return result
+
+
+def valid_groups(group_ids, standard: Standard, day: date) -> set[int]:
+    """The groups whose certificate under `standard` was valid on `day`: the newest external decision taken
+    on or before that day is a certificate covering it."""
+    ids = {group_id for group_id in group_ids if group_id is not None}
+    if not ids:
+        return set()
+    decisions = db.session.scalars(
+        sa.select(GroupCertificate).where(GroupCertificate.organisation_id.in_(ids),
+                                          GroupCertificate.standard_id == standard.id,
+                                          GroupCertificate.decided_on <= day)
+        .order_by(GroupCertificate.decided_on, GroupCertificate.id)
+    ).all()
+    newest = {decision.organisation_id: decision for decision in decisions}  # the last one wins
+    return {group_id for group_id, decision in newest.items() if decision.valid_on(day)}
+
+
+def _with_group(status: CertStatus, group_valid: bool) -> CertStatus:
+    # A member's own suspension or revocation says more than the group's lapse; a valid one is void without it.
+    return CertStatus.GROUP_LAPSED if status.is_valid_certificate and not group_valid else status
+
+
+def _group_of(plot_ids: list[int]) -> dict[int, int | None]:
+    return dict(db.session.execute(sa.select(Plot.id, Plot.group_id).where(Plot.id.in_(plot_ids))).all())
+
+
+def _apply_groups(found: dict[int, CertStatus], standard: Standard, day: date) -> dict[int, CertStatus]:
+    if standard is None or not standard.held_by_group or not found:
+        return found
+    groups = _group_of(list(found))
+    valid = valid_groups(set(groups.values()), standard, day)
+    return {plot_id: _with_group(status, groups.get(plot_id) in valid) for plot_id, status in found.items()}
+
+
+def statuses(plot_ids: list[int], on: date | None = None, code: str = charter.PGS_ORGANIC) -> dict[int, CertStatus]:
+    """Each plot's status under one standard as of `on` (today), in a fixed number of queries for many plots."""
+    on = on or today()
+    standard = charter.get_standard(code)
+    certs = db.session.scalars(
+        sa.select(Certification).where(Certification.plot_id.in_(plot_ids), Certification.standard_id == standard.id)
+    ).all() if plot_ids and standard else []
+    found = _apply_groups({cert.plot_id: cert.effective_status(on) for cert in certs}, standard, on)
+    return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
 
 
 def pgs_statuses(plot_ids: list[int], on: date | None = None) -> dict[int, CertStatus]:
     """Each plot's organic (PGS) status as of today, in one query for a whole page of plots."""
-    on = on or today()
-    certs = db.session.scalars(
-        sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
-        .where(Certification.plot_id.in_(plot_ids), Standard.code == charter.PGS_ORGANIC)
-    ).all() if plot_ids else []
-    found = {cert.plot_id: cert.effective_status(on) for cert in certs}
-    return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
+    return statuses(plot_ids, on, charter.PGS_ORGANIC)
 
 
 def pgs_statuses_on(plot_ids: list[int], day: date) -> dict[int, CertStatus]:
-    """Each plot's organic (PGS) status as it stood on `day`: from today on, as it stands now (expiry by date
-    included); for a past day, from the append-only history, so a later suspension or renewal does not rewrite
-    what a delivery was on the day it was made."""
-    if day >= today():
-        return pgs_statuses(plot_ids, day)
-    certs = db.session.scalars(
-        sa.select(Certification).join(Standard, Standard.id == Certification.standard_id)
-        .where(Certification.plot_id.in_(plot_ids), Standard.code == charter.PGS_ORGANIC)
+    return statuses_on(plot_ids, day, charter.PGS_ORGANIC)
+
+
+def statuses_on(plot_ids: list[int], day: date, code: str = charter.PGS_ORGANIC) -> dict[int, CertStatus]:
+    """Each plot's status under one standard as it stood on `day` (see statuses_at)."""
+    found = statuses_at([(plot_id, day) for plot_id in plot_ids], code)
+    return {plot_id: found[(plot_id, day)] for plot_id in plot_ids}
+
+
+def statuses_at(pairs, code: str = charter.PGS_ORGANIC) -> dict[tuple[int, date], CertStatus]:
+    """Each (plot, day)'s status under one standard, in a fixed number of queries however many pairs: from today
+    on, as it stands now (expiry by date included); for a past day, from the append-only history, so a later
+    suspension or renewal does not rewrite what a delivery or a harvest was on its day. Under a group-held
+    standard, a plot counts as certified only on days its group's certificate was valid."""
+    pairs = list(dict.fromkeys(pairs))
+    standard = charter.get_standard(code)
+    plot_ids = sorted({plot_id for plot_id, _day in pairs})
+    certs = {cert.plot_id: cert for cert in db.session.scalars(
+        sa.select(Certification).where(Certification.plot_id.in_(plot_ids), Certification.standard_id == standard.id)
         .options(selectinload(Certification.events))
-    ).all() if plot_ids else []
-    decision_ids = {e.decision_id for cert in certs for e in cert.events if e.decision_id}
+    )} if plot_ids and standard else {}
+    decision_ids = {e.decision_id for cert in certs.values() for e in cert.events if e.decision_id}
     validity = dict(db.session.execute(sa.select(Decision.id, Decision.valid_until)
                                        .where(Decision.id.in_(decision_ids))).all()) if decision_ids else {}
-    end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=BANGKOK)
-    found = {}
-    for cert in certs:
-        events = [event for event in cert.events if event.created_at < end_of_day]
-        if not events:
+    group_of, decisions = {}, {}
+    if standard is not None and standard.held_by_group and certs:
+        group_of = _group_of(list(certs))
+        for decision in db.session.scalars(
+                sa.select(GroupCertificate).where(GroupCertificate.organisation_id.in_(
+                    {g for g in group_of.values() if g is not None}), GroupCertificate.standard_id == standard.id)
+                .order_by(GroupCertificate.decided_on, GroupCertificate.id)):
+            decisions.setdefault(decision.organisation_id, []).append(decision)
+    now = today()
+    result = {}
+    for plot_id, day in pairs:
+        cert = certs.get(plot_id)
+        if cert is None:
+            result[(plot_id, day)] = CertStatus.NOT_CERTIFIED
             continue
-        status = events[-1].to_status
-        decided = [event for event in events if event.decision_id]
-        # The validity of the decision in force then; a status set without one (a data fix) uses today's dates.
-        until = validity.get(decided[-1].decision_id) if decided else cert.valid_until
-        if status in EXPIRES and until is not None and until < day:
-            status = CertStatus.EXPIRED
-        found[cert.plot_id] = status
-    return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
+        status = cert.effective_status(day) if day >= now else _status_in_history(cert, day, validity)
+        if standard.held_by_group:
+            in_force = [d for d in decisions.get(group_of.get(plot_id), []) if d.decided_on <= day]
+            status = _with_group(status, bool(in_force) and in_force[-1].valid_on(day))
+        result[(plot_id, day)] = status
+    return result
+
+
+def _status_in_history(cert: Certification, day: date, validity: dict[int, date | None]) -> CertStatus:
+    end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=BANGKOK)
+    events = [event for event in cert.events if event.created_at < end_of_day]
+    if not events:
+        return CertStatus.NOT_CERTIFIED
+    status = events[-1].to_status
+    decided = [event for event in events if event.decision_id]
+    # The validity of the decision in force then; a status set without one (a data fix) uses today's dates.
+    until = validity.get(decided[-1].decision_id) if decided else cert.valid_until
+    if status in EXPIRES and until is not None and until < day:
+        return CertStatus.EXPIRED
+    return status
 
 
 def plots_with_status(status: CertStatus, on: date | None = None) -> sa.ColumnElement[bool]:

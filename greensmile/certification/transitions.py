@@ -17,6 +17,8 @@ CERTIFICATION_MOVES: dict[CertStatus, frozenset[CertStatus]] = {
     # After a revocation, conversion starts again.
     C.REVOKED: frozenset({C.IN_CONVERSION}),
     C.EXPIRED: frozenset({C.IN_CONVERSION, C.CERTIFIED, C.CERTIFIED_WITH_CONDITIONS, C.REVOKED}),
+    # Computed from the group's certificate, never stored: nothing moves to it or from it.
+    C.GROUP_LAPSED: frozenset(),
 }
 
 A = ApplicationStatus

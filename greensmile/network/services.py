@@ -112,3 +112,9 @@ def memberships_of(user: User) -> list[Membership]:
 
 def is_member(organisation: Organisation, user: User) -> bool:
     return db.session.get(Membership, (organisation.id, user.id)) is not None
+
+
+def is_manager(organisation: Organisation, user: User) -> bool:
+    """The group's (or organisation's) manager: for an FSC group, the group manager who runs it in the app."""
+    membership = db.session.get(Membership, (organisation.id, user.id))
+    return membership is not None and membership.position is Position.MANAGER
