@@ -24,7 +24,8 @@ from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
 from greensmile.certification import charter, groups  # noqa: E402
 from greensmile.certification import services as certification  # noqa: E402
-from greensmile.certification.models import CertStatus, EventKind, GroupOutcome  # noqa: E402
+from greensmile.certification.group_models import GroupOutcome  # noqa: E402
+from greensmile.certification.models import CertStatus, EventKind  # noqa: E402
 from greensmile.certification.services import today  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position  # noqa: E402

@@ -12,6 +12,7 @@ from greensmile.bulk.models import (  # noqa: F401,E402
     StandingOrder,
 )
 from greensmile.certification import guards  # noqa: F401,E402  (freezes published charter versions)
+from greensmile.certification.group_models import CorrectiveAction, GroupCertificate  # noqa: F401,E402
 from greensmile.certification.models import (  # noqa: F401,E402
     Application,
     Assignment,
@@ -20,7 +21,6 @@ from greensmile.certification.models import (  # noqa: F401,E402
     ChecklistItem,
     ChecklistSection,
     Decision,
-    GroupCertificate,
     Inspection,
     InspectionAnswer,
     InspectionPhoto,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from greensmile.certification import services
+from greensmile.certification import corrective, services
 from greensmile.extensions import db
 
 certification_cli = AppGroup("certification", help="Certification housekeeping.")
@@ -12,7 +12,9 @@ certification_cli = AppGroup("certification", help="Certification housekeeping."
 
 @certification_cli.command("expire")
 def expire_command() -> None:
-    """Mark every certificate past its valid-until date as expired (pages show it expired even before)."""
+    """Mark every certificate past its valid-until date as expired (pages show it expired even before), and
+    suspend those with a major corrective action request open past its due date."""
     count = services.expire_due()
+    suspended = corrective.suspend_overdue()
     db.session.commit()
-    click.echo(f"{count} certificates expired")
+    click.echo(f"{count} certificates expired, {suspended} suspended for overdue major corrective actions")

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import Role, User
 from greensmile.certification.errors import CertificationError
-from greensmile.certification.models import GroupCertificate, GroupOutcome, Standard
+from greensmile.certification.group_models import GroupCertificate, GroupOutcome
+from greensmile.certification.models import Standard
 from greensmile.certification.services import today
 from greensmile.db import squeeze
 from greensmile.extensions import db

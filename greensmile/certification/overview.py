@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
 from greensmile.certification import charter
+from greensmile.certification.group_models import GroupCertificate
 from greensmile.certification.models import (
     EXPIRES,
     Application,
@@ -18,7 +19,6 @@ from greensmile.certification.models import (
     CertStatus,
     Decision,
     EventKind,
-    GroupCertificate,
     ResidueResult,
     ResidueTest,
     Standard,

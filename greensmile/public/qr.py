@@ -23,6 +23,11 @@ def qr_payload(public_base_url: str, code: str) -> str:
     return f"{public_base_url.rstrip('/')}/p/{code}"
 
 
+def lot_qr_payload(public_base_url: str, code: str) -> str:
+    """The text a rubber lot's QR code carries: its public trace page's address."""
+    return f"{public_base_url.rstrip('/')}/lots/{code}"
+
+
 def _qr(payload: str, box_size: int) -> qrcode.QRCode:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_H, box_size=box_size, border=QUIET_ZONE)
     code.add_data(payload)

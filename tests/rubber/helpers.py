@@ -8,7 +8,8 @@ from decimal import Decimal
 from greensmile.accounts.models import Role, User
 from greensmile.certification import charter, groups
 from greensmile.certification import services as certification
-from greensmile.certification.models import CertStatus, EventKind, GroupOutcome, Standard
+from greensmile.certification.group_models import GroupOutcome
+from greensmile.certification.models import CertStatus, EventKind, Standard
 from greensmile.certification.services import today
 from greensmile.extensions import db
 from greensmile.network import services as network

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from greensmile.certification import charter, groups, overview
 from greensmile.certification import services as certification
-from greensmile.certification.models import CertStatus, GroupOutcome
+from greensmile.certification.group_models import GroupOutcome
+from greensmile.certification.models import CertStatus
 from greensmile.certification.services import today
 from greensmile.extensions import db
 from greensmile.rubber import lots
@@ -196,3 +197,64 @@ def test_the_claim_is_computed_in_the_same_number_of_queries_however_long_the_lo
             sa.event.remove(db.engine, "before_cursor_execute", listener)
         counts.append(len(statements))
     assert 0 < counts[0] == counts[1] <= 10
+
+
+def test_an_overdue_major_request_suspends_the_fsc_status_and_leaves_the_pgs_status_alone(app_ctx):
+    from greensmile.certification import corrective
+    from greensmile.certification.group_models import Severity
+    from tests.certification.helpers import png
+
+    world = make_group()
+    plot = world.plots[0]
+    pgs = charter.ensure_pgs_standard()
+    certify(plot, pgs, world.coordinator)
+    fsc_cert = certification.certification_for(plot, world.fsc)
+    from greensmile.certification.errors import NotAllowed as NotCertificationManager
+
+    with pytest.raises(NotCertificationManager):
+        corrective.raise_request(world.farmers[0], fsc_cert, Severity.MAJOR, "ไม่มีแนวกันชนริมลำห้วย", day(-7))
+    major = corrective.raise_request(world.manager, fsc_cert, Severity.MAJOR, "ไม่มีแนวกันชนริมลำห้วย", day(-7))
+    corrective.raise_request(world.manager, certification.certification_for(world.plots[1], world.fsc),
+                             Severity.MINOR, "บันทึกปุ๋ยไม่ครบ", day(-7))
+    assert corrective.suspend_overdue(day(-7)) == 0  # due today: not yet overdue
+    assert corrective.suspend_overdue(day(-8)) == 1  # the day after: only the major one suspends
+    assert corrective.suspend_overdue(day(-9)) == 0  # once
+    statuses = {s.standard.code: s.status for s in overview.public_statuses(plot)}
+    assert statuses == {charter.FSC_RUBBER: CertStatus.SUSPENDED, charter.PGS_ORGANIC: CertStatus.CERTIFIED}
+    assert overview.statuses([world.plots[1].id], code=charter.FSC_RUBBER)[world.plots[1].id] is CertStatus.CERTIFIED
+    from greensmile.certification.errors import CertificationError
+
+    with pytest.raises(CertificationError):
+        corrective.reinstate_member(world.manager, fsc_cert, "แก้ไขแล้ว")  # the major request is still open
+    with pytest.raises(CertificationError):
+        corrective.close_request(world.manager, major, "ปลูกหญ้าแฝกริมลำห้วยแล้ว", b"")  # no photo
+    corrective.close_request(world.manager, major, "ปลูกหญ้าแฝกริมลำห้วยแล้ว", png())
+    corrective.reinstate_member(world.manager, fsc_cert, "ปิดคำขอแก้ไขพร้อมหลักฐาน")
+    assert fsc_cert.status is CertStatus.CERTIFIED
+
+
+def test_the_member_register_matches_the_data_and_is_the_groups_own(app_ctx):
+    import csv
+    import io
+
+    from greensmile.network import services as network
+    from greensmile.network.models import OrganisationKind, Position
+    from greensmile.rubber import register
+    from tests.factories import make_organisation, make_user
+
+    world = make_group(area_m2="4000")  # 2.5 rai each
+    certification.suspend(certification.certification_for(world.plots[1], world.fsc), world.coordinator, "ตรวจพบ")
+    rows = register.register(world.manager, world.group)
+    parsed = list(csv.DictReader(io.StringIO(register.register_csv(rows).lstrip("\ufeff"))))
+    assert [r["plot_code"] for r in parsed] == sorted(plot.code for plot in world.plots)
+    by_code = {r["plot_code"]: r for r in parsed}
+    first, second = by_code[world.plots[0].code], by_code[world.plots[1].code]
+    assert (first["member"], first["area_rai"], first["planting_year"], first["clone"], first["fsc_status"]) == (
+        world.farmers[0].display_name, "2.50", "2012", "RRIM 600", "certified")
+    assert second["fsc_status"] == "suspended" and second["open_requests"] == "0"
+    other_group = make_organisation(OrganisationKind.FSC_GROUP, name="กลุ่มยางอื่น")
+    other_manager = make_user(email="other-manager@example.com")
+    network.add_member(other_group, other_manager.email, Position.MANAGER, world.coordinator)
+    with pytest.raises(NotAllowed):
+        register.register(other_manager, world.group)  # a group manager cannot see another group's members
+    assert register.register(other_manager, other_group) == []

@@ -1,0 +1,80 @@
+"""Rubber lots in public: the trace page behind a lot's QR code, its QR code, and the read API."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+
+from greensmile.certification import charter, groups
+from greensmile.plots.codes import InvalidPlotCode, normalise_code
+from greensmile.public import qr
+from greensmile.rubber import lots
+
+bp = Blueprint("rubber", __name__)
+PAGE_CACHE = "public, max-age=60"
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/lots/<code>", "trace", trace)
+    bp.add_url_rule("/lots/<code>/qr.png", "qr_png", qr_png)
+    bp.add_url_rule("/api/v1/lots/<code>", "api_lot", api_lot)
+    # fmt: on
+
+
+def _lot(code: str):
+    """The lot for a typed code (any case, look-alikes read as meant), or 404."""
+    try:
+        canonical = normalise_code(code)
+    except InvalidPlotCode:
+        abort(404)
+    lot = lots.get_by_code(canonical)
+    if lot is None:
+        abort(404)
+    return lot, canonical
+
+
+def _certificate_number(lot) -> str:
+    fsc = charter.get_standard(charter.FSC_RUBBER)
+    decision = groups.in_force(lot.group, fsc) if fsc else None
+    return decision.certificate_number if decision else ""
+
+
+def trace(code: str):
+    """Public: what the lot is made of, plot by plot, and whether it carries the FSC claim (no buyer, no prices)."""
+    lot, canonical = _lot(code)
+    if code != canonical:
+        return redirect(url_for("rubber.trace", code=canonical), 301)
+    claim = lots.claim_of(lot)
+    response = current_app.make_response(render_template(
+        "rubber/trace.html", lot=lot, claim=claim, certificate_number=_certificate_number(lot)))
+    response.headers["Cache-Control"] = PAGE_CACHE
+    return response
+
+
+def qr_png(code: str):
+    lot, canonical = _lot(code)
+    payload = qr.lot_qr_payload(current_app.config["PUBLIC_BASE_URL"], canonical)
+    response = current_app.response_class(qr.render_png(payload), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def api_lot(code: str):
+    lot, canonical = _lot(code)
+    claim = lots.claim_of(lot)
+    return jsonify({
+        "code": canonical,
+        "status": lot.status.value,
+        "group": lot.group.name,
+        "group_certificate": _certificate_number(lot),
+        "claim": claim.claim or None,
+        "dry_rubber_kg": str(claim.dry_rubber_kg),
+        "contributions": [{
+            "plot_code": c.harvest.plot.code, "harvested_on": c.harvest.harvested_on.isoformat(),
+            "product": c.harvest.product.value, "dry_rubber_kg": str(c.harvest.dry_rubber_kg),
+            "fsc_status": c.status.value, "certified": c.certified,
+        } for c in claim.contributions],
+        "not_certified_plots": sorted({c.harvest.plot.code for c in claim.breakers}),
+    })
+
+
+register_routes(bp)
