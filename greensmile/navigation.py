@@ -28,6 +28,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("orders.incoming", _l("Orders to fill"), frozenset({Role.FARMER})),
     NavItem("bulk_farm.shares", _l("Kitchen orders"), frozenset({Role.FARMER})),
     NavItem("bulk.home", _l("Kitchen orders"), frozenset({Role.BUYER, Role.COORDINATOR})),
+    NavItem("rubber_desk.lots", _l("Rubber lots"), frozenset({Role.BUYER})),
     NavItem("plots.index", _l("My plots"), frozenset({Role.FARMER})),
     NavItem("plots.index", _l("Plots"), frozenset({Role.INSPECTOR, Role.COMMITTEE, Role.COORDINATOR})),
     NavItem("inspections.assignments", _l("Inspections"), frozenset({Role.INSPECTOR})),

@@ -47,7 +47,7 @@ def ever_certified(plot: Plot) -> bool:
 @dataclass
 class PublicPage:
     plot: Plot
-    main: overview.PublicStatus | None  # the organic (PGS) certificate, the one a shopper asks about
+    main: overview.PublicStatus | None  # the organic (PGS) certificate if it has one, else its other standard
     others: list[overview.PublicStatus]
     tests: list[ResidueTest]
     has_qr: bool
@@ -60,7 +60,10 @@ class PublicPage:
 
 def public_page(plot: Plot) -> PublicPage:
     statuses = overview.public_statuses(plot)
-    main = next((status for status in statuses if status.standard.code == PGS_ORGANIC), None)
+    # The organic certificate is the one a shopper asks about; a plot without one (a rubber plot under FSC)
+    # shows its own standard first.
+    main = next((status for status in statuses if status.standard.code == PGS_ORGANIC), None) or (
+        statuses[0] if statuses else None)
     others = [status for status in statuses if status is not main]
     return PublicPage(plot, main, others, residue.public_residue_tests(plot, limit=5), ever_certified(plot),
                       listings.listed_on_plot(plot))

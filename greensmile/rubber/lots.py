@@ -15,7 +15,7 @@ from greensmile.certification.models import CertStatus
 from greensmile.certification.overview import statuses_at
 from greensmile.db import squeeze
 from greensmile.extensions import db
-from greensmile.network.models import Category, Membership, Organisation, OrganisationKind
+from greensmile.network.models import Category, Membership, Organisation, OrganisationKind, Position
 from greensmile.network.services import is_manager
 from greensmile.plots.codes import new_code
 from greensmile.plots.models import Plot
@@ -149,3 +149,27 @@ def ship(acting: User, lot: Lot, shipped_on) -> None:
 
 def get_by_code(code: str) -> Lot | None:
     return db.session.scalar(sa.select(Lot).where(Lot.code == code))
+
+
+def lots_for(user: User) -> list[Lot]:
+    """The lots this user may see: all for coordinators; their group's for a group manager; their buyer's."""
+    query = sa.select(Lot).options(joinedload(Lot.group), joinedload(Lot.buyer)).order_by(Lot.id.desc()).limit(200)
+    if not user.has_role(Role.COORDINATOR):
+        mine = sa.select(Membership.organisation_id).where(Membership.user_id == user.id)
+        managed = mine.where(Membership.position == Position.MANAGER)
+        query = query.where(sa.or_(Lot.buyer_id.in_(mine), Lot.group_id.in_(managed)))
+    return list(db.session.scalars(query))
+
+
+def unlotted_harvests(group: Organisation) -> list[Harvest]:
+    """Member plots' harvest records not yet in any lot, newest first."""
+    return list(db.session.scalars(
+        sa.select(Harvest).join(Plot, Plot.id == Harvest.plot_id).outerjoin(LotHarvest, LotHarvest.harvest_id == Harvest.id)
+        .where(Plot.group_id == group.id, LotHarvest.lot_id.is_(None))
+        .options(joinedload(Harvest.plot)).order_by(Harvest.harvested_on.desc(), Harvest.id.desc()).limit(500)
+    ))
+
+
+def exporters() -> list[Organisation]:
+    return list(db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrganisationKind.RUBBER_EXPORTER)
+                                   .order_by(Organisation.name)))

@@ -6,7 +6,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -40,6 +40,12 @@ class RegisterRow:
     status: CertStatus
     last_audit: date | None
     open_requests: int
+    on: date
+
+    @property
+    def audit_due(self) -> bool:
+        """Every member plot is audited internally at least once a year."""
+        return self.last_audit is None or self.last_audit <= self.on - timedelta(days=365)
 
 
 def register(acting: User, group: Organisation, on: date | None = None) -> list[RegisterRow]:
@@ -68,7 +74,7 @@ def register(acting: User, group: Organisation, on: date | None = None) -> list[
         rows.append(RegisterRow(
             plot.owner.display_name, plot, plot.area_rai.quantize(Decimal("0.01")), plot.district.name_th,
             profile.planting_year if profile else None, profile.clone if profile else "", status[plot.id],
-            cert.last_inspected_on if cert else None, open_counts[cert.id] if cert else 0))
+            cert.last_inspected_on if cert else None, open_counts[cert.id] if cert else 0, on))
     return rows
 
 

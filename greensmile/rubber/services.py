@@ -133,3 +133,11 @@ def record_harvest(acting: User, plot: Plot, data: HarvestData) -> Harvest:
     db.session.add(harvest)
     db.session.flush()
     return harvest
+
+
+def harvests_of(plot: Plot, year: int) -> list[Harvest]:
+    return list(db.session.scalars(
+        sa.select(Harvest).where(Harvest.plot_id == plot.id, Harvest.harvested_on >= date(year, 1, 1),
+                                 Harvest.harvested_on <= date(year, 12, 31))
+        .order_by(Harvest.harvested_on.desc(), Harvest.id.desc())
+    ))

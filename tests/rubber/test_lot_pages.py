@@ -59,3 +59,21 @@ def test_the_lot_qr_code_reads_back_as_its_trace_page(client, given, app):
     assert response.status_code == 200 and response.mimetype == "image/png"
     (decoded,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.data)))
     assert decoded.text == f"{app.config['PUBLIC_BASE_URL']}/lots/{lot.code}"
+
+
+def test_a_rubber_plots_page_and_api_show_its_fsc_status_and_the_groups_lapse(client, given):
+    from greensmile.certification import groups
+    from greensmile.certification.group_models import GroupOutcome
+
+    with given():
+        world = make_group()
+        code = world.plots[0].code
+    page = client.get(f"/p/{code}").get_data(as_text=True)
+    assert 'data-status="certified"' in page and "FSC" in page
+    with given():
+        groups.record_decision(world.coordinator, world.group, world.fsc, groups.GroupDecisionData(
+            GroupOutcome.WITHDRAWN, "FSC-C000000 (ตัวอย่าง)", "หน่วยรับรองตัวอย่าง", today()))
+    page = client.get(f"/p/{code}").get_data(as_text=True)
+    assert 'data-status="group_lapsed"' in page
+    api = client.get(f"/api/v1/plots/{code}").get_json()
+    assert {c["standard"]: c["status"] for c in api["certifications"]}["fsc-rubber"] == "group_lapsed"

@@ -12,7 +12,7 @@ def test_navigation_by_role(app_ctx):
     assert endpoints(make_user(Role.CONSUMER)) == shop + ["orders.mine"]
     assert endpoints(make_user(Role.FARMER)) == shop + ["market.mine", "orders.incoming", "bulk_farm.shares",
                                                          "plots.index", "network.mine"]
-    assert endpoints(make_user(Role.BUYER)) == shop + ["bulk.home", "network.mine"]
+    assert endpoints(make_user(Role.BUYER)) == shop + ["bulk.home", "rubber_desk.lots", "network.mine"]
     coordinator = endpoints(make_user(Role.COORDINATOR))
     assert coordinator == shop + [
         "bulk.home", "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
