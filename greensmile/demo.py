@@ -36,6 +36,7 @@ ORGANISATIONS = [
     ("กลุ่มธนาคารต้นไม้คลองหอยโข่ง", "Khlong Hoi Khong Tree Bank Group", OrganisationKind.TREE_BANK_GROUP, "9016"),
     ("ครัวโรงพยาบาลตัวอย่าง หาดใหญ่", "Demo Hospital Kitchen, Hat Yai", OrganisationKind.HOSPITAL_KITCHEN, "9011"),
     ("มูลนิธิตัวอย่างเพื่อเกษตรอินทรีย์", "Demo Organic Farming Foundation", OrganisationKind.FOUNDATION, "9001"),
+    ("บริษัทส่งออกยางตัวอย่าง พัทลุง", "Demo Rubber Exporter, Phatthalung", OrganisationKind.RUBBER_EXPORTER, None),
 ]
 
 # (local part, display name, roles, [(organisation name, position)])
@@ -49,6 +50,9 @@ PEOPLE = [
     ("buyer", "วิไล ครัวสะอาด", (Role.CONSUMER, Role.BUYER), [("ครัวโรงพยาบาลตัวอย่าง หาดใหญ่", Position.MANAGER)]),
     ("supporter", "ธนพล ใจบุญ", (Role.CONSUMER, Role.SUPPORTER),
      [("มูลนิธิตัวอย่างเพื่อเกษตรอินทรีย์", Position.MEMBER)]),
+    # The FSC rubber group's manager (a farmer who runs the group in the app) and an exporter's buyer.
+    ("rubber", "สมชาย ยางดี", (Role.CONSUMER, Role.FARMER), [("กลุ่มสวนยางยั่งยืนรัตภูมิ", Position.MANAGER)]),
+    ("exporter", "มาลัย ส่งออก", (Role.CONSUMER, Role.BUYER), [("บริษัทส่งออกยางตัวอย่าง พัทลุง", Position.MEMBER)]),
 ]
 
 
@@ -65,7 +69,8 @@ def seed_organisations() -> None:
     existing = {o.name: o for o in db.session.scalars(sa.select(Organisation))}
     for name, name_en, kind, district_code in ORGANISATIONS:
         if name not in existing:
-            db.session.add(Organisation(name=name, name_en=name_en, kind=kind, district=districts[district_code]))
+            db.session.add(Organisation(name=name, name_en=name_en, kind=kind,
+                                        district=districts[district_code] if district_code else None))
     db.session.flush()
 
 
@@ -96,9 +101,10 @@ def seed_steps() -> list:
     from greensmile.bulk.demo import seed_kitchens
     from greensmile.certification.demo import seed_certification, seed_charter  # it uses demo_user from here
     from greensmile.listings.demo import seed_market
+    from greensmile.rubber.demo import seed_rubber
 
     return [seed_places, seed_organisations, seed_people, seed_crops, seed_plots, seed_charter, seed_certification,
-            seed_market, seed_kitchens]
+            seed_market, seed_kitchens, seed_rubber]
 
 
 def seed_demo() -> list[DemoAccount]:

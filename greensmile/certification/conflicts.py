@@ -12,7 +12,7 @@ from greensmile.certification.models import Application, Assignment, Certificati
 from greensmile.db import squeeze
 from greensmile.extensions import db
 from greensmile.network.models import Category, Membership, Organisation
-from greensmile.network.services import kinds_of
+from greensmile.network.services import is_manager, kinds_of
 from greensmile.plots.models import Plot
 
 OWN_PLOT = _l("Nobody inspects their own plot.")
@@ -23,6 +23,7 @@ DECIDER_OWNS = _l("A committee member may not decide on their own plot.")
 DECIDER_INSPECTED = _l("A committee member may not decide on a plot they inspected.")
 NOT_INSPECTOR = _l("This account does not have the inspector role.")
 NOT_COMMITTEE = _l("Only committee members decide.")
+NOT_GROUP_MANAGER = _l("Under a group certificate, the group's manager decides on its member plots.")
 
 
 def cycle_start(validity_months: int) -> datetime:
@@ -75,6 +76,12 @@ def check_inspector(application: Application, inspector: User) -> None:
     owner = plot.owner
     if inspector.id == owner.id:
         raise ConflictOfInterest(OWN_PLOT)
+    if application.certification.standard.held_by_group:
+        # An internal audit: the group's own manager and internal inspectors audit its member plots, so the
+        # same-group and reciprocal rules of peer review do not apply; one's own plot and household still do.
+        if _same_household(inspector, owner):
+            raise ConflictOfInterest(SAME_HOUSEHOLD)
+        return
     inspector_groups = _farmer_groups(inspector.id)
     if (plot.group_id is not None and plot.group_id in inspector_groups) or inspector_groups & _farmer_groups(owner.id):
         raise ConflictOfInterest(SAME_GROUP)
@@ -103,7 +110,16 @@ def check_no_stake(cert: Certification, member: User) -> None:
 
 
 def check_decider(application: Application, member: User) -> None:
-    """Raise if `member` may not decide on this application."""
+    """Raise if `member` may not decide on this application: the committee for peer-reviewed standards; for a
+    group-held one, the group's manager (who also runs its internal audits) or a coordinator."""
+    cert = application.certification
+    if cert.standard.held_by_group:
+        group = db.session.get(Organisation, cert.plot.group_id) if cert.plot.group_id else None
+        if not (member.has_role(Role.COORDINATOR) or (group is not None and is_manager(group, member))):
+            raise NotAllowed(NOT_GROUP_MANAGER)
+        if cert.plot.owner_id == member.id:
+            raise ConflictOfInterest(DECIDER_OWNS)
+        return
     if not member.has_role(Role.COMMITTEE):
         raise NotAllowed(NOT_COMMITTEE)
-    check_no_stake(application.certification, member)
+    check_no_stake(cert, member)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
@@ -84,6 +84,9 @@ def _parse(payload: dict, files) -> services.InspectionSubmission:
             item_id = described.get("item_id")
             photos.append(services.SubmittedPhoto(upload.read(), int(item_id) if item_id is not None else None))
         supersedes = payload.get("supersedes_id")
+        requests = [services.SubmittedRequest(str(r["severity"]), str(r.get("finding") or "")[:2000],
+                                              date.fromisoformat(str(r["due_on"])))
+                    for r in payload.get("requests") or []]
         return services.InspectionSubmission(
             client_uuid=str(payload["client_uuid"])[:36],
             assignment_id=int(payload["assignment_id"]),
@@ -94,6 +97,7 @@ def _parse(payload: dict, files) -> services.InspectionSubmission:
             latitude=latitude, longitude=longitude, accuracy_m=accuracy,
             supersedes_id=int(supersedes) if supersedes else None,
             photos=photos,
+            requests=requests,
         )
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
         raise ValueError("unreadable inspection") from None

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role, User
 from greensmile.certification import charter, conflicts, signals
 from greensmile.certification.errors import (
@@ -26,6 +27,7 @@ from greensmile.certification.errors import (
     IllegalTransition,
     NotAllowed,
 )
+from greensmile.certification.group_models import CorrectiveAction, Severity
 from greensmile.certification.models import (
     EXPIRES,
     Answer,
@@ -52,6 +54,8 @@ from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.media.images import process_photo
+from greensmile.network.models import Membership, Organisation
+from greensmile.network.services import is_manager
 from greensmile.plots.models import Plot
 
 log = logging.getLogger(__name__)
@@ -180,8 +184,11 @@ def _store_private_image(kind: str, data: bytes) -> str:
 
 def apply(plot: Plot, standard: Standard, acting: User, *, pledge_kind: PledgeKind, pledge_image: bytes,
           witness_name: str = "", message: str = "") -> Application:
-    """The farmer applies for certification of a plot, with their pledge to follow the charter."""
-    if acting.id != plot.owner_id and not acting.has_role(Role.COORDINATOR):
+    """The farmer applies for certification of a plot, with their pledge to follow the charter. Under a group-held
+    standard the pledge is the membership agreement; the group's manager may open a member's next internal audit,
+    and an agreement already on file is kept (no new pledge is needed)."""
+    manages = standard.held_by_group and _manages_group_of(acting, plot)
+    if acting.id != plot.owner_id and not acting.has_role(Role.COORDINATOR) and not manages:
         raise NotAllowed()
     version = charter.require_in_force(standard)
     cert = certification_for(plot, standard)
@@ -192,9 +199,12 @@ def apply(plot: Plot, standard: Standard, acting: User, *, pledge_kind: PledgeKi
     if open_one is not None:
         raise AlreadyApplied()
     witness_name = " ".join(witness_name.split())
-    if pledge_kind is PledgeKind.WITNESSED and not witness_name:
+    on_file = _agreement_on_file(cert) if standard.held_by_group and not pledge_image else None
+    if on_file is not None:
+        pledge_kind, witness_name = on_file.pledge_kind, on_file.witness_name
+    elif pledge_kind is PledgeKind.WITNESSED and not witness_name:
         raise CertificationError(WITNESS_REQUIRED)
-    stored = _store_private_image(PLEDGE_KIND, pledge_image)
+    stored = on_file.pledge_image if on_file is not None else _store_private_image(PLEDGE_KIND, pledge_image)
     application = Application(
         certification=cert, version=version, applicant_id=acting.id, status=ApplicationStatus.SUBMITTED,
         pledge_kind=pledge_kind, pledge_image=stored, witness_name=witness_name, message=message.strip(),
@@ -203,9 +213,25 @@ def apply(plot: Plot, standard: Standard, acting: User, *, pledge_kind: PledgeKi
         with db.session.begin_nested():  # a double tap's second request loses here, cleanly
             db.session.add(application)
     except sa.exc.IntegrityError:
-        storage.delete_image(PLEDGE_KIND, stored)
+        if on_file is None:
+            storage.delete_image(PLEDGE_KIND, stored)
         raise AlreadyApplied() from None
     return application
+
+
+def _member_of_group(user: User, plot: Plot) -> bool:
+    return plot.group_id is not None and db.session.get(Membership, (plot.group_id, user.id)) is not None
+
+
+def _manages_group_of(user: User, plot: Plot) -> bool:
+    group = db.session.get(Organisation, plot.group_id) if plot.group_id else None
+    return group is not None and is_manager(group, user)
+
+
+def _agreement_on_file(cert: Certification) -> Application | None:
+    """The member's signed (or witnessed) agreement from an earlier application under this standard."""
+    return db.session.scalar(sa.select(Application).where(Application.certification_id == cert.id)
+                             .order_by(Application.id.desc()).limit(1))
 
 
 def withdraw(application: Application, acting: User) -> None:
@@ -217,11 +243,16 @@ def withdraw(application: Application, acting: User) -> None:
 
 
 def assign(application: Application, inspector: User, scheduled_on: date, acting: User) -> Assignment:
-    """A coordinator assigns an inspector and a date; conflicts of interest are refused."""
-    if not acting.has_role(Role.COORDINATOR):
+    """A coordinator assigns an inspector and a date; conflicts of interest are refused. Under a group-held
+    standard the group's manager assigns the internal audit (to themselves or another member of the group),
+    and the internal auditor is given the inspector role for it."""
+    group_standard = application.certification.standard.held_by_group
+    if not acting.has_role(Role.COORDINATOR) and not (group_standard and _manages_group_of(acting, application.plot)):
         raise NotAllowed()
     if application.status not in OPEN_APPLICATION:
         check_application_move(application.status, ApplicationStatus.ASSIGNED)  # raises
+    if group_standard and not inspector.has_role(Role.INSPECTOR) and _member_of_group(inspector, application.plot):
+        accounts.grant_role(inspector, Role.INSPECTOR, acting)
     conflicts.check_inspector(application, inspector)
     existing = db.session.scalar(sa.select(Assignment).where(
         Assignment.application_id == application.id, Assignment.inspector_id == inspector.id))
@@ -261,6 +292,16 @@ class InspectionSubmission:
     accuracy_m: int | None = None
     supersedes_id: int | None = None
     photos: list[SubmittedPhoto] = field(default_factory=list)
+    requests: list[SubmittedRequest] = field(default_factory=list)
+
+
+@dataclass
+class SubmittedRequest:
+    """A corrective action request raised during an internal audit (group-held standards)."""
+
+    severity: str  # "major" or "minor"
+    finding: str
+    due_on: date
 
 
 def submit_inspection(submission: InspectionSubmission, inspector: User) -> tuple[Inspection, bool]:
@@ -311,6 +352,7 @@ def submit_inspection(submission: InspectionSubmission, inspector: User) -> tupl
             item_id=photo.item_id, stored_name=storage.save_image(INSPECTION_PHOTO_KIND, image),
             width=image.width, height=image.height,
         ))
+    _raise_requests(inspection, application, submission.requests, inspector)
     if application.status is ApplicationStatus.ASSIGNED:
         check_application_move(application.status, ApplicationStatus.INSPECTED)
         application.status = ApplicationStatus.INSPECTED
@@ -320,6 +362,25 @@ def submit_inspection(submission: InspectionSubmission, inspector: User) -> tupl
         cert.last_inspected_on = visited_on
     db.session.flush()
     return inspection, True
+
+
+def _raise_requests(inspection: Inspection, application: Application, requests: list[SubmittedRequest],
+                    inspector: User) -> None:
+    """Corrective action requests the internal auditor raised in the field, stored with the inspection (so an
+    inspection sent twice raises them once)."""
+    if not requests:
+        return
+    if not application.certification.standard.held_by_group:
+        raise BadSubmission(_l("Corrective action requests are raised in internal audits of a group."))
+    for request in requests[:50]:
+        finding = " ".join((request.finding or "").split())
+        if not finding or request.severity not in ("major", "minor"):
+            raise BadSubmission(_l("Each corrective action request needs what must be put right and its severity."))
+        if request.due_on < today():
+            raise BadSubmission(_l("A corrective action request's due date must not be in the past."))
+        db.session.add(CorrectiveAction(
+            certification_id=application.certification_id, inspection=inspection, severity=Severity(request.severity),
+            finding=finding, due_on=request.due_on, raised_by_id=inspector.id))
 
 
 def current_inspections(application: Application) -> list[Inspection]:

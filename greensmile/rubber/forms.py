@@ -80,3 +80,19 @@ class CloseRequestForm(BaseForm):
 
 class ReinstateForm(BaseForm):
     reason = StringField(_l("Why"), validators=[required(), at_most(1000)], filters=[strip])
+
+
+class AuditForm(BaseForm):
+    """Opening a member's internal audit; the membership agreement is asked for only when none is on file."""
+
+    agreement = FileField(_l("Photo of the signed membership agreement (only for a new member)"))
+    witness_name = StringField(_l("Witness (if the member cannot sign)"), validators=[Optional(), at_most(120)],
+                               filters=[strip])
+
+
+class DecideForm(BaseForm):
+    outcome = SelectField(_l("Decision"), choices=[SelectChoice("certify", _l("Certify")),
+                                                   SelectChoice("certify_with_conditions", _l("Certify with conditions")),
+                                                   SelectChoice("reject", _l("Reject"))])
+    reasons = StringField(_l("Reasons"), validators=[required(), at_most(2000)], filters=[strip])
+    conditions = StringField(_l("Conditions (if any)"), validators=[Optional(), at_most(2000)], filters=[strip])

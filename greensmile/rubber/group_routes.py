@@ -7,9 +7,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from greensmile.certification import charter, corrective, groups
+from greensmile.certification import charter, corrective, groups, overview
+from greensmile.certification import services as certification
 from greensmile.certification.group_models import CorrectiveAction, GroupOutcome, Severity
-from greensmile.certification.models import Certification
+from greensmile.certification.models import Application, ApplicationStatus, Certification, Outcome, PledgeKind
 from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
@@ -20,7 +21,9 @@ from greensmile.plots.services import find_by_typed_code
 from greensmile.rubber import lots, register, services
 from greensmile.rubber.forms import (
     AddHarvestsForm,
+    AuditForm,
     CloseRequestForm,
+    DecideForm,
     GroupDecisionForm,
     HarvestForm,
     LotForm,
@@ -39,6 +42,8 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/rubber/plots/<code>", "plot", plot, methods=["GET"])
     bp.add_url_rule("/rubber/plots/<code>/profile", "profile", profile, methods=["POST"])
     bp.add_url_rule("/rubber/plots/<code>/harvests", "harvest", harvest, methods=["POST"])
+    bp.add_url_rule("/rubber/plots/<code>/audit", "audit", audit, methods=["POST"])
+    bp.add_url_rule("/rubber/applications/<int:application_id>/decide", "decide", decide, methods=["POST"])
     bp.add_url_rule("/rubber/groups/<int:group_id>", "group", group)
     bp.add_url_rule("/rubber/groups/<int:group_id>/register.csv", "register_csv", register_csv)
     bp.add_url_rule("/rubber/groups/<int:group_id>/certificate", "certificate", certificate, methods=["POST"])
@@ -148,7 +153,11 @@ def group(group_id: int):
     lot_form = LotForm()
     lot_form.buyer_id.choices = [(o.id, o.display_name(str(get_locale()))) for o in lots.exporters()]
     decision_form = GroupDecisionForm(outcome=GroupOutcome.CERTIFIED.value, decided_on=today())
+    waiting = db.session.scalars(db.select(Application).where(
+        Application.certification_id.in_([c.id for c in certs.values()]),
+        Application.status == ApplicationStatus.INSPECTED).order_by(Application.id)).all() if certs else []
     return render_template("rubber/group.html", group=found, rows=rows, certs=certs, requests=requests,
+                           waiting=waiting, audit_form=AuditForm(), decide_form=DecideForm(),
                            in_force=groups.in_force(found, fsc), lots=[lot for lot in lots.lots_for(current_user)
                                                                        if lot.group_id == found.id],
                            lot_form=lot_form, decision_form=decision_form, request_form=RequestForm(),
@@ -251,6 +260,52 @@ def new_lot(group_id: int):
         return _refused(error, target)
     return _done(_("Lot %(code)s is started: add harvest records to it.", code=made.code),
                  url_for("rubber_desk.lot", lot_id=made.id))
+
+
+@login_required
+def audit(code: str):
+    """The group manager opens a member plot's internal audit, takes it on, and goes to the offline form."""
+    found = find_by_typed_code(code)
+    if found is None or found.group_id is None:
+        abort(404)
+    group_of_plot = _group(found.group_id)
+    fsc = charter.ensure_fsc_standard()
+    form = AuditForm()
+    target = url_for("rubber_desk.group", group_id=group_of_plot.id)
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(target)
+    upload = form.agreement.data
+    image = upload.read() if upload else b""
+    kind = PledgeKind.WITNESSED if form.witness_name.data else PledgeKind.SIGNATURE
+    try:
+        application = overview.open_application(found, fsc) or certification.apply(
+            found, fsc, current_user, pledge_kind=kind, pledge_image=image, witness_name=form.witness_name.data or "")
+        assignment = certification.assign(application, current_user, today(), current_user)
+    except DomainError as error:
+        return _refused(error, target)
+    db.session.commit()
+    return redirect(url_for("inspections.form", assignment_id=assignment.id))
+
+
+@login_required
+def decide(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    cert = application.certification
+    if not cert.standard.held_by_group or cert.plot.group_id is None:
+        abort(404)
+    _group(cert.plot.group_id)
+    form = DecideForm(prefix=f"app{application.id}")
+    target = _desk_of(cert)
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(target)
+    try:
+        certification.decide(application, current_user, Outcome(form.outcome.data), form.reasons.data,
+                             form.conditions.data or "")
+    except DomainError as error:
+        return _refused(error, target)
+    return _done(_("The decision is recorded."), target)
 
 
 # ---------------------------------------------------------------- lots

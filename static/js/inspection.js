@@ -37,6 +37,7 @@
       summary: "",
       position: null,
       photos: [],
+      requests: [],  // corrective action requests raised in an internal audit (group certificates only)
       answered: false,
       state: "draft",  // draft: editable; queued: waiting to be sent, frozen; sent: stored on the server
     };
@@ -51,7 +52,9 @@
   // what the phone shows must be what the server stores. A refusal by the server unfreezes it.
   function lock() {
     var locked = record.state !== "draft";
-    root.querySelectorAll("input, textarea").forEach(function (field) { field.disabled = locked; });
+    root.querySelectorAll("input, textarea, select, [data-add-request], [data-remove-request]").forEach(function (field) {
+      field.disabled = locked;
+    });
     root.querySelector("[data-send]").disabled = locked;
   }
 
@@ -85,7 +88,33 @@
     root.querySelector('textarea[name="summary"]').value = record.summary || "";
     renderPosition();
     renderPhotos();
+    renderRequests();
     showState();
+  }
+
+  var requestList = root.querySelector("[data-requests]");
+  var requestTemplate = root.querySelector("template[data-request-template]");
+
+  function renderRequests() {
+    if (!requestList || !requestTemplate) return;
+    requestList.textContent = "";
+    (record.requests || []).forEach(function (request, index) {
+      var row = requestTemplate.content.firstElementChild.cloneNode(true);
+      row.querySelectorAll("[name]").forEach(function (field) {
+        var part = field.getAttribute("name");
+        field.name = part + "-" + index;
+        if (field.id) { field.id = field.id + "-" + index; }
+        field.value = request[part === "req-severity" ? "severity" : part === "req-finding" ? "finding" : "due_on"] || field.value;
+      });
+      row.querySelectorAll("label[for]").forEach(function (label) { label.htmlFor = label.htmlFor + "-" + index; });
+      row.querySelector("[data-remove-request]").addEventListener("click", function () {
+        if (record.state !== "draft") return;
+        record.requests.splice(index, 1);
+        save().then(renderRequests);
+      });
+      requestList.appendChild(row);
+    });
+    lock();
   }
 
   function renderPosition() {
@@ -160,6 +189,11 @@
       record.recommendation = target.value;
     } else if (target.name === "summary") {
       record.summary = target.value;
+    } else if (target.name && target.name.indexOf("req-") === 0) {
+      var parts = target.name.split("-");  // req-severity-0, req-finding-0, req-due-0
+      var request = record.requests[Number(parts[2])];
+      if (!request) return;
+      request[parts[1] === "due" ? "due_on" : parts[1]] = target.value;
     } else if (target.type === "file" && target.files.length) {
       var files = Array.prototype.slice.call(target.files);
       var itemId2 = target.dataset.photoItem || null;
@@ -210,6 +244,8 @@
     var unanswered = missing();
     if (unanswered.length) { show(text.msgUnanswered + " " + unanswered.join(", "), "error"); return; }
     if (!record.recommendation) { show(text.msgNoRecommendation, "error"); return; }
+    var unfinished = (record.requests || []).filter(function (r) { return !r.finding || !r.due_on; });
+    if (unfinished.length) { show(text.msgRequestUnfinished, "error"); return; }
     record.state = "queued";
     save().then(send);
   }
@@ -238,6 +274,7 @@
       position: sent.position,
       answers: sent.answers,
       photos: sent.photos.map(function (photo, index) { return { field: "photo-" + index, item_id: photo.item_id }; }),
+      requests: (sent.requests || []).map(function (r) { return { severity: r.severity, finding: r.finding, due_on: r.due_on }; }),
     };
     form.append("inspection", JSON.stringify(payload));
     sent.photos.forEach(function (photo, index) { form.append("photo-" + index, photo.blob, "photo-" + index + ".jpg"); });
@@ -288,6 +325,13 @@
   root.addEventListener("input", function (event) { if (event.target.tagName === "TEXTAREA") onChange(event); });
   root.querySelector("[data-take-position]").addEventListener("click", takePosition);
   root.querySelector("[data-send]").addEventListener("click", queue);
+  var addRequest = root.querySelector("[data-add-request]");
+  if (addRequest) addRequest.addEventListener("click", function () {
+    if (record.state !== "draft") return;
+    record.requests = record.requests || [];
+    record.requests.push({ severity: "major", finding: "", due_on: "" });
+    save().then(renderRequests);
+  });
   root.querySelector("[data-start-over]").addEventListener("click", function () {
     if (window.confirm(text.msgConfirmReset)) {
       record = fresh();

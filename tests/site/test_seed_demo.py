@@ -9,9 +9,11 @@ from greensmile.demo import DEMO_DOMAIN
 from greensmile.extensions import db
 from greensmile.network.models import Membership, Organisation
 from greensmile.places.models import District
+from greensmile.rubber.models import Harvest, Lot, LotHarvest
 from tests.conftest import login
 
-COUNTED = (User, UserRole, Organisation, Membership, District, BulkOrder, StandingOrder, FarmCapacity, BuyerProfile)
+COUNTED = (User, UserRole, Organisation, Membership, District, BulkOrder, StandingOrder, FarmCapacity, BuyerProfile,
+           Harvest, Lot, LotHarvest)
 
 
 def _counts(app):
@@ -29,6 +31,7 @@ def test_seed_demo_is_idempotent_and_prints_working_accounts(app, client):
     assert _counts(app) == after_first
     assert after_first["District"] == 16
     assert after_first["StandingOrder"] == 1 and after_first["BulkOrder"] >= 2 and after_first["FarmCapacity"] == 3
+    assert (after_first["Harvest"], after_first["Lot"], after_first["LotHarvest"]) == (3, 1, 2)
     for role in Role:
         assert f"{role.value}@{DEMO_DOMAIN}" in first.output
 
@@ -66,3 +69,13 @@ def test_users_create_refuses_a_short_password(app, password):
         args=["users", "create", "--email", "x@example.com", "--name", "x", "--password", password]
     )
     assert result.exit_code != 0 and "at least 8" in result.output
+
+
+def test_the_demo_rubber_lot_carries_the_fsc_claim(app):
+    from greensmile.rubber import lots
+    from greensmile.rubber.models import Lot
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        lot = db.session.scalar(sa.select(Lot))
+        assert lots.claim_of(lot).claim == lots.FSC_100
