@@ -22,9 +22,9 @@ import sqlalchemy as sa  # noqa: E402
 from bench.support import demo_app  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
-from greensmile.certification import charter, groups  # noqa: E402
+from greensmile.certification import charter  # noqa: E402
 from greensmile.certification import services as certification  # noqa: E402
-from greensmile.certification.group_models import GroupOutcome  # noqa: E402
+from greensmile.certification.group_models import GroupCertificate, GroupOutcome  # noqa: E402
 from greensmile.certification.models import CertStatus, EventKind  # noqa: E402
 from greensmile.certification.services import today  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
@@ -65,9 +65,12 @@ def _world(app):
         # The events are dated now; date them back so that past harvests fall inside the certificate.
         db.session.execute(sa.text("UPDATE certification_events SET created_at = :at"),
                            {"at": (today() - timedelta(days=200)).isoformat() + " 00:00:00"})
-        groups.record_decision(coordinator, group, fsc, groups.GroupDecisionData(
-            GroupOutcome.CERTIFIED, "FSC-C000000", "bench", today() - timedelta(days=200),
-            today() - timedelta(days=200), today() + timedelta(days=165)))
+        # Set-up data, written as it would stand after 200 days (the service refuses to backdate that far).
+        db.session.add(GroupCertificate(organisation_id=group.id, standard_id=fsc.id, outcome=GroupOutcome.CERTIFIED,
+                                        certificate_number="FSC-C000000", certification_body="bench",
+                                        decided_on=today() - timedelta(days=200),
+                                        valid_from=today() - timedelta(days=200),
+                                        valid_until=today() + timedelta(days=165)))
         harvests = [Harvest(plot_id=ids[n % PLOTS], harvested_on=today() - timedelta(days=1 + n % 150),
                             product=RubberProduct.CUP_LUMP, weight_kg=Decimal("20"), drc_percent=Decimal("50"),
                             dry_rubber_kg=Decimal("10")) for n in range(510)]

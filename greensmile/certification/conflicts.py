@@ -11,7 +11,7 @@ from greensmile.certification.errors import ConflictOfInterest, NotAllowed
 from greensmile.certification.models import Application, Assignment, Certification, Inspection
 from greensmile.db import squeeze
 from greensmile.extensions import db
-from greensmile.network.models import Category, Membership, Organisation
+from greensmile.network.models import Category, Membership, Organisation, OrganisationKind
 from greensmile.network.services import is_manager, kinds_of
 from greensmile.plots.models import Plot
 
@@ -20,6 +20,7 @@ SAME_GROUP = _l("Nobody inspects a plot of their own farmer group.")
 SAME_HOUSEHOLD = _l("Nobody inspects a plot of their own household (same phone number or address).")
 RECIPROCAL = _l("The plot's farmer inspected this inspector's plot in this cycle: they may not inspect each other.")
 DECIDER_OWNS = _l("A committee member may not decide on their own plot.")
+MANAGER_OWNS = _l("A group manager may not audit or decide on their own plot: ask a coordinator.")
 DECIDER_INSPECTED = _l("A committee member may not decide on a plot they inspected.")
 NOT_INSPECTOR = _l("This account does not have the inspector role.")
 NOT_COMMITTEE = _l("Only committee members decide.")
@@ -109,16 +110,29 @@ def check_no_stake(cert: Certification, member: User) -> None:
         raise ConflictOfInterest(DECIDER_INSPECTED)
 
 
+def manages_group_of(user: User, plot: Plot) -> bool:
+    """The manager of the plot's FSC group (the holder of a group certificate)."""
+    group = db.session.get(Organisation, plot.group_id) if plot.group_id else None
+    return group is not None and group.kind is OrganisationKind.FSC_GROUP and is_manager(group, user)
+
+
+def check_group_stake(cert: Certification, member: User) -> None:
+    """Under a group certificate the manager audits and decides on members' plots (and lifts suspensions):
+    a coordinator or the plot's group manager, never on their own plot or their own household's."""
+    if not (member.has_role(Role.COORDINATOR) or manages_group_of(member, cert.plot)):
+        raise NotAllowed(NOT_GROUP_MANAGER)
+    if cert.plot.owner_id == member.id:
+        raise ConflictOfInterest(MANAGER_OWNS)
+    if _same_household(member, cert.plot.owner):
+        raise ConflictOfInterest(SAME_HOUSEHOLD)
+
+
 def check_decider(application: Application, member: User) -> None:
     """Raise if `member` may not decide on this application: the committee for peer-reviewed standards; for a
     group-held one, the group's manager (who also runs its internal audits) or a coordinator."""
     cert = application.certification
     if cert.standard.held_by_group:
-        group = db.session.get(Organisation, cert.plot.group_id) if cert.plot.group_id else None
-        if not (member.has_role(Role.COORDINATOR) or (group is not None and is_manager(group, member))):
-            raise NotAllowed(NOT_GROUP_MANAGER)
-        if cert.plot.owner_id == member.id:
-            raise ConflictOfInterest(DECIDER_OWNS)
+        check_group_stake(cert, member)
         return
     if not member.has_role(Role.COMMITTEE):
         raise NotAllowed(NOT_COMMITTEE)

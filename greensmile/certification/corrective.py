@@ -3,7 +3,7 @@ suspends the plot's certificate under that standard (and only that one), and onc
 manager may reinstate it."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,15 +14,20 @@ from greensmile.accounts.models import Role, User
 from greensmile.certification import conflicts
 from greensmile.certification.errors import CertificationError, IllegalTransition, NotAllowed
 from greensmile.certification.group_models import CorrectiveAction, Severity
-from greensmile.certification.groups import may_manage
 from greensmile.certification.models import Certification, CertStatus, EventKind
-from greensmile.certification.services import _move, _suspended_from, catch_up_expiry, today
+from greensmile.certification.services import (
+    OPEN_MAJOR,
+    _move,
+    _suspended_from,
+    catch_up_expiry,
+    has_open_major_request,
+    today,
+)
 from greensmile.db import squeeze, utcnow
 from greensmile.extensions import db
 from greensmile.i18n import for_the_record
 from greensmile.media import storage
 from greensmile.media.images import process_photo
-from greensmile.network.models import Organisation
 
 EVIDENCE_KIND = "evidence"
 # What an overdue major request interrupts; a certificate already suspended, revoked or lapsed is left alone.
@@ -30,12 +35,10 @@ SUSPENDABLE = (CertStatus.CERTIFIED, CertStatus.CERTIFIED_WITH_CONDITIONS, CertS
 
 
 def may_act_on(user: User, cert: Certification) -> bool:
-    """For a group-held standard, the plot's group manager (and coordinators); otherwise committee and
-    coordinators."""
-    if cert.standard.held_by_group:
-        group = db.session.get(Organisation, cert.plot.group_id) if cert.plot.group_id else None
-        return group is not None and may_manage(user, group)
-    return user.has_role(Role.COMMITTEE, Role.COORDINATOR)
+    """Corrective action requests belong to group certificates: the plot's group manager, or a coordinator."""
+    if not cert.standard.held_by_group:
+        return False
+    return user.has_role(Role.COORDINATOR) or conflicts.manages_group_of(user, cert.plot)
 
 
 def raise_request(acting: User, cert: Certification, severity: Severity, finding: str, due_on: date,
@@ -46,8 +49,8 @@ def raise_request(acting: User, cert: Certification, severity: Severity, finding
     finding = squeeze(finding)
     if not finding:
         raise CertificationError(_l("Describe what must be put right."))
-    if due_on < today():
-        raise CertificationError(_l("The due date must not be in the past."))
+    if due_on < today() or due_on > today() + timedelta(days=366):
+        raise CertificationError(_l("The due date must be between today and a year from now."))
     request = CorrectiveAction(certification_id=cert.id, inspection_id=inspection_id, severity=severity,
                                finding=finding, due_on=due_on, raised_by_id=acting.id)
     db.session.add(request)
@@ -92,9 +95,9 @@ def suspend_overdue(on: date | None = None) -> int:
     for request in overdue:
         cert = request.certification
         catch_up_expiry(cert, on)
-        request.suspended_on = on
         if cert.status not in SUSPENDABLE:
-            continue
+            continue  # not certified now: the request suspends it if it is certified again while still open
+        request.suspended_on = on
         before = cert.status
         _move(cert, CertStatus.SUSPENDED, EventKind.SUSPENSION, None, for_the_record(_l(
             "A major corrective action request was still open on its due date: %(finding)s",
@@ -109,14 +112,12 @@ def reinstate_member(acting: User, cert: Certification, reason: str) -> None:
     """Lift a suspension under a group-held standard, once no major request of the plot is still open."""
     if not cert.standard.held_by_group:
         raise NotAllowed(_l("Under this standard the committee lifts suspensions."))
-    if not may_act_on(acting, cert):
-        raise NotAllowed()
-    conflicts.check_no_stake(cert, acting)
+    conflicts.check_group_stake(cert, acting)
     reason = squeeze(reason)
     if not reason:
         raise CertificationError(_l("Give the reason: it is kept in the plot's history."))
-    if any(request.severity is Severity.MAJOR for request in open_requests([cert.id])):
-        raise CertificationError(_l("Close the plot's major corrective action requests first."))
+    if has_open_major_request(cert):
+        raise CertificationError(OPEN_MAJOR)
     if cert.status is not CertStatus.SUSPENDED:
         raise IllegalTransition()
     target = _suspended_from(cert)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -14,13 +14,16 @@ from greensmile.certification.models import Standard
 from greensmile.certification.services import today
 from greensmile.db import squeeze
 from greensmile.extensions import db
-from greensmile.network.models import Category, Organisation
+from greensmile.network.models import Category, Organisation, OrganisationKind
 from greensmile.network.services import is_manager
 
 
 def may_manage(user: User, group: Organisation) -> bool:
-    """Coordinators, and the group's own manager."""
-    return user.has_role(Role.COORDINATOR) or is_manager(group, user)
+    """Coordinators, and the FSC group's own manager."""
+    return user.has_role(Role.COORDINATOR) or (group.kind is OrganisationKind.FSC_GROUP and is_manager(group, user))
+
+
+MAX_BACKDATE_DAYS = 60
 
 
 @dataclass
@@ -38,13 +41,16 @@ def record_decision(acting: User, group: Organisation, standard: Standard, data:
     """Record what the certification body decided on the group; it supersedes, it never edits."""
     if group.category is not Category.FARMER_GROUP or not standard.held_by_group:
         raise CertificationError(_l("Only a farmer group holds a group certificate, under a group standard."))
-    if not may_manage(acting, group):
-        raise CertificationError(_l("Only a coordinator or the group's manager records the group's certificate."))
+    # The certificate decides every member's claim: the network records it, not the group it certifies.
+    if not acting.has_role(Role.COORDINATOR):
+        raise CertificationError(_l("Only a coordinator records the group's certificate."))
     number, body = squeeze(data.certificate_number), squeeze(data.certification_body)
     if not number or not body:
         raise CertificationError(_l("Enter the certificate number and the certification body."))
     if data.decided_on > today():
         raise CertificationError(_l("A decision is recorded once it is taken, not ahead."))
+    if data.decided_on < today() - timedelta(days=MAX_BACKDATE_DAYS):
+        raise CertificationError(_l("Record a decision within 60 days of its date: older history is not rewritten."))
     if data.outcome is GroupOutcome.CERTIFIED and not (data.valid_from and data.valid_until
                                                        and data.valid_from <= data.valid_until):
         raise CertificationError(_l("Enter the dates the certificate is valid from and until."))

@@ -390,6 +390,8 @@ class Decision(db.Model):
     conditions: Mapped[str] = mapped_column(sa.Text, default="")
     valid_from: Mapped[date | None]
     valid_until: Mapped[date | None]
+    # The plot's area when it was decided on: what the certificate covers, whatever is typed in later.
+    area_m2: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="decisions")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
 from greensmile.certification import charter
-from greensmile.certification.group_models import GroupCertificate
+from greensmile.certification.group_models import CorrectiveAction, GroupCertificate, GroupOutcome, Severity
 from greensmile.certification.models import (
     EXPIRES,
     Application,
@@ -148,6 +148,7 @@ def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
         status = cert.effective_status(on)
         if cert.standard.held_by_group:
             status = _with_group(status, plot.group_id in valid_groups([plot.group_id], cert.standard, on))
+            status = _with_requests(status, _major_requests([cert.id]).get(cert.id, []), on)
         result.append(PublicStatus(cert.standard, status, cert.valid_from, cert.valid_until, cert.last_inspected_on,
                                    cert.version.label if cert.version else None))
     return result
@@ -165,8 +166,23 @@ def valid_groups(group_ids, standard: Standard, day: date) -> set[int]:
                                           GroupCertificate.decided_on <= day)
         .order_by(GroupCertificate.decided_on, GroupCertificate.id)
     ).all()
-    newest = {decision.organisation_id: decision for decision in decisions}  # the last one wins
-    return {group_id for group_id, decision in newest.items() if decision.valid_on(day)}
+    by_group: dict[int, list[GroupCertificate]] = {}
+    for decision in decisions:
+        by_group.setdefault(decision.organisation_id, []).append(decision)
+    return {group_id for group_id, history in by_group.items() if group_valid_on(history, day)}
+
+
+def group_valid_on(history: list[GroupCertificate], day: date) -> bool:
+    """Was the group certified on `day`? Decisions are read in the order they were taken (on or before that day):
+    a suspension or withdrawal voids every certificate decided before it; a certificate decided later covers
+    its own dates again (an early renewal does not void the certificate it renews)."""
+    covering: list[GroupCertificate] = []
+    for decision in sorted((d for d in history if d.decided_on <= day), key=lambda d: (d.decided_on, d.id)):
+        if decision.outcome is GroupOutcome.CERTIFIED:
+            covering.append(decision)
+        else:
+            covering = []
+    return any(decision.valid_on(day) for decision in covering)
 
 
 def _with_group(status: CertStatus, group_valid: bool) -> CertStatus:
@@ -174,16 +190,42 @@ def _with_group(status: CertStatus, group_valid: bool) -> CertStatus:
     return CertStatus.GROUP_LAPSED if status.is_valid_certificate and not group_valid else status
 
 
+def _major_requests(cert_ids) -> dict[int, list[CorrectiveAction]]:
+    found: dict[int, list[CorrectiveAction]] = {}
+    if cert_ids:
+        for request in db.session.scalars(sa.select(CorrectiveAction).where(
+                CorrectiveAction.certification_id.in_(list(cert_ids)), CorrectiveAction.severity == Severity.MAJOR)):
+            found.setdefault(request.certification_id, []).append(request)
+    return found
+
+
+def _with_requests(status: CertStatus, requests: list[CorrectiveAction], day: date) -> CertStatus:
+    """A major corrective action request still open after its due date suspends the certificate by itself, on
+    the day it falls due, before any cron job records it."""
+    if not status.is_valid_certificate and status is not CertStatus.IN_CONVERSION:
+        return status
+    end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=BANGKOK)
+    for request in requests:
+        open_then = request.created_at < end_of_day and (request.closed_at is None or request.closed_at >= end_of_day)
+        if open_then and request.due_on < day:
+            return CertStatus.SUSPENDED
+    return status
+
+
 def _group_of(plot_ids: list[int]) -> dict[int, int | None]:
     return dict(db.session.execute(sa.select(Plot.id, Plot.group_id).where(Plot.id.in_(plot_ids))).all())
 
 
-def _apply_groups(found: dict[int, CertStatus], standard: Standard, day: date) -> dict[int, CertStatus]:
+def _apply_groups(found: dict[int, CertStatus], standard: Standard, day: date,
+                  cert_of: dict[int, int] | None = None) -> dict[int, CertStatus]:
     if standard is None or not standard.held_by_group or not found:
         return found
     groups = _group_of(list(found))
     valid = valid_groups(set(groups.values()), standard, day)
-    return {plot_id: _with_group(status, groups.get(plot_id) in valid) for plot_id, status in found.items()}
+    requests = _major_requests(set((cert_of or {}).values()))
+    return {plot_id: _with_requests(_with_group(status, groups.get(plot_id) in valid),
+                                    requests.get((cert_of or {}).get(plot_id), []), day)
+            for plot_id, status in found.items()}
 
 
 def statuses(plot_ids: list[int], on: date | None = None, code: str = charter.PGS_ORGANIC) -> dict[int, CertStatus]:
@@ -193,7 +235,8 @@ def statuses(plot_ids: list[int], on: date | None = None, code: str = charter.PG
     certs = db.session.scalars(
         sa.select(Certification).where(Certification.plot_id.in_(plot_ids), Certification.standard_id == standard.id)
     ).all() if plot_ids and standard else []
-    found = _apply_groups({cert.plot_id: cert.effective_status(on) for cert in certs}, standard, on)
+    found = _apply_groups({cert.plot_id: cert.effective_status(on) for cert in certs}, standard, on,
+                          {cert.plot_id: cert.id for cert in certs})
     return {plot_id: found.get(plot_id, CertStatus.NOT_CERTIFIED) for plot_id in plot_ids}
 
 
@@ -212,11 +255,13 @@ def statuses_on(plot_ids: list[int], day: date, code: str = charter.PGS_ORGANIC)
     return {plot_id: found[(plot_id, day)] for plot_id in plot_ids}
 
 
-def statuses_at(pairs, code: str = charter.PGS_ORGANIC) -> dict[tuple[int, date], CertStatus]:
+def statuses_at(pairs, code: str = charter.PGS_ORGANIC,
+                group_of: dict[int, int | None] | None = None) -> dict[tuple[int, date], CertStatus]:
     """Each (plot, day)'s status under one standard, in a fixed number of queries however many pairs: from today
     on, as it stands now (expiry by date included); for a past day, from the append-only history, so a later
     suspension or renewal does not rewrite what a delivery or a harvest was on its day. Under a group-held
-    standard, a plot counts as certified only on days its group's certificate was valid."""
+    standard, a plot counts as certified only on days its group's certificate was valid (the group given in
+    `group_of`, e.g. the group selling a lot, else the plot's group now)."""
     pairs = list(dict.fromkeys(pairs))
     standard = charter.get_standard(code)
     plot_ids = sorted({plot_id for plot_id, _day in pairs})
@@ -227,9 +272,10 @@ def statuses_at(pairs, code: str = charter.PGS_ORGANIC) -> dict[tuple[int, date]
     decision_ids = {e.decision_id for cert in certs.values() for e in cert.events if e.decision_id}
     validity = dict(db.session.execute(sa.select(Decision.id, Decision.valid_until)
                                        .where(Decision.id.in_(decision_ids))).all()) if decision_ids else {}
-    group_of, decisions = {}, {}
+    decisions, requests = {}, {}
     if standard is not None and standard.held_by_group and certs:
-        group_of = _group_of(list(certs))
+        group_of = {**_group_of(list(certs)), **(group_of or {})}
+        requests = _major_requests([cert.id for cert in certs.values()])
         for decision in db.session.scalars(
                 sa.select(GroupCertificate).where(GroupCertificate.organisation_id.in_(
                     {g for g in group_of.values() if g is not None}), GroupCertificate.standard_id == standard.id)
@@ -244,8 +290,8 @@ def statuses_at(pairs, code: str = charter.PGS_ORGANIC) -> dict[tuple[int, date]
             continue
         status = cert.effective_status(day) if day >= now else _status_in_history(cert, day, validity)
         if standard.held_by_group:
-            in_force = [d for d in decisions.get(group_of.get(plot_id), []) if d.decided_on <= day]
-            status = _with_group(status, bool(in_force) and in_force[-1].valid_on(day))
+            status = _with_group(status, group_valid_on(decisions.get(group_of.get(plot_id), []), day))
+            status = _with_requests(status, requests.get(cert.id, []), day)
         result[(plot_id, day)] = status
     return result
 

@@ -81,7 +81,9 @@ def apply(code: str):
         abort(404)
     if plot.owner_id != current_user.id and not current_user.has_role(Role.COORDINATOR):
         abort(403)
-    standard = charter.ensure_pgs_standard()
+    # ?standard=fsc-rubber: a rubber farmer signs the FSC group's membership agreement the same way.
+    chosen = request.args.get("standard", "")
+    standard = (charter.get_standard(chosen) if chosen else None) or charter.ensure_pgs_standard()
     version = charter.in_force(standard)
     open_one = overview.open_application(plot, standard)
     if open_one is not None:
@@ -105,7 +107,9 @@ def apply(code: str):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("Your application is sent. A coordinator will assign inspectors."), "success")
+            flash(_("Your membership agreement is sent. The group's manager will audit your plot.")
+                  if standard.held_by_group else _("Your application is sent. A coordinator will assign inspectors."),
+                  "success")
             return redirect(url_for("certification.application", app_id=application.id))
     return render_template("certification/apply.html", form=form, plot=plot, standard=standard, version=version)
 

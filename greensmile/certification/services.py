@@ -54,8 +54,7 @@ from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.media.images import process_photo
-from greensmile.network.models import Membership, Organisation
-from greensmile.network.services import is_manager
+from greensmile.network.models import Membership
 from greensmile.plots.models import Plot
 
 log = logging.getLogger(__name__)
@@ -166,8 +165,20 @@ def suspend(cert: Certification, actor: User, reason: str) -> CertificationEvent
                      lambda _cert: CertStatus.SUSPENDED)
 
 
+def has_open_major_request(cert: Certification) -> bool:
+    """A major corrective action request still open: while there is one, nothing lifts the plot's suspension."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        CorrectiveAction.certification_id == cert.id, CorrectiveAction.closed_at.is_(None),
+        CorrectiveAction.severity == Severity.MAJOR))) if cert.id else False
+
+
+OPEN_MAJOR = _l("Close the plot's major corrective action requests first.")
+
+
 def reinstate(cert: Certification, actor: User, reason: str) -> CertificationEvent:
     """Lift a suspension (committee only)."""
+    if cert.standard.held_by_group and has_open_major_request(cert):
+        raise CertificationError(OPEN_MAJOR)
     return _sanction(cert, actor, reason, (Role.COMMITTEE,), EventKind.REINSTATEMENT, _suspended_from)
 
 
@@ -187,9 +198,11 @@ def apply(plot: Plot, standard: Standard, acting: User, *, pledge_kind: PledgeKi
     """The farmer applies for certification of a plot, with their pledge to follow the charter. Under a group-held
     standard the pledge is the membership agreement; the group's manager may open a member's next internal audit,
     and an agreement already on file is kept (no new pledge is needed)."""
-    manages = standard.held_by_group and _manages_group_of(acting, plot)
+    manages = standard.held_by_group and conflicts.manages_group_of(acting, plot)
     if acting.id != plot.owner_id and not acting.has_role(Role.COORDINATOR) and not manages:
         raise NotAllowed()
+    if standard.held_by_group and plot.group_id is None:
+        raise CertificationError(_l("Only a member plot of a group can be certified under the group's certificate."))
     version = charter.require_in_force(standard)
     cert = certification_for(plot, standard)
     open_one = db.session.scalar(
@@ -223,11 +236,6 @@ def _member_of_group(user: User, plot: Plot) -> bool:
     return plot.group_id is not None and db.session.get(Membership, (plot.group_id, user.id)) is not None
 
 
-def _manages_group_of(user: User, plot: Plot) -> bool:
-    group = db.session.get(Organisation, plot.group_id) if plot.group_id else None
-    return group is not None and is_manager(group, user)
-
-
 def _agreement_on_file(cert: Certification) -> Application | None:
     """The member's signed (or witnessed) agreement from an earlier application under this standard."""
     return db.session.scalar(sa.select(Application).where(Application.certification_id == cert.id)
@@ -247,7 +255,7 @@ def assign(application: Application, inspector: User, scheduled_on: date, acting
     standard the group's manager assigns the internal audit (to themselves or another member of the group),
     and the internal auditor is given the inspector role for it."""
     group_standard = application.certification.standard.held_by_group
-    if not acting.has_role(Role.COORDINATOR) and not (group_standard and _manages_group_of(acting, application.plot)):
+    if not acting.has_role(Role.COORDINATOR) and not (group_standard and conflicts.manages_group_of(acting, application.plot)):
         raise NotAllowed()
     if application.status not in OPEN_APPLICATION:
         check_application_move(application.status, ApplicationStatus.ASSIGNED)  # raises
@@ -372,12 +380,15 @@ def _raise_requests(inspection: Inspection, application: Application, requests: 
         return
     if not application.certification.standard.held_by_group:
         raise BadSubmission(_l("Corrective action requests are raised in internal audits of a group."))
-    for request in requests[:50]:
+    if len(requests) > 50:
+        raise BadSubmission(_l("At most 50 corrective action requests in one audit."))
+    visited_on = inspection.visited_at.astimezone(BANGKOK).date()  # an audit synced days later is judged by its day
+    for request in requests:
         finding = " ".join((request.finding or "").split())
         if not finding or request.severity not in ("major", "minor"):
             raise BadSubmission(_l("Each corrective action request needs what must be put right and its severity."))
-        if request.due_on < today():
-            raise BadSubmission(_l("A corrective action request's due date must not be in the past."))
+        if not visited_on <= request.due_on <= visited_on + timedelta(days=366):
+            raise BadSubmission(_l("A corrective action request is due between the audit's day and a year after it."))
         db.session.add(CorrectiveAction(
             certification_id=application.certification_id, inspection=inspection, severity=Severity(request.severity),
             finding=finding, due_on=request.due_on, raised_by_id=inspector.id))
@@ -405,13 +416,16 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
     cert = application.certification
     catch_up_expiry(cert, today())
     target = OUTCOME_STATUS.get(outcome)
+    if (target is not None and cert.status is CertStatus.SUSPENDED and cert.standard.held_by_group
+            and has_open_major_request(cert)):
+        raise CertificationError(OPEN_MAJOR)
     if target is not None:
         check_certification_move(cert.status, target)  # before anything is written
     months = current_app.config.get("CERTIFICATE_VALIDITY_MONTHS") or cert.standard.validity_months
     until = add_months(start, months) - timedelta(days=1) if target else None
     decision = Decision(
         application=application, decided_by_id=member.id, outcome=outcome, reasons=reasons, conditions=conditions,
-        valid_from=start if target else None, valid_until=until,
+        valid_from=start if target else None, valid_until=until, area_m2=cert.plot.area_m2,
     )
     db.session.add(decision)
     db.session.flush()

@@ -96,7 +96,8 @@ def index():
     groups = services.all_farmer_groups() if current_user.has_role(Role.COORDINATOR) else (
         services.farmer_groups_of(current_user))
     search.set_choices(groups, all_districts(), services.all_crops(), _locale())
-    search.status.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(s.value, s.label) for s in CertStatus]
+    search.status.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(s.value, s.label) for s in CertStatus
+                                                              if s is not CertStatus.GROUP_LAPSED]  # organic status
     filters = PlotFilters()
     if search.validate():
         filters = PlotFilters(

@@ -22,7 +22,7 @@ from greensmile.rubber.models import Harvest, Lot, RubberProduct, RubberProfile
 
 GROUP = "กลุ่มสวนยางยั่งยืนรัตภูมิ"
 EXPORTER = "บริษัทส่งออกยางตัวอย่าง พัทลุง"
-SINCE_DAYS = 90  # the demo certificates began this long ago, so the season's harvests fall inside them
+SINCE_DAYS = 50  # the demo certificates began this long ago, so the season's harvests fall inside them
 HARVESTS = [  # days ago, product, kg, DRC %
     (40, RubberProduct.FIELD_LATEX, Decimal("180"), Decimal("33.5")),
     (26, RubberProduct.CUP_LUMP, Decimal("120"), Decimal("52")),

@@ -95,7 +95,12 @@ def plot(code: str):
     profile_form = ProfileForm(obj=current)
     harvest_form = HarvestForm()
     harvest_form.harvested_on.data = harvest_form.harvested_on.data or today()
+    fsc = charter.ensure_fsc_standard()
+    agreement = db.session.scalar(db.select(Application.id).join(Certification, Certification.id ==
+                                                                 Application.certification_id)
+                                  .where(Certification.plot_id == found.id, Certification.standard_id == fsc.id))
     return render_template("rubber/plot.html", plot=found, profile=current, profile_form=profile_form,
+                           has_agreement=agreement is not None,
                            harvest_form=harvest_form, harvests=services.harvests_of(found, year), year=year,
                            recorded=services.recorded_in_year(found.id, year), ceiling=services.yearly_ceiling(found),
                            per_rai=current_app.config["RUBBER_MAX_DRY_KG_PER_RAI"])

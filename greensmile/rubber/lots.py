@@ -55,10 +55,17 @@ def create_lot(acting: User, group: Organisation, buyer: Organisation, note: str
     return lot
 
 
+def _lock(lot: Lot) -> None:
+    """Hold the lot's row: adding, taking out and shipping happen one after the other, never across a shipment."""
+    db.session.execute(sa.select(Lot.id).where(Lot.id == lot.id).with_for_update())
+    db.session.refresh(lot, attribute_names=["status"])
+
+
 def add_harvests(acting: User, lot: Lot, harvest_ids: list[int]) -> int:
     """Put members' harvest records into an open lot; a record already in a lot (this or another) is refused."""
     if not may_assemble(acting, lot.group):
         raise NotAllowed()
+    _lock(lot)
     if lot.status is not LotStatus.OPEN:
         raise RubberError(_l("This lot has been shipped: its contents no longer change."))
     harvests = db.session.scalars(
@@ -86,6 +93,7 @@ def add_harvests(acting: User, lot: Lot, harvest_ids: list[int]) -> int:
 def remove_harvest(acting: User, lot: Lot, harvest_id: int) -> None:
     if not may_assemble(acting, lot.group):
         raise NotAllowed()
+    _lock(lot)
     if lot.status is not LotStatus.OPEN:
         raise RubberError(_l("This lot has been shipped: its contents no longer change."))
     db.session.execute(sa.delete(LotHarvest).where(LotHarvest.lot_id == lot.id, LotHarvest.harvest_id == harvest_id))
@@ -122,15 +130,21 @@ class Claim:
 def contents(lot: Lot) -> list[Harvest]:
     return list(db.session.scalars(
         sa.select(Harvest).join(LotHarvest, LotHarvest.harvest_id == Harvest.id).where(LotHarvest.lot_id == lot.id)
-        .options(selectinload(Harvest.plot)).order_by(Harvest.harvested_on, Harvest.id)
+        .options(selectinload(Harvest.plot), selectinload(Harvest.lot_entry)).order_by(Harvest.harvested_on, Harvest.id)
     ))
 
 
 def claim_of(lot: Lot) -> Claim:
-    """Each contribution's FSC status on its harvest date, in a fixed number of queries however long the lot."""
+    """Each contribution's FSC status on its harvest date, under the group selling the lot, in a fixed number of
+    queries however long the lot; a shipped lot shows what was fixed when it was shipped."""
     harvests = contents(lot)
-    found = statuses_at([(h.plot_id, h.harvested_on) for h in harvests], charter.FSC_RUBBER)
-    contributions = [Contribution(h, found[(h.plot_id, h.harvested_on)]) for h in harvests]
+    if lot.status is LotStatus.SHIPPED:
+        contributions = [Contribution(h, CertStatus(h.lot_entry.fsc_status or CertStatus.NOT_CERTIFIED.value))
+                         for h in harvests]
+    else:
+        found = statuses_at([(h.plot_id, h.harvested_on) for h in harvests], charter.FSC_RUBBER,
+                            group_of={h.plot_id: lot.group_id for h in harvests})
+        contributions = [Contribution(h, found[(h.plot_id, h.harvested_on)]) for h in harvests]
     return Claim(contributions, sum((h.dry_rubber_kg for h in harvests), Decimal("0.00")),
                  [c for c in contributions if not c.certified])
 
@@ -139,11 +153,15 @@ def ship(acting: User, lot: Lot, shipped_on) -> None:
     """Hand the lot to its buyer: from now on it does not change."""
     if not may_assemble(acting, lot.group):
         raise NotAllowed()
+    _lock(lot)
     if lot.status is not LotStatus.OPEN:
         raise RubberError(_l("This lot has been shipped already."))
-    if not lot.entries:
+    claim = claim_of(lot)
+    if not claim.contributions:
         raise RubberError(_l("An empty lot cannot be shipped."))
-    lot.status, lot.shipped_on = LotStatus.SHIPPED, shipped_on
+    for contribution in claim.contributions:
+        contribution.harvest.lot_entry.fsc_status = contribution.status.value
+    lot.status, lot.shipped_on, lot.claim = LotStatus.SHIPPED, shipped_on, claim.claim
     db.session.flush()
 
 

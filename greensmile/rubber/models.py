@@ -112,6 +112,8 @@ class Lot(TimestampMixin, db.Model):
     status: Mapped[LotStatus] = mapped_column(enum_type(LotStatus), default=LotStatus.OPEN)
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     shipped_on: Mapped[date | None]
+    # Fixed when the lot is shipped, from its contributions' statuses then: what was sold as "FSC 100%" stays so.
+    claim: Mapped[str] = mapped_column(sa.String(20), default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     group: Mapped[Organisation] = relationship(foreign_keys=[group_id])
@@ -126,6 +128,8 @@ class LotHarvest(db.Model):
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("rubber_lots.id", ondelete="CASCADE"), primary_key=True)
     # Unique: a harvest record goes into one lot only, so its rubber is never sold twice.
     harvest_id: Mapped[int] = mapped_column(sa.ForeignKey("rubber_harvests.id"), primary_key=True, unique=True)
+    # The plot's FSC status on the harvest date, fixed when the lot is shipped.
+    fsc_status: Mapped[str] = mapped_column(sa.String(32), default="")
 
     lot: Mapped[Lot] = relationship(back_populates="entries")
     harvest: Mapped[Harvest] = relationship(back_populates="lot_entry")

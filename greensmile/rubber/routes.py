@@ -32,10 +32,10 @@ def _lot(code: str):
     return lot, canonical
 
 
-def _certificate_number(lot) -> str:
+def _certificate(lot):
+    """The group's certificate decision in force (on the shipping day for a shipped lot)."""
     fsc = charter.get_standard(charter.FSC_RUBBER)
-    decision = groups.in_force(lot.group, fsc) if fsc else None
-    return decision.certificate_number if decision else ""
+    return groups.in_force(lot.group, fsc, lot.shipped_on) if fsc else None
 
 
 def trace(code: str):
@@ -45,7 +45,7 @@ def trace(code: str):
         return redirect(url_for("rubber.trace", code=canonical), 301)
     claim = lots.claim_of(lot)
     response = current_app.make_response(render_template(
-        "rubber/trace.html", lot=lot, claim=claim, certificate_number=_certificate_number(lot)))
+        "rubber/trace.html", lot=lot, claim=claim, certificate=_certificate(lot)))
     response.headers["Cache-Control"] = PAGE_CACHE
     return response
 
@@ -61,11 +61,13 @@ def qr_png(code: str):
 def api_lot(code: str):
     lot, canonical = _lot(code)
     claim = lots.claim_of(lot)
+    certificate = _certificate(lot)
     return jsonify({
         "code": canonical,
         "status": lot.status.value,
         "group": lot.group.name,
-        "group_certificate": _certificate_number(lot),
+        "group_certificate": certificate.certificate_number if certificate else None,
+        "group_certificate_status": certificate.outcome.value if certificate else None,
         "claim": claim.claim or None,
         "dry_rubber_kg": str(claim.dry_rubber_kg),
         "contributions": [{

@@ -11,13 +11,14 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import Role, User
+from greensmile.certification import charter
+from greensmile.certification.conflicts import manages_group_of
+from greensmile.certification.models import Application, Certification, Decision, Standard
 from greensmile.certification.services import today
 from greensmile.db import squeeze
 from greensmile.extensions import db
 from greensmile.i18n import format_quantity_for
-from greensmile.network.models import Organisation
-from greensmile.network.services import is_manager
-from greensmile.plots.models import Plot, PlotType
+from greensmile.plots.models import M2_PER_RAI, Plot, PlotType
 from greensmile.rubber.errors import NotAllowed, OverCeiling, RubberError
 from greensmile.rubber.models import Harvest, RubberProduct, RubberProfile
 
@@ -28,8 +29,7 @@ def may_record_for(user: User, plot: Plot) -> bool:
     """The plot's farmer, its group's manager, or a coordinator."""
     if user.id == plot.owner_id or user.has_role(Role.COORDINATOR):
         return True
-    group = db.session.get(Organisation, plot.group_id) if plot.group_id else None
-    return group is not None and is_manager(group, user)
+    return manages_group_of(user, plot)
 
 
 # ---------------------------------------------------------------- the plot's details
@@ -73,9 +73,22 @@ def dry_rubber(product: RubberProduct, weight_kg: Decimal, drc_percent: Decimal 
     return (Decimal(weight_kg) * Decimal(drc_percent) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def ceiling_area_rai(plot: Plot) -> Decimal:
+    """The area the ceiling is counted on: the plot's, but never more than it was when its FSC certificate was
+    last decided (an area typed in larger afterwards does not raise the ceiling)."""
+    decided = db.session.scalar(
+        sa.select(Decision.area_m2).join(Application, Application.id == Decision.application_id)
+        .join(Certification, Certification.id == Application.certification_id)
+        .join(Standard, Standard.id == Certification.standard_id)
+        .where(Certification.plot_id == plot.id, Standard.code == charter.FSC_RUBBER, Decision.area_m2.is_not(None))
+        .order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(1))
+    area = min(plot.area_m2, decided) if decided is not None else plot.area_m2
+    return Decimal(area) / M2_PER_RAI
+
+
 def yearly_ceiling(plot: Plot) -> Decimal:
     per_rai = Decimal(current_app.config["RUBBER_MAX_DRY_KG_PER_RAI"])
-    return (plot.area_rai * per_rai).quantize(Decimal("0.01"))
+    return (ceiling_area_rai(plot) * per_rai).quantize(Decimal("0.01"))
 
 
 def recorded_in_year(plot_id: int, year: int, exclude_id: int | None = None) -> Decimal:
@@ -124,7 +137,7 @@ def record_harvest(acting: User, plot: Plot, data: HarvestData) -> Harvest:
             "Refused: plot %(code)s (%(rai)s rai) may record at most %(ceiling)s kg of dry rubber in %(year)s "
             "(%(per_rai)s kg a rai); %(already)s kg is recorded already, and this record adds %(dry)s kg. "
             "Check the weight and the DRC, or ask the group manager.",
-            code=plot.code, rai=format_quantity_for(plot.area_rai.quantize(Decimal("0.01")), locale),
+            code=plot.code, rai=format_quantity_for(ceiling_area_rai(plot).quantize(Decimal("0.01")), locale),
             ceiling=format_quantity_for(ceiling, locale), year=year + 543 if locale == "th" else year,
             per_rai=current_app.config["RUBBER_MAX_DRY_KG_PER_RAI"], already=format_quantity_for(already, locale),
             dry=format_quantity_for(dry, locale)))

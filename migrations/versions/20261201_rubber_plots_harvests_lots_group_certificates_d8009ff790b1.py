@@ -50,6 +50,7 @@ def upgrade():
     sa.Column('status', sa.Enum('open', 'shipped', name='lotstatus', native_enum=False, length=32), nullable=False),
     sa.Column('note', sa.String(length=300), nullable=False),
     sa.Column('shipped_on', sa.Date(), nullable=True),
+    sa.Column('claim', sa.String(length=20), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['buyer_id'], ['organisations.id'], name=op.f('fk_rubber_lots_buyer_id_organisations')),
@@ -99,6 +100,7 @@ def upgrade():
     op.create_table('rubber_lot_harvests',
     sa.Column('lot_id', sa.Integer(), nullable=False),
     sa.Column('harvest_id', sa.Integer(), nullable=False),
+    sa.Column('fsc_status', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['harvest_id'], ['rubber_harvests.id'], name=op.f('fk_rubber_lot_harvests_harvest_id_rubber_harvests')),
     sa.ForeignKeyConstraint(['lot_id'], ['rubber_lots.id'], name=op.f('fk_rubber_lot_harvests_lot_id_rubber_lots'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('lot_id', 'harvest_id', name=op.f('pk_rubber_lot_harvests')),
@@ -106,6 +108,9 @@ def upgrade():
     )
     with op.batch_alter_table('standards', schema=None) as batch_op:
         batch_op.add_column(sa.Column('held_by_group', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('area_m2', sa.Numeric(precision=12, scale=2), nullable=True))
 
     op.create_table('corrective_actions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -143,6 +148,9 @@ def downgrade():
     op.drop_table('corrective_actions')
     with op.batch_alter_table('standards', schema=None) as batch_op:
         batch_op.drop_column('held_by_group')
+
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_column('area_m2')
 
     op.drop_table('rubber_lot_harvests')
     op.drop_table('rubber_profiles')

@@ -60,9 +60,10 @@ def make_group(area_m2: str = "1600") -> RubberGroup:
         certify(plot, fsc, coordinator)
         farmers.append(farmer)
         plots.append(plot)
-    groups.record_decision(coordinator, group, fsc, groups.GroupDecisionData(
-        GroupOutcome.CERTIFIED, "FSC-C000000 (ตัวอย่าง)", "หน่วยรับรองตัวอย่าง", today() - timedelta(days=SINCE),
-        today() - timedelta(days=SINCE), today() + timedelta(days=365 - SINCE)))
+    with on_the_day(today() - timedelta(days=SINCE)):  # recorded when it was decided
+        groups.record_decision(coordinator, group, fsc, groups.GroupDecisionData(
+            GroupOutcome.CERTIFIED, "FSC-C000000 (ตัวอย่าง)", "หน่วยรับรองตัวอย่าง", today(), today(),
+            today() + timedelta(days=364)))
     exporter = make_organisation(OrganisationKind.RUBBER_EXPORTER, name="บริษัทส่งออกยางตัวอย่าง")
     exporter_buyer = make_user(Role.CONSUMER, email="exporter@example.com")
     network.add_member(exporter, exporter_buyer.email, Position.MEMBER, coordinator)

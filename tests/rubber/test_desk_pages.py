@@ -127,3 +127,25 @@ def test_the_desk_shows_a_suspended_plot_to_reinstate(client, given, app):
         from greensmile.certification.models import Certification
 
         assert db.session.get(Certification, cert.id).status is CertStatus.CERTIFIED
+
+
+def test_a_member_signs_the_fsc_membership_agreement_on_screen(client, given, app):
+    import base64
+
+    from greensmile.certification.models import Application
+
+    with given():
+        world = make_group()
+    login(client, "tapper1@example.com", PASSWORD)
+    plot_page = client.get(f"/rubber/plots/{world.plots[1].code}").get_data(as_text=True)
+    assert "standard=fsc-rubber" in plot_page  # no agreement on file yet: the page offers it
+    url = f"/plots/{world.plots[1].code}/apply?standard=fsc-rubber"
+    page = client.get(url).get_data(as_text=True)
+    assert "F1.1" in page or "FSC" in page  # the FSC checklist, not the organic charter
+    signature = "data:image/png;base64," + base64.b64encode(png()).decode()
+    response = post_form(client, url, {"pledge_kind": "signature", "signature": signature}, page=url)
+    assert response.status_code == 302
+    with app.app_context():
+        application = db.session.scalar(sa.select(Application))
+        assert application.certification.standard.code == "fsc-rubber"
+    assert "standard=fsc-rubber" not in client.get(f"/rubber/plots/{world.plots[1].code}").get_data(as_text=True)

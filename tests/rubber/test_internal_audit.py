@@ -85,3 +85,46 @@ def test_requests_are_refused_in_a_pgs_inspection(app_ctx):
                       requests=[certification.SubmittedRequest("major", "x", today() + timedelta(days=3))])
     with pytest.raises(BadSubmission):
         certification.submit_inspection(sent, cycle.inspector)
+
+
+def test_an_area_typed_in_larger_after_the_audit_does_not_raise_the_ceiling(app_ctx):
+    from decimal import Decimal
+
+    from greensmile.plots import services as plots
+    from greensmile.rubber import services as rubber
+    from greensmile.rubber.errors import OverCeiling
+    from greensmile.rubber.models import RubberProduct
+
+    world = make_group(area_m2="1600")  # 1 rai
+    application, submission = _audit(world)
+    certification.submit_inspection(submission, world.manager)
+    certification.decide(application, world.manager, Outcome.CERTIFY, "ผ่านการตรวจภายใน")
+    plot = world.plots[0]
+    data = plots.PlotData(district_id=plot.district_id, area_m2=Decimal("16000"), plot_type=PlotType.RUBBER,
+                          group_id=plot.group_id, name=plot.name, crop_ids=[c.id for c in plot.crops])
+    plots.update_plot(world.farmers[0], plot, data)  # now claims 10 rai
+    assert plot.area_rai == 10 and rubber.yearly_ceiling(plot) == 400  # still counted on the audited 1 rai
+    with pytest.raises(OverCeiling):
+        rubber.record_harvest(world.farmers[0], plot, rubber.HarvestData(today(), RubberProduct.CUP_LUMP,
+                                                                          Decimal("1000"), Decimal("50")))
+
+
+def test_reinstating_after_the_managers_own_audit_and_the_requests_closing(app_ctx):
+    from greensmile.certification import corrective
+    from greensmile.certification.errors import CertificationError
+    from tests.bulk.helpers import on_the_day
+
+    world = make_group()
+    due = today() + timedelta(days=3)
+    application, submission = _audit(world, requests=[certification.SubmittedRequest("major", "ไม่มีแนวกันชน", due)])
+    certification.submit_inspection(submission, world.manager)
+    certification.decide(application, world.manager, Outcome.CERTIFY, "ผ่าน มีคำขอแก้ไข")
+    cert = application.certification
+    with on_the_day(due + timedelta(days=1)):
+        assert corrective.suspend_overdue() == 1
+        (request,) = corrective.open_requests([cert.id])
+        with pytest.raises(CertificationError):  # the committee route cannot lift it while the request is open
+            certification.reinstate(cert, make_user(Role.COMMITTEE, email="c2@example.com"), "ขอคืนสถานะ")
+        corrective.close_request(world.manager, request, "ปลูกแนวกันชนแล้ว", png())
+        corrective.reinstate_member(world.manager, cert, "ปิดคำขอพร้อมหลักฐาน")  # the auditor may reinstate
+    assert cert.status is CertStatus.CERTIFIED

@@ -48,15 +48,29 @@ def test_the_groups_lapse_removes_every_members_fsc_status(app_ctx):
     assert {s.status for s in overview.public_statuses(world.plots[0])} == {CertStatus.GROUP_LAPSED}
 
 
-def test_the_group_certificate_is_recorded_only_by_its_manager_or_a_coordinator(app_ctx):
+def test_the_group_certificate_is_recorded_only_by_a_coordinator_and_not_backdated_far(app_ctx):
     world = make_group()
     decision = groups.GroupDecisionData(GroupOutcome.WITHDRAWN, "FSC-C000000", "หน่วยรับรอง", today())
     from greensmile.certification.errors import CertificationError
 
+    for somebody in (world.farmers[0], world.manager):  # the group does not certify itself
+        with pytest.raises(CertificationError):
+            groups.record_decision(somebody, world.group, world.fsc, decision)
     with pytest.raises(CertificationError):
-        groups.record_decision(world.farmers[0], world.group, world.fsc, decision)
-    groups.record_decision(world.manager, world.group, world.fsc, decision)
+        groups.record_decision(world.coordinator, world.group, world.fsc, groups.GroupDecisionData(
+            GroupOutcome.CERTIFIED, "FSC-C1", "หน่วยรับรอง", day(200), day(200), day(-100)))
+    groups.record_decision(world.coordinator, world.group, world.fsc, decision)
     assert groups.in_force(world.group, world.fsc).outcome is GroupOutcome.WITHDRAWN
+
+
+def test_an_early_renewal_does_not_void_the_certificate_it_renews(app_ctx):
+    world = make_group()
+    ids = [plot.id for plot in world.plots]
+    renewal_start = today() + timedelta(days=365 - SINCE)
+    groups.record_decision(world.coordinator, world.group, world.fsc, groups.GroupDecisionData(
+        GroupOutcome.CERTIFIED, "FSC-C000000 (ต่ออายุ)", "หน่วยรับรองตัวอย่าง", today(), renewal_start,
+        renewal_start + timedelta(days=364)))
+    assert set(overview.statuses(ids, code=charter.FSC_RUBBER).values()) == {CertStatus.CERTIFIED}
 
 
 def test_dry_rubber_from_each_product():
@@ -258,3 +272,32 @@ def test_the_member_register_matches_the_data_and_is_the_groups_own(app_ctx):
     with pytest.raises(NotAllowed):
         register.register(other_manager, world.group)  # a group manager cannot see another group's members
     assert register.register(other_manager, other_group) == []
+
+
+def test_a_shipped_lot_keeps_the_claim_it_was_sold_with(app_ctx):
+    world = make_group()
+    lot = lots.create_lot(world.manager, world.group, world.exporter)
+    lots.add_harvests(world.manager, lot, [harvest(world, 0, days_ago=5).id])
+    lots.ship(world.manager, lot, today())
+    assert lot.claim == lots.FSC_100
+    # Later the plot is suspended and the group withdrawn: the shipped lot's record stands as it was sold.
+    certification.suspend(certification.certification_for(world.plots[0], world.fsc), world.coordinator, "ภายหลัง")
+    groups.record_decision(world.coordinator, world.group, world.fsc, groups.GroupDecisionData(
+        GroupOutcome.WITHDRAWN, "FSC-C000000 (ตัวอย่าง)", "หน่วยรับรองตัวอย่าง", today()))
+    claim = lots.claim_of(lot)
+    assert claim.claim == lots.FSC_100 and claim.contributions[0].status is CertStatus.CERTIFIED
+
+
+def test_an_overdue_major_request_shows_as_a_suspension_before_any_cron_job(app_ctx):
+    from greensmile.certification import corrective
+    from greensmile.certification.group_models import Severity
+    from tests.bulk.helpers import on_the_day
+
+    world = make_group()
+    cert = certification.certification_for(world.plots[0], world.fsc)
+    corrective.raise_request(world.manager, cert, Severity.MAJOR, "ไม่มีแนวกันชน", today() + timedelta(days=3))
+    plot_id = world.plots[0].id
+    assert overview.statuses([plot_id], code=charter.FSC_RUBBER)[plot_id] is CertStatus.CERTIFIED
+    with on_the_day(today() + timedelta(days=4)):
+        assert overview.statuses([plot_id], code=charter.FSC_RUBBER)[plot_id] is CertStatus.SUSPENDED
+        assert cert.status is CertStatus.CERTIFIED  # nothing recorded yet: the status is read from the request
