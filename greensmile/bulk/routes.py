@@ -33,6 +33,7 @@ from greensmile.network.models import Organisation
 from greensmile.orders.services import online_payment_enabled
 from greensmile.payments import invoices as invoice_payments
 from greensmile.plots.services import all_crops, find_by_typed_code
+from greensmile.responses import done, flash_form_errors, refused
 
 bp = Blueprint("bulk", __name__)
 
@@ -88,18 +89,6 @@ def _share(share_id: int) -> Share:
     return found
 
 
-def _done(message: str, target: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(target)
-
-
-def _refused(error: DomainError, target: str):
-    db.session.rollback()
-    flash(str(error), "error")
-    return redirect(target)
-
-
 def _lines(form) -> list[services.LineData]:
     return [services.LineData(row.crop_id.data, Unit(row.unit.data), row.quantity.data,
                               int(row.max_price.data * 100) if row.max_price.data is not None else None)
@@ -144,7 +133,7 @@ def new_order():
             db.session.rollback()
             flash(str(error), "error")
         else:
-            return _done(_("The order is placed; the coordinator will share it out among the farms."),
+            return done(_("The order is placed; the coordinator will share it out among the farms."),
                          url_for("bulk.order", order_id=placed.id))
     return _order_form(form, "bulk/order_form.html", title=_("New bulk order")), 400 if form.is_submitted() else 200
 
@@ -164,7 +153,7 @@ def new_standing():
             db.session.rollback()
             flash(str(error), "error")
         else:
-            return _done(_("The standing order is saved, and its first weeks are ordered."), url_for("bulk.home"))
+            return done(_("The standing order is saved, and its first weeks are ordered."), url_for("bulk.home"))
     return (_order_form(form, "bulk/order_form.html", title=_("New standing order"), standing=True),
             400 if form.is_submitted() else 200)
 
@@ -178,8 +167,8 @@ def end_standing(standing_id: int):
     try:
         services.end_standing(current_user, standing)
     except DomainError as error:
-        return _refused(error, url_for("bulk.home"))
-    return _done(_("The standing order is ended; weeks already ordered stand."), url_for("bulk.home"))
+        return refused(error, url_for("bulk.home"))
+    return done(_("The standing order is ended; weeks already ordered stand."), url_for("bulk.home"))
 
 
 @login_required
@@ -218,7 +207,7 @@ def edit_order(order_id: int):
             db.session.rollback()
             flash(str(error), "error")
         else:
-            return _done(_("The order is changed."), url_for("bulk.order", order_id=found.id))
+            return done(_("The order is changed."), url_for("bulk.order", order_id=found.id))
     return (_order_form(form, "bulk/order_form.html", title=_("Change order %(number)s", number=found.number),
                         order=found), 400 if form.is_submitted() else 200)
 
@@ -228,15 +217,13 @@ def _step(order_id: int, step, message: str, form_class=ActionForm):
     form = form_class()
     target = url_for("bulk.order", order_id=found.id)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect(target)
     try:
         step(found, form)
     except DomainError as error:
-        return _refused(error, target)
-    return _done(message, target)
+        return refused(error, target)
+    return done(message, target)
 
 
 @login_required
@@ -285,8 +272,8 @@ def ask(line_id: int):
     try:
         services.ask(current_user, line, form.capacity_id.data, form.quantity.data)
     except DomainError as error:
-        return _refused(error, target)
-    return _done(_("The farm is asked."), target)
+        return refused(error, target)
+    return done(_("The farm is asked."), target)
 
 
 @coordinator_required
@@ -300,8 +287,8 @@ def adjust(share_id: int):
     try:
         services.adjust(current_user, share, form.quantity.data)
     except DomainError as error:
-        return _refused(error, target)
-    return _done(_("The request is changed."), target)
+        return refused(error, target)
+    return done(_("The request is changed."), target)
 
 
 # ---------------------------------------------------------------- delivery and traceability
@@ -321,8 +308,8 @@ def receive(share_id: int):
     try:
         delivery.receive(current_user, share, form.quantity.data, form.note.data or "")
     except DomainError as error:
-        return _refused(error, _note_target(share))
-    return _done(_("Recorded as received."), _note_target(share))
+        return refused(error, _note_target(share))
+    return done(_("Recorded as received."), _note_target(share))
 
 
 @login_required
@@ -335,8 +322,8 @@ def reject(share_id: int):
     try:
         delivery.reject(current_user, share, form.reason.data)
     except DomainError as error:
-        return _refused(error, _note_target(share))
-    return _done(_("Recorded as rejected."), _note_target(share))
+        return refused(error, _note_target(share))
+    return done(_("Recorded as rejected."), _note_target(share))
 
 
 @login_required
@@ -389,7 +376,7 @@ def invoice_list():
             db.session.rollback()
             flash(str(error), "error")
         else:
-            return _done(_("Invoice %(number)s is issued.", number=issued.number),
+            return done(_("Invoice %(number)s is issued.", number=issued.number),
                          url_for("bulk.invoice", invoice_id=issued.id))
     return render_template("bulk/invoices.html", form=form, invoices=invoices.invoices_of(organisations))
 
@@ -427,8 +414,8 @@ def pay(invoice_id: int):
     try:
         invoice_payments.start(current_user, found)
     except DomainError as error:
-        return _refused(error, target)
-    return _done(_("Scan the PromptPay QR code below with your banking app."), target)
+        return refused(error, target)
+    return done(_("Scan the PromptPay QR code below with your banking app."), target)
 
 
 @coordinator_required
@@ -442,8 +429,8 @@ def paid(invoice_id: int):
     try:
         invoices.mark_paid(current_user, found, form.reference.data)
     except DomainError as error:
-        return _refused(error, target)
-    return _done(_("The invoice is marked paid."), target)
+        return refused(error, target)
+    return done(_("The invoice is marked paid."), target)
 
 
 @login_required
@@ -471,7 +458,7 @@ def profile(organisation_id: int):
             db.session.rollback()
             flash(str(error), "error")
         else:
-            return _done(_("Saved."), url_for("bulk.home"))
+            return done(_("Saved."), url_for("bulk.home"))
     return render_template("bulk/profile.html", form=form, organisation=organisation, current=current,
                            may_set_terms=may_set_terms), (
         400 if form.is_submitted() else 200)

@@ -18,6 +18,7 @@ from greensmile.listings.forms import ActionForm
 from greensmile.network.models import Organisation, OrganisationKind
 from greensmile.plots.models import Plot
 from greensmile.plots.services import find_by_typed_code
+from greensmile.responses import act, done, flash_form_errors, refused
 from greensmile.rubber import lots, register, services
 from greensmile.rubber.forms import (
     AddHarvestsForm,
@@ -61,24 +62,6 @@ def register_routes(bp: Blueprint) -> None:
     # fmt: on
 
 
-def _done(message: str, target: str):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(target)
-
-
-def _refused(error: DomainError, target: str):
-    db.session.rollback()
-    flash(str(error), "error")
-    return redirect(target)
-
-
-def _form_errors(form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            flash(str(error), "error")
-
-
 # ---------------------------------------------------------------- a rubber plot
 def _plot(code: str) -> Plot:
     found = find_by_typed_code(code)
@@ -110,33 +93,20 @@ def plot(code: str):
 def profile(code: str):
     found = _plot(code)
     form = ProfileForm()
-    target = url_for("rubber_desk.plot", code=found.code)
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(target)
-    try:
-        services.save_profile(current_user, found, services.ProfileData(
-            form.planting_year.data, form.clone.data, form.tapped_trees.data or 0, form.tapping_system.data or ""))
-    except DomainError as error:
-        return _refused(error, target)
-    return _done(_("Saved."), target)
+    return act(form, url_for("rubber_desk.plot", code=found.code), lambda: services.save_profile(
+        current_user, found, services.ProfileData(form.planting_year.data, form.clone.data,
+                                                  form.tapped_trees.data or 0, form.tapping_system.data or "")),
+        _("Saved."))
 
 
 @login_required
 def harvest(code: str):
     found = _plot(code)
     form = HarvestForm()
-    target = url_for("rubber_desk.plot", code=found.code)
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(target)
-    try:
-        record = services.record_harvest(current_user, found, services.HarvestData(
-            form.harvested_on.data, RubberProduct(form.product.data), form.weight_kg.data, form.drc_percent.data,
-            form.note.data or ""))
-    except DomainError as error:
-        return _refused(error, target)
-    return _done(_("Recorded: %(kg)s kg of dry rubber.", kg=record.dry_rubber_kg), target)
+    return act(form, url_for("rubber_desk.plot", code=found.code), lambda: services.record_harvest(
+        current_user, found, services.HarvestData(form.harvested_on.data, RubberProduct(form.product.data),
+                                                  form.weight_kg.data, form.drc_percent.data, form.note.data or "")),
+        lambda record: _("Recorded: %(kg)s kg of dry rubber.", kg=record.dry_rubber_kg))
 
 
 # ---------------------------------------------------------------- the group manager's desk
@@ -181,17 +151,11 @@ def register_csv(group_id: int):
 def certificate(group_id: int):
     found = _group(group_id)
     form = GroupDecisionForm()
-    target = url_for("rubber_desk.group", group_id=found.id)
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(target)
-    try:
-        groups.record_decision(current_user, found, charter.ensure_fsc_standard(), groups.GroupDecisionData(
+    return act(form, url_for("rubber_desk.group", group_id=found.id), lambda: groups.record_decision(
+        current_user, found, charter.ensure_fsc_standard(), groups.GroupDecisionData(
             GroupOutcome(form.outcome.data), form.certificate_number.data, form.certification_body.data,
-            form.decided_on.data, form.valid_from.data, form.valid_until.data, form.note.data or ""))
-    except DomainError as error:
-        return _refused(error, target)
-    return _done(_("The group's certificate is recorded."), target)
+            form.decided_on.data, form.valid_from.data, form.valid_until.data, form.note.data or "")),
+        _("The group's certificate is recorded."))
 
 
 def _cert(cert_id: int) -> Certification:
@@ -209,15 +173,9 @@ def _desk_of(cert: Certification) -> str:
 def raise_request(cert_id: int):
     cert = _cert(cert_id)
     form = RequestForm(prefix=f"cert{cert.id}")
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(_desk_of(cert))
-    try:
-        corrective.raise_request(current_user, cert, Severity(form.severity.data), form.finding.data,
-                                 form.due_on.data)
-    except DomainError as error:
-        return _refused(error, _desk_of(cert))
-    return _done(_("The corrective action request is raised."), _desk_of(cert))
+    return act(form, _desk_of(cert), lambda: corrective.raise_request(
+        current_user, cert, Severity(form.severity.data), form.finding.data, form.due_on.data),
+        _("The corrective action request is raised."))
 
 
 @login_required
@@ -225,28 +183,16 @@ def close_request(request_id: int):
     found = db.get_or_404(CorrectiveAction, request_id)
     cert = _cert(found.certification_id)
     form = CloseRequestForm(prefix=f"car{found.id}")
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(_desk_of(cert))
-    try:
-        corrective.close_request(current_user, found, form.note.data, form.photo.data.read())
-    except DomainError as error:
-        return _refused(error, _desk_of(cert))
-    return _done(_("The request is closed with its evidence."), _desk_of(cert))
+    return act(form, _desk_of(cert), lambda: corrective.close_request(
+        current_user, found, form.note.data, form.photo.data.read()), _("The request is closed with its evidence."))
 
 
 @login_required
 def reinstate(cert_id: int):
     cert = _cert(cert_id)
     form = ReinstateForm(prefix=f"cert{cert.id}")
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(_desk_of(cert))
-    try:
-        corrective.reinstate_member(current_user, cert, form.reason.data)
-    except DomainError as error:
-        return _refused(error, _desk_of(cert))
-    return _done(_("The plot's FSC certificate is reinstated."), _desk_of(cert))
+    return act(form, _desk_of(cert), lambda: corrective.reinstate_member(current_user, cert, form.reason.data),
+               _("The plot's FSC certificate is reinstated."))
 
 
 @login_required
@@ -256,14 +202,14 @@ def new_lot(group_id: int):
     form.buyer_id.choices = [(o.id, o.name) for o in lots.exporters()]
     target = url_for("rubber_desk.group", group_id=found.id)
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(target)
     try:
         made = lots.create_lot(current_user, found, db.session.get(Organisation, form.buyer_id.data),
                                form.note.data or "")
     except DomainError as error:
-        return _refused(error, target)
-    return _done(_("Lot %(code)s is started: add harvest records to it.", code=made.code),
+        return refused(error, target)
+    return done(_("Lot %(code)s is started: add harvest records to it.", code=made.code),
                  url_for("rubber_desk.lot", lot_id=made.id))
 
 
@@ -278,7 +224,7 @@ def audit(code: str):
     form = AuditForm()
     target = url_for("rubber_desk.group", group_id=group_of_plot.id)
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(target)
     upload = form.agreement.data
     image = upload.read() if upload else b""
@@ -288,7 +234,7 @@ def audit(code: str):
             found, fsc, current_user, pledge_kind=kind, pledge_image=image, witness_name=form.witness_name.data or "")
         assignment = certification.assign(application, current_user, today(), current_user)
     except DomainError as error:
-        return _refused(error, target)
+        return refused(error, target)
     db.session.commit()
     return redirect(url_for("inspections.form", assignment_id=assignment.id))
 
@@ -301,16 +247,9 @@ def decide(application_id: int):
         abort(404)
     _group(cert.plot.group_id)
     form = DecideForm(prefix=f"app{application.id}")
-    target = _desk_of(cert)
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(target)
-    try:
-        certification.decide(application, current_user, Outcome(form.outcome.data), form.reasons.data,
-                             form.conditions.data or "")
-    except DomainError as error:
-        return _refused(error, target)
-    return _done(_("The decision is recorded."), target)
+    return act(form, _desk_of(cert), lambda: certification.decide(
+        application, current_user, Outcome(form.outcome.data), form.reasons.data, form.conditions.data or ""),
+        _("The decision is recorded."))
 
 
 # ---------------------------------------------------------------- lots
@@ -357,8 +296,8 @@ def add(lot_id: int):
     try:
         count = lots.add_harvests(current_user, found, form.harvest_ids.data)
     except DomainError as error:
-        return _refused(error, target)
-    return _done(_("%(count)s harvest records added.", count=count), target)
+        return refused(error, target)
+    return done(_("%(count)s harvest records added.", count=count), target)
 
 
 @login_required
@@ -370,23 +309,16 @@ def remove(lot_id: int, harvest_id: int):
     try:
         lots.remove_harvest(current_user, found, harvest_id)
     except DomainError as error:
-        return _refused(error, target)
-    return _done(_("Taken out of the lot."), target)
+        return refused(error, target)
+    return done(_("Taken out of the lot."), target)
 
 
 @login_required
 def ship(lot_id: int):
     found = _assembling(lot_id)
     form = ShipForm()
-    target = url_for("rubber_desk.lot", lot_id=found.id)
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(target)
-    try:
-        lots.ship(current_user, found, form.shipped_on.data)
-    except DomainError as error:
-        return _refused(error, target)
-    return _done(_("The lot is shipped; its contents no longer change."), target)
+    return act(form, url_for("rubber_desk.lot", lot_id=found.id), lambda: lots.ship(
+        current_user, found, form.shipped_on.data), _("The lot is shipped; its contents no longer change."))
 
 
 @login_required
