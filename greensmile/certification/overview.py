@@ -155,8 +155,7 @@ def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
 
 
 def valid_groups(group_ids, standard: Standard, day: date) -> set[int]:
-    """The groups whose certificate under `standard` was valid on `day`: the newest external decision taken
-    on or before that day is a certificate covering it."""
+    """The groups whose certificate under `standard` was valid on `day` (see group_valid_on)."""
     ids = {group_id for group_id in group_ids if group_id is not None}
     if not ids:
         return set()
