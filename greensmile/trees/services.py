@@ -1,0 +1,170 @@
+"""Registering trees, measuring them (a whole measuring day at once, sent once), and pledging them as collateral."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from greensmile.accounts.models import Role, User
+from greensmile.certification.conflicts import manages_group_of
+from greensmile.certification.services import today
+from greensmile.db import squeeze, utcnow
+from greensmile.extensions import db
+from greensmile.network.models import Membership, Organisation, OrganisationKind, Position
+from greensmile.plots.models import Plot
+from greensmile.trees.errors import NeedsConfirmation, NotAllowed, Pledged, TreeError
+from greensmile.trees.models import Measurement, Pledge, Species, Tree, TreeStatus
+
+# A measurement this much smaller than the tree's last one is probably a typo: it is asked to be confirmed.
+SHRINK_MARGIN = Decimal("0.05")
+
+
+def may_manage(user: User, plot: Plot) -> bool:
+    """The plot's farmer, a coordinator, or the manager of the plot's group (a tree-bank group included)."""
+    if user.id == plot.owner_id or user.has_role(Role.COORDINATOR):
+        return True
+    if manages_group_of(user, plot):
+        return True
+    group = db.session.get(Organisation, plot.group_id) if plot.group_id else None
+    if group is None or group.kind is not OrganisationKind.TREE_BANK_GROUP:
+        return False
+    membership = db.session.get(Membership, (group.id, user.id))
+    return membership is not None and membership.position in (Position.MANAGER, Position.COMMITTEE)
+
+
+@dataclass
+class TreeData:
+    tag: str
+    species_id: int
+    planted_on: date | None = None
+    planting_year: int | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def register_tree(acting: User, plot: Plot, data: TreeData) -> Tree:
+    """One tagged tree on a plot; its tag is unique on the plot."""
+    if not may_manage(acting, plot):
+        raise NotAllowed()
+    tag = squeeze(data.tag)[:20]
+    if not tag:
+        raise TreeError(_l("Enter the number on the tree's tag."))
+    if db.session.get(Species, data.species_id) is None:
+        raise TreeError(_l("Choose the species from the list."))
+    if data.planted_on and data.planted_on > today():
+        raise TreeError(_l("The planting date must not be in the future."))
+    if data.planting_year and not 1800 <= data.planting_year <= today().year:
+        raise TreeError(_l("Enter the year it was planted (not in the future)."))
+    if db.session.scalar(sa.select(Tree.id).where(Tree.plot_id == plot.id, Tree.tag == tag)) is not None:
+        raise TreeError(_l("Tag %(tag)s is used on this plot already.", tag=tag))
+    tree = Tree(plot_id=plot.id, tag=tag, species_id=data.species_id, planted_on=data.planted_on,
+                planting_year=data.planting_year or (data.planted_on.year if data.planted_on else None),
+                latitude=data.latitude, longitude=data.longitude, registered_by_id=acting.id)
+    db.session.add(tree)
+    db.session.flush()
+    return tree
+
+
+@dataclass
+class MeasurementData:
+    client_uuid: str
+    tag: str
+    girth_cm: Decimal
+    height_m: Decimal
+
+
+def record_day(acting: User, plot: Plot, measured_on: date, rows: list[MeasurementData],
+               confirmed: bool = False) -> int:
+    """A measuring day on one plot, tree after tree: all stored or none. A row sent before (the same phone id) is
+    stored once; a girth much smaller than the tree's last is refused unless confirmed. Returns how many are new."""
+    if not may_manage(acting, plot):
+        raise NotAllowed()
+    if measured_on > today():
+        raise TreeError(_l("The measuring day must not be in the future."))
+    trees = {tree.tag: tree for tree in db.session.scalars(sa.select(Tree).where(Tree.plot_id == plot.id))}
+    known = set(db.session.scalars(sa.select(Measurement.client_uuid).where(
+        Measurement.client_uuid.in_([row.client_uuid for row in rows])))) if rows else set()
+    last = _last_girths([tree.id for tree in trees.values()])
+    smaller, new = [], []
+    for row in rows:
+        if row.client_uuid in known:
+            continue
+        tree = trees.get(squeeze(row.tag))
+        if tree is None:
+            raise TreeError(_l("No tree with tag %(tag)s on this plot.", tag=row.tag))
+        girth, height = Decimal(row.girth_cm), Decimal(row.height_m)
+        if not (0 < girth < 2000) or not (0 < height < 120):
+            raise TreeError(_l("Tag %(tag)s: enter the girth in cm and the height in m.", tag=row.tag))
+        previous = last.get(tree.id)
+        if previous is not None and girth < previous * (1 - SHRINK_MARGIN):
+            smaller.append(tree.tag)
+        new.append(Measurement(client_uuid=row.client_uuid[:36], tree_id=tree.id, measured_on=measured_on,
+                               girth_cm=girth.quantize(Decimal("0.1")), height_m=height.quantize(Decimal("0.01")),
+                               measured_by_id=acting.id, created_at=utcnow()))
+        known.add(row.client_uuid)
+    if smaller and not confirmed:
+        raise NeedsConfirmation(_l("Smaller than last time: %(tags)s. Check these girths, then confirm.",
+                                   tags=", ".join(smaller)))
+    db.session.add_all(new)
+    db.session.flush()
+    return len(new)
+
+
+def _last_girths(tree_ids: list[int]) -> dict[int, Decimal]:
+    if not tree_ids:
+        return {}
+    newest = (sa.select(Measurement.tree_id, sa.func.max(Measurement.id).label("id"))
+              .where(Measurement.tree_id.in_(tree_ids)).group_by(Measurement.tree_id).subquery())
+    return dict(db.session.execute(sa.select(Measurement.tree_id, Measurement.girth_cm)
+                                   .join(newest, newest.c.id == Measurement.id)).all())
+
+
+# ---------------------------------------------------------------- collateral
+def active_pledge(tree: Tree) -> Pledge | None:
+    return db.session.scalar(sa.select(Pledge).where(Pledge.tree_id == tree.id, Pledge.released_on.is_(None)))
+
+
+def pledge(acting: User, tree: Tree, lender: Organisation, loan_reference: str, pledged_on: date) -> Pledge:
+    """Pledge a standing tree to a bank for a loan; a tree is pledged to one loan at a time."""
+    if not may_manage(acting, tree.plot):
+        raise NotAllowed()
+    if lender.kind is not OrganisationKind.BANK:
+        raise TreeError(_l("Trees are pledged to a bank."))
+    if tree.status is not TreeStatus.STANDING:
+        raise TreeError(_l("Only a standing tree can be pledged."))
+    db.session.execute(sa.select(Tree.id).where(Tree.id == tree.id).with_for_update())
+    if active_pledge(tree) is not None:
+        raise Pledged(_l("This tree is pledged already."))
+    reference = squeeze(loan_reference)
+    if not reference:
+        raise TreeError(_l("Enter the loan's reference."))
+    row = Pledge(tree_id=tree.id, lender_id=lender.id, loan_reference=reference[:60], pledged_on=pledged_on,
+                 recorded_by_id=acting.id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def release(acting: User, row: Pledge, released_on: date) -> None:
+    if not may_manage(acting, row.tree.plot):
+        raise NotAllowed()
+    if row.released_on is not None:
+        raise TreeError(_l("This pledge is released already."))
+    row.released_on = released_on
+    db.session.flush()
+
+
+def take_down(acting: User, tree: Tree, status: TreeStatus, reason: str) -> None:
+    """Record a tree as felled or removed, never while it is pledged."""
+    if not may_manage(acting, tree.plot):
+        raise NotAllowed()
+    if status is TreeStatus.STANDING or tree.status is not TreeStatus.STANDING:
+        raise TreeError(_l("Only a standing tree can be felled or removed."))
+    db.session.execute(sa.select(Tree.id).where(Tree.id == tree.id).with_for_update())
+    if active_pledge(tree) is not None:
+        raise Pledged()
+    tree.status, tree.status_reason = status, squeeze(reason)[:1000]
+    db.session.flush()

@@ -1,0 +1,26 @@
+"""The carbon of one tree, checked against a worked example computed by hand from the equation."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from greensmile.trees import carbon
+
+
+def test_one_tree_matches_the_worked_example():
+    # A teak tree: girth 94.25 cm (D = 94.25 / π = 30.0 cm), height 18 m, wood density 0.55 g/cm³.
+    # ρD²H = 0.55 × 30.0² × 18 = 8,910;  8,910^0.976 = e^(0.976 × ln 8,910) = e^(0.976 × 9.09493) = e^8.87665
+    # = 7,162.8;  AGB = 0.0673 × 7,162.8 = 482.05 kg;  carbon = 0.47 × 482.05 = 226.56 kg;
+    # CO₂ = 226.56 × 44/12 = 830.7 kg
+    girth = 30.0 * math.pi
+    result = carbon.estimate(0.55, girth, 18)
+    assert result.biomass_kg == pytest.approx(482.05, abs=0.05)
+    assert result.carbon_kg == pytest.approx(226.56, abs=0.05)
+    assert result.co2_kg == pytest.approx(830.7, abs=0.1)
+    assert "Chave" in result.equation
+
+
+def test_no_wood_density_no_estimate():
+    assert carbon.estimate(None, 100, 10) is None
+    assert carbon.estimate(0.6, 0, 10) is None
