@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import role_required
 from greensmile.bulk import services
+from greensmile.bulk import shares as sharing
 from greensmile.bulk.forms import CapacityForm, ReasonForm
 from greensmile.bulk.models import FarmCapacity, Share
 from greensmile.bulk.outlook import outlook
@@ -18,6 +19,7 @@ from greensmile.listings.forms import ActionForm
 from greensmile.listings.models import Unit
 from greensmile.plots.models import Plot
 from greensmile.plots.services import all_crops
+from greensmile.responses import act
 
 bp = Blueprint("bulk_farm", __name__)
 
@@ -42,38 +44,25 @@ def _own_share(share_id: int) -> Share:
 
 @role_required(Role.FARMER)
 def shares():
-    return render_template("bulk/farm.html", shares=services.shares_of_farmer(current_user),
+    return render_template("bulk/farm.html", shares=sharing.shares_of_farmer(current_user),
                            capacities=services.capacities_of(current_user), form=ActionForm(), reason_form=ReasonForm)
 
 
 def _answer(share_id: int, form, step, message: str):
     share = _own_share(share_id)
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-        return redirect(url_for("bulk_farm.shares"))
-    try:
-        step(share, form)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("bulk_farm.shares"))
+    return act(form, url_for("bulk_farm.shares"), lambda: step(share, form), message)
 
 
 @role_required(Role.FARMER)
 def confirm(share_id: int):
-    return _answer(share_id, ActionForm(), lambda share, form: services.confirm_share(current_user, share),
+    return _answer(share_id, ActionForm(), lambda share, form: sharing.confirm_share(current_user, share),
                    _("Confirmed: the kitchen counts on it."))
 
 
 @role_required(Role.FARMER)
 def decline(share_id: int):
     return _answer(share_id, ReasonForm(prefix=f"share{share_id}"),
-                   lambda share, form: services.decline_share(current_user, share, form.reason.data),
+                   lambda share, form: sharing.decline_share(current_user, share, form.reason.data),
                    _("Declined; the coordinator will ask another farm."))
 
 

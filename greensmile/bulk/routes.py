@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.bulk import delivery, invoices, services
+from greensmile.bulk import shares as sharing
 from greensmile.bulk.forms import (
     AskForm,
     BulkOrderForm,
@@ -33,7 +34,7 @@ from greensmile.network.models import Organisation
 from greensmile.orders.services import online_payment_enabled
 from greensmile.payments import invoices as invoice_payments
 from greensmile.plots.services import all_crops, find_by_typed_code
-from greensmile.responses import done, flash_form_errors, refused
+from greensmile.responses import act, done, refused
 
 bp = Blueprint("bulk", __name__)
 
@@ -107,14 +108,13 @@ def home():
     if not current_user.has_role(Role.BUYER, Role.COORDINATOR):
         abort(403)
     mine = services.buyer_organisations_of(current_user)
-    queue = services.to_allocate() if current_user.has_role(Role.COORDINATOR) else []
+    queue = sharing.to_allocate() if current_user.has_role(Role.COORDINATOR) else []
     return render_template("bulk/home.html", organisations=mine, orders=services.orders_of(mine),
                            standing=services.standing_orders_of(mine), invoices=invoices.invoices_of(mine),
                            queue=queue, form=ActionForm())
 
 
 def _order_form(form, template: str, **context):
-    form.set_crops(all_crops(), _locale())
     return render_template(template, form=form, **context)
 
 
@@ -176,7 +176,7 @@ def order(order_id: int):
     _order(order_id)
     found = services.order_with_details(order_id)
     is_coordinator = current_user.has_role(Role.COORDINATOR)
-    offers = {line.id: services.offers_for(line) for line in found.lines} if is_coordinator else {}
+    offers = {line.id: sharing.offers_for(line) for line in found.lines} if is_coordinator else {}
     ask_forms = {}
     for line in found.lines if is_coordinator else []:
         form = AskForm(prefix=f"line{line.id}")
@@ -215,15 +215,7 @@ def edit_order(order_id: int):
 def _step(order_id: int, step, message: str, form_class=ActionForm):
     found = _order(order_id)
     form = form_class()
-    target = url_for("bulk.order", order_id=found.id)
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(target)
-    try:
-        step(found, form)
-    except DomainError as error:
-        return refused(error, target)
-    return done(message, target)
+    return act(form, url_for("bulk.order", order_id=found.id), lambda: step(found, form), message)
 
 
 @login_required
@@ -245,7 +237,7 @@ def cancel(order_id: int):
 @coordinator_required
 def allocate(order_id: int):
     def step(found, form):
-        shortfalls = services.propose(current_user, found)
+        shortfalls = sharing.propose(current_user, found)
         for line in found.lines:
             if shortfalls.get(line.id):
                 flash(_("No farm could offer the rest of %(crop)s: %(quantity)s %(unit)s short.",
@@ -256,7 +248,7 @@ def allocate(order_id: int):
 
 @coordinator_required
 def close(order_id: int):
-    return _step(order_id, lambda o, f: services.close_allocation(current_user, o),
+    return _step(order_id, lambda o, f: sharing.close_allocation(current_user, o),
                  _("The order is confirmed with what the farms confirmed."))
 
 
@@ -264,13 +256,13 @@ def close(order_id: int):
 def ask(line_id: int):
     line = db.get_or_404(BulkLine, line_id)
     form = AskForm(prefix=f"line{line.id}")
-    form.capacity_id.choices = [(o.capacity.id, "") for o in services.offers_for(line)]
+    form.capacity_id.choices = [(o.capacity.id, "") for o in sharing.offers_for(line)]
     target = url_for("bulk.order", order_id=line.order_id)
     if not form.validate_on_submit():
         flash(_("Choose a plot and a quantity."), "error")
         return redirect(target)
     try:
-        services.ask(current_user, line, form.capacity_id.data, form.quantity.data)
+        sharing.ask(current_user, line, form.capacity_id.data, form.quantity.data)
     except DomainError as error:
         return refused(error, target)
     return done(_("The farm is asked."), target)
@@ -285,7 +277,7 @@ def adjust(share_id: int):
         flash(_("Enter a quantity between 0 and 100,000."), "error")
         return redirect(target)
     try:
-        services.adjust(current_user, share, form.quantity.data)
+        sharing.adjust(current_user, share, form.quantity.data)
     except DomainError as error:
         return refused(error, target)
     return done(_("The request is changed."), target)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from greensmile.bulk import delivery, invoices
 from greensmile.bulk import services as bulk
+from greensmile.bulk import shares as sharing
 from greensmile.bulk.errors import BulkError, IllegalMove, NotAllowed, OverOffer
 from greensmile.bulk.models import BulkOrder, BulkStatus, InvoiceStatus, ShareStatus
 from greensmile.certification.models import CertStatus
@@ -28,7 +29,7 @@ def _shares(order):
 def test_allocation_spreads_within_offers_and_leaves_out_uncertified_plots(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "60")
-    assert bulk.propose(kitchen.coordinator, order) == {order.lines[0].id: D("0.00")}
+    assert sharing.propose(kitchen.coordinator, order) == {order.lines[0].id: D("0.00")}
     shares = _shares(order)
     assert {farmer: share.quantity for farmer, share in shares.items()} == {
         kitchen.farmer_a.id: D("30.00"), kitchen.farmer_b.id: D("30.00")}  # even, not one farm taking it all
@@ -40,7 +41,7 @@ def test_allocation_spreads_within_offers_and_leaves_out_uncertified_plots(app_c
 def test_the_shortfall_is_reported_exactly_and_no_farm_gets_more_than_it_offered(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "100")
-    (shortfall,) = bulk.propose(kitchen.coordinator, order).values()
+    (shortfall,) = sharing.propose(kitchen.coordinator, order).values()
     assert shortfall == D("30.00") and order.lines[0].shortfall == D("30.00")
     assert {f: s.quantity for f, s in _shares(order).items()} == {kitchen.farmer_a.id: D("40.00"),
                                                                   kitchen.farmer_b.id: D("30.00")}
@@ -49,9 +50,9 @@ def test_the_shortfall_is_reported_exactly_and_no_farm_gets_more_than_it_offered
 def test_a_farms_week_is_shared_between_orders_of_the_same_week(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     monday = next_weekday(1)
-    bulk.propose(kitchen.coordinator, order_for(kitchen, "50", monday))
+    sharing.propose(kitchen.coordinator, order_for(kitchen, "50", monday))
     second = order_for(kitchen, "50", monday + timedelta(days=2), kitchen.other_hospital, kitchen.other_buyer)
-    (shortfall,) = bulk.propose(kitchen.coordinator, second).values()
+    (shortfall,) = sharing.propose(kitchen.coordinator, second).values()
     assert shortfall == D("30.00")  # 70 a week in all, 50 already asked for by the first kitchen
     assert sum(s.quantity for s in _shares(second).values()) == D("20.00")
 
@@ -59,16 +60,16 @@ def test_a_farms_week_is_shared_between_orders_of_the_same_week(app_ctx):
 def test_a_decline_reopens_its_share_and_the_farm_is_not_asked_again(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     share_b = _shares(order)[kitchen.farmer_b.id]
     with pytest.raises(BulkError):
-        bulk.decline_share(kitchen.farmer_b, share_b, "")  # a reason is required
+        sharing.decline_share(kitchen.farmer_b, share_b, "")  # a reason is required
     with pytest.raises(NotAllowed):
-        bulk.decline_share(kitchen.farmer_a, share_b, "ไม่ใช่ของฉัน")  # not their share
-    bulk.decline_share(kitchen.farmer_b, share_b, "หนอนลง เก็บไม่ได้")
+        sharing.decline_share(kitchen.farmer_a, share_b, "ไม่ใช่ของฉัน")  # not their share
+    sharing.decline_share(kitchen.farmer_b, share_b, "หนอนลง เก็บไม่ได้")
     line = order.lines[0]
     assert share_b.status is ShareStatus.DECLINED and line.shortfall == D("30.00")
-    assert bulk.propose(kitchen.coordinator, order) == {line.id: D("20.00")}  # farm A had 10 more, B is out
+    assert sharing.propose(kitchen.coordinator, order) == {line.id: D("20.00")}  # farm A had 10 more, B is out
     assert [s.quantity for s in line.live_shares] == [D("30.00"), D("10.00")]
     assert {s.farmer_id for s in line.live_shares} == {kitchen.farmer_a.id}
 
@@ -76,33 +77,33 @@ def test_a_decline_reopens_its_share_and_the_farm_is_not_asked_again(app_ctx):
 def test_the_coordinator_adjusts_within_the_offer_and_confirmations_confirm_the_order(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     share_a, share_b = _shares(order)[kitchen.farmer_a.id], _shares(order)[kitchen.farmer_b.id]
     with pytest.raises(OverOffer):
-        bulk.adjust(kitchen.coordinator, share_a, D("41"))
+        sharing.adjust(kitchen.coordinator, share_a, D("41"))
     with pytest.raises(NotAllowed):
-        bulk.adjust(kitchen.farmer_a, share_a, D("35"))
+        sharing.adjust(kitchen.farmer_a, share_a, D("35"))
     with pytest.raises(BulkError):
-        bulk.adjust(kitchen.coordinator, share_a, D("35"))  # 65 of a 60 kg line
-    bulk.adjust(kitchen.coordinator, share_b, D("25"))
-    bulk.adjust(kitchen.coordinator, share_a, D("35"))
-    bulk.confirm_share(kitchen.farmer_a, share_a)
+        sharing.adjust(kitchen.coordinator, share_a, D("35"))  # 65 of a 60 kg line
+    sharing.adjust(kitchen.coordinator, share_b, D("25"))
+    sharing.adjust(kitchen.coordinator, share_a, D("35"))
+    sharing.confirm_share(kitchen.farmer_a, share_a)
     assert order.status is BulkStatus.ALLOCATING
-    bulk.confirm_share(kitchen.farmer_b, share_b)
+    sharing.confirm_share(kitchen.farmer_b, share_b)
     assert order.status is BulkStatus.CONFIRMED
     with pytest.raises(IllegalMove):
-        bulk.confirm_share(kitchen.farmer_b, share_b)  # answered once
+        sharing.confirm_share(kitchen.farmer_b, share_b)  # answered once
 
 
 def test_a_share_answered_by_someone_else_meanwhile_is_not_answered_twice(app_ctx):
     kitchen = make_kitchen()
     order = order_for(kitchen, "10")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     share = next(iter(_shares(order).values()))
     farmer = share.farmer
     db.session.execute(sa.text("UPDATE bulk_shares SET status = 'withdrawn' WHERE id = :id"), {"id": share.id})
     with pytest.raises(IllegalMove):
-        bulk.confirm_share(farmer, share)  # the copy in hand still said "proposed"
+        sharing.confirm_share(farmer, share)  # the copy in hand still said "proposed"
     db.session.refresh(share)
     assert share.status is ShareStatus.WITHDRAWN
 
@@ -156,10 +157,10 @@ def test_orders_are_refused_for_the_wrong_organisation_and_bad_dates(app_ctx):
 
 def _delivered(kitchen, a_received="25"):
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     shares = _shares(order)
     for share in shares.values():
-        bulk.confirm_share(share.farmer, share)
+        sharing.confirm_share(share.farmer, share)
     with pytest.raises(BulkError, match="บันทึกเมื่อ"):
         delivery.receive(kitchen.buyer, shares[kitchen.farmer_a.id], D(a_received))  # not before the day
     with on_the_day(order.delivery_on):
@@ -237,10 +238,10 @@ def test_a_delivery_weighed_in_late_keeps_the_status_of_its_delivery_date(app_ct
 
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     shares = _shares(order)
     for share in shares.values():
-        bulk.confirm_share(share.farmer, share)
+        sharing.confirm_share(share.farmer, share)
     with on_the_day(order.delivery_on + timedelta(days=2)):
         certification.suspend(certification.certification_for(kitchen.plot_a, kitchen.cycle.standard),
                               kitchen.coordinator, "พบสารตกค้าง")
@@ -253,14 +254,14 @@ def test_a_delivery_weighed_in_late_keeps_the_status_of_its_delivery_date(app_ct
 def test_farms_are_never_asked_for_more_than_the_kitchen_ordered(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "20")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     line = order.lines[0]
     assert line.allocated == D("20.00")
     with pytest.raises(BulkError):
-        bulk.ask(kitchen.coordinator, line, kitchen.capacities["a"].id, D("5"))
+        sharing.ask(kitchen.coordinator, line, kitchen.capacities["a"].id, D("5"))
     with pytest.raises(BulkError):
-        bulk.adjust(kitchen.coordinator, _shares(order)[kitchen.farmer_a.id], D("15"))
-    assert bulk.propose(kitchen.coordinator, order) == {line.id: D("0.00")}  # share out twice: nothing more asked
+        sharing.adjust(kitchen.coordinator, _shares(order)[kitchen.farmer_a.id], D("15"))
+    assert sharing.propose(kitchen.coordinator, order) == {line.id: D("0.00")}  # share out twice: nothing more asked
     assert line.allocated == D("20.00") and len(line.shares) == 2
 
 
@@ -269,21 +270,21 @@ def test_a_plot_suspended_after_it_was_asked_cannot_confirm(app_ctx):
 
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     certification.suspend(certification.certification_for(kitchen.plot_a, kitchen.cycle.standard),
                           kitchen.coordinator, "พบสารตกค้าง")
     with pytest.raises(BulkError, match=kitchen.plot_a.code):
-        bulk.confirm_share(kitchen.farmer_a, _shares(order)[kitchen.farmer_a.id])
+        sharing.confirm_share(kitchen.farmer_a, _shares(order)[kitchen.farmer_a.id])
 
 
 def test_the_second_of_two_farms_confirming_at_once_sees_the_first(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     share_a, share_b = _shares(order)[kitchen.farmer_a.id], _shares(order)[kitchen.farmer_b.id]
     # Farm A's confirmation commits in another request; this one still holds A's share as "proposed".
     db.session.execute(sa.text("UPDATE bulk_shares SET status = 'confirmed' WHERE id = :id"), {"id": share_a.id})
-    bulk.confirm_share(kitchen.farmer_b, share_b)
+    sharing.confirm_share(kitchen.farmer_b, share_b)
     assert order.status is BulkStatus.CONFIRMED  # not left waiting for an answer already given
 
 
@@ -313,10 +314,10 @@ def test_an_invoice_paid_meanwhile_is_not_paid_again(app_ctx):
 def test_late_deliveries_go_on_the_next_invoice(app_ctx):
     kitchen = make_kitchen(a="40", b="30")
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     share_a, share_b = _shares(order)[kitchen.farmer_a.id], _shares(order)[kitchen.farmer_b.id]
     for share in (share_a, share_b):
-        bulk.confirm_share(share.farmer, share)
+        sharing.confirm_share(share.farmer, share)
     with on_the_day(order.delivery_on):
         delivery.receive(kitchen.buyer, share_a, D("30"))
     first_month = month_after(order.delivery_on)

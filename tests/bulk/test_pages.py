@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from greensmile.bulk import delivery, invoices
 from greensmile.bulk import services as bulk
+from greensmile.bulk import shares as sharing
 from greensmile.bulk.models import BulkOrder, BulkStatus, FarmCapacity, Share, ShareStatus, StandingOrder
 from greensmile.extensions import db
 from tests.bulk.helpers import make_kitchen, month_after, next_weekday, on_the_day, order_for
@@ -95,9 +96,9 @@ def test_another_kitchens_buyer_sees_nothing_of_this_one(client, given, app):
     with given():
         kitchen = make_kitchen(a="40", b="30")
         order = order_for(kitchen, "60")
-        bulk.propose(kitchen.coordinator, order)
+        sharing.propose(kitchen.coordinator, order)
         for share in order.lines[0].shares:
-            bulk.confirm_share(share.farmer, share)
+            sharing.confirm_share(share.farmer, share)
         share = order.lines[0].shares[0]
         with on_the_day(order.delivery_on):
             delivery.receive(kitchen.buyer, share, Decimal("20"))
@@ -131,9 +132,9 @@ def test_the_delivery_note_lists_plots_with_their_status_and_takes_the_scales(cl
     with given():
         kitchen = make_kitchen(a="40", b="30")
         order = order_for(kitchen, "60")
-        bulk.propose(kitchen.coordinator, order)
+        sharing.propose(kitchen.coordinator, order)
         for share in order.lines[0].shares:
-            bulk.confirm_share(share.farmer, share)
+            sharing.confirm_share(share.farmer, share)
         share_a, share_b = order.lines[0].shares
     login(client, "kitchen@example.com", PASSWORD)
     note_url = f"/bulk/delivery/{kitchen.hospital.id}/{order.delivery_on.isoformat()}"
@@ -170,9 +171,9 @@ def test_the_coordinators_recall_search_finds_the_kitchens_a_plot_fed(client, gi
     with given():
         kitchen = make_kitchen(a="40", b="30")
         order = order_for(kitchen, "60")
-        bulk.propose(kitchen.coordinator, order)
+        sharing.propose(kitchen.coordinator, order)
         for share in order.lines[0].shares:
-            bulk.confirm_share(share.farmer, share)
+            sharing.confirm_share(share.farmer, share)
             with on_the_day(order.delivery_on):
                 delivery.receive(kitchen.buyer, share, share.quantity)
     login(client, "coord@example.com", PASSWORD)

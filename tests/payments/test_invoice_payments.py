@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from greensmile.accounts.models import User
 from greensmile.bulk import delivery, invoices
 from greensmile.bulk import services as bulk
+from greensmile.bulk import shares as sharing
 from greensmile.bulk.models import Invoice, InvoiceStatus, PaymentTerms
 from greensmile.extensions import db
 from greensmile.payments.models import InvoicePayment, PaymentStatus
@@ -23,9 +24,9 @@ def _invoiced(pay_now: bool = False) -> Invoice:
         bulk.save_profile(kitchen.coordinator, kitchen.hospital, bulk.ProfileData(
             delivery_address="ครัว", delivery_weekdays=list(range(1, 8)), payment_terms=PaymentTerms.PAY_NOW))
     order = order_for(kitchen, "60")
-    bulk.propose(kitchen.coordinator, order)
+    sharing.propose(kitchen.coordinator, order)
     for share in order.lines[0].shares:
-        bulk.confirm_share(share.farmer, share)
+        sharing.confirm_share(share.farmer, share)
         with on_the_day(order.delivery_on):
             delivery.receive(kitchen.buyer, share, share.quantity)
     with on_the_day(month_after(order.delivery_on)):
