@@ -75,6 +75,11 @@ class Config:
     # The most dry rubber a plot may record in a calendar year, per rai: well above Thailand's average of about
     # 230 kg, so an honest harvest always fits and rubber from elsewhere cannot be passed through a certified plot.
     RUBBER_MAX_DRY_KG_PER_RAI = _env_int("RUBBER_MAX_DRY_KG_PER_RAI", 400)
+    # Tree valuation: the share of the girth-and-height cylinder a trunk fills (V = f × g² × H ÷ 4π). The network
+    # sets it to what its bank's guideline uses; 0.5 until it does.
+    TREE_FORM_FACTOR = os.environ.get("TREE_FORM_FACTOR", "0.5")
+    # A girth this much smaller (percent) than the tree's last measurement asks to be confirmed.
+    TREE_SHRINK_MARGIN_PERCENT = _env_int("TREE_SHRINK_MARGIN_PERCENT", 5)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 587)

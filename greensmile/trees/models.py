@@ -127,3 +127,59 @@ class Pledge(TimestampMixin, db.Model):
 
     tree: Mapped[Tree] = relationship()
     lender: Mapped[Organisation] = relationship()
+
+
+class PriceTable(db.Model):
+    """One version of the guideline price table, loaded by a coordinator from CSV; one version is active."""
+
+    __tablename__ = "tree_price_tables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    source: Mapped[str] = mapped_column(sa.String(300))  # whose prices these are, e.g. the bank's guideline of a year
+    active: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    loaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    rows: Mapped[list[PriceRow]] = relationship(back_populates="table", order_by="PriceRow.id")
+    loaded_by: Mapped[User | None] = relationship()
+
+
+class PriceRow(db.Model):
+    """The price of a cubic metre of one species from a girth upwards (thicker trees fetch more a cubic metre)."""
+
+    __tablename__ = "tree_price_rows"
+    __table_args__ = (sa.UniqueConstraint("table_id", "species_id", "min_girth_cm"),
+                      sa.CheckConstraint("satang_per_m3 >= 0", name="price_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(sa.ForeignKey("tree_price_tables.id", ondelete="CASCADE"), index=True)
+    species_id: Mapped[int] = mapped_column(sa.ForeignKey("tree_species.id"))
+    min_girth_cm: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1))
+    satang_per_m3: Mapped[int] = mapped_column(sa.BigInteger)
+
+    table: Mapped[PriceTable] = relationship(back_populates="rows")
+    species: Mapped[Species] = relationship()
+
+
+class Valuation(db.Model):
+    """A tree's estimated value from one measurement, with the price table version and the formula it used."""
+
+    __tablename__ = "tree_valuations"
+    __table_args__ = (sa.Index("ix_tree_valuations_tree_id_valued_on", "tree_id", "valued_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tree_id: Mapped[int] = mapped_column(sa.ForeignKey("trees.id", ondelete="CASCADE"))
+    measurement_id: Mapped[int] = mapped_column(sa.ForeignKey("tree_measurements.id", ondelete="CASCADE"),
+                                                index=True)
+    table_id: Mapped[int] = mapped_column(sa.ForeignKey("tree_price_tables.id"), index=True)
+    table_version: Mapped[int]
+    formula: Mapped[str] = mapped_column(sa.String(120))
+    form_factor: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3))
+    volume_m3: Mapped[Decimal] = mapped_column(sa.Numeric(10, 4))
+    satang_per_m3: Mapped[int] = mapped_column(sa.BigInteger)
+    value_satang: Mapped[int] = mapped_column(sa.BigInteger)
+    valued_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    measurement: Mapped[Measurement] = relationship()

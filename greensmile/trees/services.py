@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import Role, User
@@ -15,11 +16,10 @@ from greensmile.db import squeeze, utcnow
 from greensmile.extensions import db
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position
 from greensmile.plots.models import Plot
+from greensmile.trees import valuation
 from greensmile.trees.errors import NeedsConfirmation, NotAllowed, Pledged, TreeError
 from greensmile.trees.models import Measurement, Pledge, Species, Tree, TreeStatus
 
-# A measurement this much smaller than the tree's last one is probably a typo: it is asked to be confirmed.
-SHRINK_MARGIN = Decimal("0.05")
 
 
 def may_manage(user: User, plot: Plot) -> bool:
@@ -88,6 +88,7 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
     known = set(db.session.scalars(sa.select(Measurement.client_uuid).where(
         Measurement.client_uuid.in_([row.client_uuid for row in rows])))) if rows else set()
     last = _last_girths([tree.id for tree in trees.values()])
+    margin = Decimal(current_app.config["TREE_SHRINK_MARGIN_PERCENT"]) / 100
     smaller, new = [], []
     for row in rows:
         if row.client_uuid in known:
@@ -99,17 +100,18 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
         if not (0 < girth < 2000) or not (0 < height < 120):
             raise TreeError(_l("Tag %(tag)s: enter the girth in cm and the height in m.", tag=row.tag))
         previous = last.get(tree.id)
-        if previous is not None and girth < previous * (1 - SHRINK_MARGIN):
+        if previous is not None and girth < previous * (1 - margin):
             smaller.append(tree.tag)
-        new.append(Measurement(client_uuid=row.client_uuid[:36], tree_id=tree.id, measured_on=measured_on,
+        new.append((Measurement(client_uuid=row.client_uuid[:36], tree_id=tree.id, measured_on=measured_on,
                                girth_cm=girth.quantize(Decimal("0.1")), height_m=height.quantize(Decimal("0.01")),
-                               measured_by_id=acting.id, created_at=utcnow()))
+                               measured_by_id=acting.id, created_at=utcnow()), tree.species_id))
         known.add(row.client_uuid)
     if smaller and not confirmed:
         raise NeedsConfirmation(_l("Smaller than last time: %(tags)s. Check these girths, then confirm.",
                                    tags=", ".join(smaller)))
-    db.session.add_all(new)
+    db.session.add_all(measurement for measurement, _species in new)
     db.session.flush()
+    valuation.value(new, on=measured_on)
     return len(new)
 
 
@@ -127,12 +129,20 @@ def active_pledge(tree: Tree) -> Pledge | None:
     return db.session.scalar(sa.select(Pledge).where(Pledge.tree_id == tree.id, Pledge.released_on.is_(None)))
 
 
+def speaks_for_bank(user: User, bank: Organisation) -> bool:
+    """A bank officer (a member of the bank in the app) or a coordinator."""
+    return user.has_role(Role.COORDINATOR) or (
+        bank.kind is OrganisationKind.BANK and db.session.get(Membership, (bank.id, user.id)) is not None)
+
+
 def pledge(acting: User, tree: Tree, lender: Organisation, loan_reference: str, pledged_on: date) -> Pledge:
-    """Pledge a standing tree to a bank for a loan; a tree is pledged to one loan at a time."""
-    if not may_manage(acting, tree.plot):
-        raise NotAllowed()
+    """The bank accepts a standing tree as collateral for a loan; a tree is pledged to one loan at a time."""
     if lender.kind is not OrganisationKind.BANK:
         raise TreeError(_l("Trees are pledged to a bank."))
+    if not speaks_for_bank(acting, lender):
+        raise NotAllowed()
+    if pledged_on > today():
+        raise TreeError(_l("The pledge date must not be in the future."))
     if tree.status is not TreeStatus.STANDING:
         raise TreeError(_l("Only a standing tree can be pledged."))
     db.session.execute(sa.select(Tree.id).where(Tree.id == tree.id).with_for_update())
@@ -149,8 +159,11 @@ def pledge(acting: User, tree: Tree, lender: Organisation, loan_reference: str, 
 
 
 def release(acting: User, row: Pledge, released_on: date) -> None:
-    if not may_manage(acting, row.tree.plot):
+    """The bank releases the tree when the loan is repaid; from then on it may be felled."""
+    if not speaks_for_bank(acting, row.lender):
         raise NotAllowed()
+    if released_on < row.pledged_on or released_on > today():
+        raise TreeError(_l("The release date must be between the pledge date and today."))
     if row.released_on is not None:
         raise TreeError(_l("This pledge is released already."))
     row.released_on = released_on

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from greensmile.accounts.models import Role
 from greensmile.certification.services import today
 from greensmile.extensions import db
-from greensmile.network.models import OrganisationKind
+from greensmile.network.models import Membership, OrganisationKind, Position
 from greensmile.plots.models import PlotType
 from greensmile.trees import services as trees
 from greensmile.trees.errors import NeedsConfirmation, NotAllowed, Pledged, TreeError
@@ -29,7 +29,10 @@ def _world():
     db.session.flush()
     tree = trees.register_tree(farmer, plot, trees.TreeData("A-001", teak.id, planting_year=2015))
     bank = make_organisation(OrganisationKind.BANK, name="ธนาคารตัวอย่าง")
-    return farmer, plot, teak, tree, bank
+    officer = make_user(Role.SUPPORTER, email="officer@bank.example")
+    db.session.add(Membership(organisation=bank, user=officer, position=Position.MEMBER))
+    db.session.flush()
+    return farmer, plot, teak, tree, bank, officer
 
 
 def _row(tag="A-001", girth="60", height="8", client=None):
@@ -37,7 +40,7 @@ def _row(tag="A-001", girth="60", height="8", client=None):
 
 
 def test_a_measuring_day_sent_twice_is_stored_once(app_ctx):
-    farmer, plot, teak, tree, bank = _world()
+    farmer, plot, teak, tree, bank, officer = _world()
     trees.register_tree(farmer, plot, trees.TreeData("A-002", teak.id))
     day = [_row("A-001", "60", "8"), _row("A-002", "41.5", "6.2")]
     assert trees.record_day(farmer, plot, today(), day) == 2
@@ -46,7 +49,7 @@ def test_a_measuring_day_sent_twice_is_stored_once(app_ctx):
 
 
 def test_a_much_smaller_girth_asks_for_confirmation_and_writes_nothing_until_then(app_ctx):
-    farmer, plot, teak, tree, bank = _world()
+    farmer, plot, teak, tree, bank, officer = _world()
     trees.record_day(farmer, plot, today() - timedelta(days=365), [_row(girth="80")])
     typo = [_row(girth="8.0")]
     with pytest.raises(NeedsConfirmation, match="A-001"):
@@ -57,20 +60,24 @@ def test_a_much_smaller_girth_asks_for_confirmation_and_writes_nothing_until_the
 
 
 def test_a_pledged_tree_cannot_be_felled_until_released(app_ctx):
-    farmer, plot, teak, tree, bank = _world()
-    row = trees.pledge(farmer, tree, bank, "LOAN-2569-001", today())
+    farmer, plot, teak, tree, bank, officer = _world()
+    with pytest.raises(NotAllowed):
+        trees.pledge(farmer, tree, bank, "LOAN-2569-001", today())  # the bank accepts collateral, not the farmer
+    row = trees.pledge(officer, tree, bank, "LOAN-2569-001", today())
     with pytest.raises(Pledged):
         trees.take_down(farmer, tree, TreeStatus.FELLED, "ขายไม้")
     with pytest.raises(TreeError):
-        trees.pledge(farmer, tree, bank, "LOAN-2569-002", today())  # one loan at a time
+        trees.pledge(officer, tree, bank, "LOAN-2569-002", today())  # one loan at a time
     assert tree.status is TreeStatus.STANDING
-    trees.release(farmer, row, today())
+    with pytest.raises(NotAllowed):
+        trees.release(farmer, row, today())
+    trees.release(officer, row, today())
     trees.take_down(farmer, tree, TreeStatus.FELLED, "ขายไม้")
     assert tree.status is TreeStatus.FELLED
 
 
 def test_only_those_who_may_touch_a_plots_trees(app_ctx):
-    farmer, plot, teak, tree, bank = _world()
+    farmer, plot, teak, tree, bank, officer = _world()
     stranger = make_user(Role.FARMER, email="stranger@example.com")
     with pytest.raises(NotAllowed):
         trees.register_tree(stranger, plot, trees.TreeData("X-1", teak.id))
