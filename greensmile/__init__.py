@@ -114,10 +114,12 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.rubber.group_routes import bp as rubber_desk_bp
     from greensmile.rubber.routes import bp as rubber_bp
     from greensmile.site.routes import bp as site_bp
+    from greensmile.supporters.routes import bp as support_bp
+    from greensmile.trees.routes import bp as trees_bp
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
                       charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp, bulk_bp,
-                      bulk_farm_bp, rubber_bp, rubber_desk_bp):
+                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)

@@ -11,6 +11,7 @@ from greensmile.certification.cli import certification_cli
 from greensmile.orders.cli import orders_cli
 from greensmile.plots.cli import plots_cli
 from greensmile.public.cli import qr_cli
+from greensmile.trees.cli import trees_cli
 
 
 def register_commands(app: Flask) -> None:
@@ -21,6 +22,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(orders_cli)
     app.cli.add_command(qr_cli)
     app.cli.add_command(bulk_cli)
+    app.cli.add_command(trees_cli)
 
 
 @click.command("seed-demo")

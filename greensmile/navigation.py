@@ -31,6 +31,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("rubber_desk.lots", _l("Rubber lots"), frozenset({Role.BUYER})),
     NavItem("plots.index", _l("My plots"), frozenset({Role.FARMER})),
     NavItem("plots.index", _l("Plots"), frozenset({Role.INSPECTOR, Role.COMMITTEE, Role.COORDINATOR})),
+    NavItem("trees.home", _l("Tree bank"), frozenset({Role.FARMER, Role.SUPPORTER, Role.COORDINATOR})),
+    NavItem("support.home", _l("Support pledges"), frozenset({Role.SUPPORTER, Role.COORDINATOR})),
     NavItem("inspections.assignments", _l("Inspections"), frozenset({Role.INSPECTOR})),
     NavItem("certification.decisions", _l("Decisions"), frozenset({Role.COMMITTEE})),
     NavItem("certification.pipeline", _l("Certification"), frozenset({Role.COORDINATOR})),

@@ -18,6 +18,7 @@ from greensmile.certification.services import today
 from greensmile.extensions import db
 from greensmile.listings.models import Unit
 from greensmile.plots.models import Crop
+from greensmile.supporters.services import guarantees_between
 
 WEEKS = 8
 COUNTED = (BulkStatus.OPEN, BulkStatus.ALLOCATING, BulkStatus.CONFIRMED, BulkStatus.DELIVERED)
@@ -30,6 +31,7 @@ class OutlookRow:
     demand: list[Decimal]  # per week
     capacity: Decimal  # declared for certified plots by every farm, per week
     mine: Decimal = Decimal("0.00")  # declared by the farmer looking, per week
+    guaranteed: list[Decimal] = field(default_factory=list)  # supporters' purchase guarantees, per week (kg)
 
     @property
     def gaps(self) -> list[Decimal]:
@@ -91,10 +93,19 @@ def outlook(farmer: User | None = None, start: date | None = None, weeks: int = 
         if farmer is not None and row.farmer_id == farmer.id:
             mine[(row.crop_id, row.unit)] += row.weekly_quantity
 
-    keys = set(demand) | set(capacity)
+    # Supporters' purchase guarantees ("20 kg a week for the canteen until March"): shown beside the orders, not
+    # added to them, since a guarantor's own standing orders may be what fills its guarantee.
+    guaranteed: dict[tuple[int, Unit], list[Decimal]] = defaultdict(lambda: [Decimal("0.00")] * weeks)
+    for promise in guarantees_between(first, end):
+        for n, day in enumerate(mondays):
+            if promise.starts_on <= day + timedelta(days=6) and promise.ends_on >= day:
+                guaranteed[(promise.crop_id, Unit.KG)][n] += promise.kg_per_week
+
+    keys = set(demand) | set(capacity) | set(guaranteed)
     crops = {crop.id: crop for crop in db.session.scalars(sa.select(Crop).where(Crop.id.in_({k[0] for k in keys})))}
     rows = [OutlookRow(crops[crop_id], unit, demand[(crop_id, unit)] if (crop_id, unit) in demand
-                       else [Decimal("0.00")] * weeks, capacity[(crop_id, unit)], mine[(crop_id, unit)])
+                       else [Decimal("0.00")] * weeks, capacity[(crop_id, unit)], mine[(crop_id, unit)],
+                       guaranteed[(crop_id, unit)] if (crop_id, unit) in guaranteed else [Decimal("0.00")] * weeks)
             for crop_id, unit in keys]
-    rows.sort(key=lambda row: (-max(row.demand), row.crop.name_th))
+    rows.sort(key=lambda row: (-max(max(row.demand), max(row.guaranteed)), row.crop.name_th))
     return Outlook(mondays, rows)

@@ -24,6 +24,7 @@ from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from greensmile.payments import gateway
 from greensmile.payments import invoices as invoice_payments
 from greensmile.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
+from greensmile.supporters import services as support_payments
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def _recovered_payment(obj: dict) -> Payment | None:
 
 def _succeeded(obj: dict) -> str:
     payment = _payment_for(obj)
-    if payment is None and (outcome := invoice_payments.succeeded(obj)) is not None:
+    if payment is None and (outcome := invoice_payments.succeeded(obj) or support_payments.payment_succeeded(obj)):
         return outcome
     payment = payment or _recovered_payment(obj)
     if payment is None:
@@ -221,7 +222,8 @@ def _flag(payment: Payment, note: str) -> None:
 def _failed(obj: dict) -> str:
     payment = _payment_for(obj)
     if payment is None:
-        return invoice_payments.failed(obj) or "ignored: unknown payment intent"
+        return (invoice_payments.failed(obj) or support_payments.payment_failed(obj)
+                or "ignored: unknown payment intent")
     if not _move(payment, PaymentStatus.FAILED):
         return f"ignored: payment already {payment.status.value}"
     payment.failure_message = ((obj.get("last_payment_error") or {}).get("message") or "")[:1000]

@@ -95,6 +95,7 @@ class Measurement(db.Model):
     __table_args__ = (
         sa.CheckConstraint("girth_cm > 0 AND girth_cm < 2000", name="girth_range"),
         sa.CheckConstraint("height_m > 0 AND height_m < 120", name="height_range"),
+        sa.UniqueConstraint("tree_id", "measured_on"),  # measured once a day
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

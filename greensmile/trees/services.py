@@ -14,11 +14,16 @@ from greensmile.certification.conflicts import manages_group_of
 from greensmile.certification.services import today
 from greensmile.db import squeeze, utcnow
 from greensmile.extensions import db
+from greensmile.media import storage
+from greensmile.media.images import process_photo
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position
 from greensmile.plots.models import Plot
+from greensmile.plots.services import find_by_typed_code
 from greensmile.trees import valuation
 from greensmile.trees.errors import NeedsConfirmation, NotAllowed, Pledged, TreeError
-from greensmile.trees.models import Measurement, Pledge, Species, Tree, TreeStatus
+from greensmile.trees.models import Measurement, Pledge, Species, Stand, Tree, TreeStatus
+
+PHOTO_KIND = "trees"
 
 
 
@@ -87,7 +92,10 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
     trees = {tree.tag: tree for tree in db.session.scalars(sa.select(Tree).where(Tree.plot_id == plot.id))}
     known = set(db.session.scalars(sa.select(Measurement.client_uuid).where(
         Measurement.client_uuid.in_([row.client_uuid for row in rows])))) if rows else set()
-    last = _last_girths([tree.id for tree in trees.values()])
+    last = _last_girths([tree.id for tree in trees.values()], measured_on)
+    # A tree is measured once a day: the same day entered again (on a second phone, say) is not stored twice.
+    that_day = {m.tree_id: m for m in db.session.scalars(sa.select(Measurement).where(
+        Measurement.tree_id.in_([tree.id for tree in trees.values()]), Measurement.measured_on == measured_on))}
     margin = Decimal(current_app.config["TREE_SHRINK_MARGIN_PERCENT"]) / 100
     smaller, new = [], []
     for row in rows:
@@ -99,6 +107,12 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
         girth, height = Decimal(row.girth_cm), Decimal(row.height_m)
         if not (0 < girth < 2000) or not (0 < height < 120):
             raise TreeError(_l("Tag %(tag)s: enter the girth in cm and the height in m.", tag=row.tag))
+        same = that_day.get(tree.id)
+        if same is not None:
+            if (same.girth_cm, same.height_m) == (girth.quantize(Decimal("0.1")), height.quantize(Decimal("0.01"))):
+                continue
+            raise TreeError(_l("Tag %(tag)s was measured on this day already, with other figures. Check which is "
+                               "right.", tag=tree.tag))
         previous = last.get(tree.id)
         if previous is not None and girth < previous * (1 - margin):
             smaller.append(tree.tag)
@@ -106,6 +120,7 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
                                girth_cm=girth.quantize(Decimal("0.1")), height_m=height.quantize(Decimal("0.01")),
                                measured_by_id=acting.id, created_at=utcnow()), tree.species_id))
         known.add(row.client_uuid)
+        that_day[tree.id] = new[-1][0]
     if smaller and not confirmed:
         raise NeedsConfirmation(_l("Smaller than last time: %(tags)s. Check these girths, then confirm.",
                                    tags=", ".join(smaller)))
@@ -115,13 +130,35 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
     return len(new)
 
 
-def _last_girths(tree_ids: list[int]) -> dict[int, Decimal]:
+def record_days(acting: User, measured_on: date, rows: list[tuple[str, MeasurementData]],
+                confirmed: bool = False) -> int:
+    """A group's measuring day sent from a phone: (plot code, measurement) rows on several plots, all or none."""
+    by_plot: dict[str, list[MeasurementData]] = {}
+    for code, row in rows:
+        by_plot.setdefault(code, []).append(row)
+    stored, smaller = 0, []
+    for code, plot_rows in by_plot.items():
+        plot = find_by_typed_code(code)
+        if plot is None:
+            raise TreeError(_l("No plot with the code %(code)s.", code=code))
+        try:
+            stored += record_day(acting, plot, measured_on, plot_rows, confirmed)
+        except NeedsConfirmation as question:
+            smaller.append(str(question))
+    if smaller:
+        raise NeedsConfirmation(" ".join(smaller))
+    return stored
+
+
+def _last_girths(tree_ids: list[int], before: date) -> dict[int, Decimal]:
+    """Each tree's girth at its latest measurement before that day (a tree is measured once a day)."""
     if not tree_ids:
         return {}
-    newest = (sa.select(Measurement.tree_id, sa.func.max(Measurement.id).label("id"))
-              .where(Measurement.tree_id.in_(tree_ids)).group_by(Measurement.tree_id).subquery())
-    return dict(db.session.execute(sa.select(Measurement.tree_id, Measurement.girth_cm)
-                                   .join(newest, newest.c.id == Measurement.id)).all())
+    newest = (sa.select(Measurement.tree_id, sa.func.max(Measurement.measured_on).label("day"))
+              .where(Measurement.tree_id.in_(tree_ids), Measurement.measured_on < before)
+              .group_by(Measurement.tree_id).subquery())
+    return dict(db.session.execute(sa.select(Measurement.tree_id, Measurement.girth_cm).join(
+        newest, (newest.c.tree_id == Measurement.tree_id) & (newest.c.day == Measurement.measured_on))).all())
 
 
 # ---------------------------------------------------------------- collateral
@@ -181,3 +218,69 @@ def take_down(acting: User, tree: Tree, status: TreeStatus, reason: str) -> None
         raise Pledged()
     tree.status, tree.status_reason = status, squeeze(reason)[:1000]
     db.session.flush()
+
+
+def may_view(user: User, plot: Plot) -> bool:
+    """Those who manage the plot's trees, and bank officers (who value them as collateral)."""
+    if may_manage(user, plot):
+        return True
+    return db.session.scalar(sa.select(Membership.user_id).join(Organisation).where(
+        Membership.user_id == user.id, Organisation.kind == OrganisationKind.BANK).limit(1)) is not None
+
+
+def set_tree_photo(acting: User, tree: Tree, data: bytes) -> None:
+    """Check, re-encode (without EXIF) and keep a photo of the tree, replacing the last one."""
+    if not may_manage(acting, tree.plot):
+        raise NotAllowed()
+    image = process_photo(data, current_app.config["PHOTO_MAX_BYTES"])
+    tree.photo = storage.save_image(PHOTO_KIND, image)
+    db.session.flush()
+
+
+def set_measurement_photo(acting: User, client_uuid: str, data: bytes) -> None:
+    """The photo taken with a measurement on the phone (kept once, like the measurement)."""
+    measured = db.session.scalar(sa.select(Measurement).where(Measurement.client_uuid == client_uuid))
+    if measured is None or measured.photo:
+        return
+    if not may_manage(acting, measured.tree.plot):
+        raise NotAllowed()
+    measured.photo = storage.save_image(PHOTO_KIND, process_photo(data, current_app.config["PHOTO_MAX_BYTES"]))
+    db.session.flush()
+
+
+def register_stand(acting: User, plot: Plot, species_id: int, count: int, planting_year: int | None) -> Stand:
+    """Trees counted, not yet tagged: a stand of one species planted in one year."""
+    if not may_manage(acting, plot):
+        raise NotAllowed()
+    if db.session.get(Species, species_id) is None:
+        raise TreeError(_l("Choose the species from the list."))
+    if not 0 < count <= 100_000:
+        raise TreeError(_l("Enter how many trees there are."))
+    if planting_year and not 1800 <= planting_year <= today().year:
+        raise TreeError(_l("Enter the year it was planted (not in the future)."))
+    stand = Stand(plot_id=plot.id, species_id=species_id, count=count, planting_year=planting_year)
+    db.session.add(stand)
+    db.session.flush()
+    return stand
+
+
+def split_stand(acting: User, stand: Stand, tags: list[str]) -> list[Tree]:
+    """Tag some (or all) trees of a stand: each becomes a tree of its own, and the stand counts fewer."""
+    if not may_manage(acting, stand.plot):
+        raise NotAllowed()
+    tags = [squeeze(tag) for tag in tags if squeeze(tag)]
+    if not tags:
+        raise TreeError(_l("Enter the tag numbers, one a line."))
+    if len(set(tags)) != len(tags):
+        raise TreeError(_l("A tag number is entered twice."))
+    if len(tags) > stand.count:
+        raise TreeError(_l("The stand has %(count)s trees: fewer tags, please.", count=stand.count))
+    made = [register_tree(acting, stand.plot, TreeData(tag, stand.species_id, planting_year=stand.planting_year))
+            for tag in tags]
+    for tree in made:
+        tree.stand_id = stand.id
+    stand.count -= len(made)
+    if stand.count == 0:
+        db.session.delete(stand)
+    db.session.flush()
+    return made

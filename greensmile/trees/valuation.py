@@ -177,11 +177,18 @@ def _read(data: bytes, report: LoadReport) -> list[tuple[int, Decimal, int]]:
 
 
 # ---------------------------------------------------------------- reading values
+def newest_days() -> sa.Select:
+    """Each tree's latest measuring day (a tree is measured at most once a day): join on tree and day."""
+    return sa.select(Measurement.tree_id, sa.func.max(Measurement.measured_on).label("day")).group_by(
+        Measurement.tree_id)
+
+
 def _latest_measurements() -> list:
     """Every standing tree's latest measurement, with its species."""
-    newest = (sa.select(sa.func.max(Measurement.id).label("id")).group_by(Measurement.tree_id).subquery())
+    newest = newest_days().subquery()
     return list(db.session.execute(
-        sa.select(Measurement, Tree.species_id).join(newest, newest.c.id == Measurement.id)
+        sa.select(Measurement, Tree.species_id)
+        .join(newest, (newest.c.tree_id == Measurement.tree_id) & (newest.c.day == Measurement.measured_on))
         .join(Tree, Tree.id == Measurement.tree_id).where(Tree.status == TreeStatus.STANDING)))
 
 

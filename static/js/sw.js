@@ -1,6 +1,7 @@
-/* Green Smile service worker: the inspector's pages, and what they need, work with no signal.
+/* Green Smile service worker: the inspector's pages and the tree measuring days, and what they need, work with no
+   signal.
    Served at /sw.js (scope: the whole site) with the release in VERSION, so a new release refreshes the
-   cached assets. Only inspection pages and static files are cached; every other page stays online-only. */
+   cached assets. Only those pages and static files are cached; every other page stays online-only. */
 importScripts("/static/vendor/workbox/workbox-sw.js");
 workbox.setConfig({ debug: false, modulePathPrefix: "/static/vendor/workbox/" });
 
@@ -11,6 +12,7 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/img/logo.svg",
   "/static/js/inspection.js",
+  "/static/js/measure.js",
   "/static/js/offline.js",
   "/static/vendor/idb-keyval/umd.js",
 ];
@@ -40,7 +42,8 @@ workbox.core.clientsClaim();
 registerRoute(
   ({ url, request }) =>
     url.origin === self.location.origin && request.method === "GET" &&
-    (url.pathname === "/inspections" || url.pathname.startsWith("/inspections/assignments/")),
+    (url.pathname === "/inspections" || url.pathname.startsWith("/inspections/assignments/") ||
+     /^\/trees\/(plots\/[^/]+|groups\/\d+)\/measure$/.test(url.pathname)),
   new NetworkFirst({
     cacheName: PAGES,
     networkTimeoutSeconds: 5,

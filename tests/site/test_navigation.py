@@ -11,15 +11,16 @@ def test_navigation_by_role(app_ctx):
     shop = ["site.home", "market.catalogue", "orders.cart"]
     assert endpoints(make_user(Role.CONSUMER)) == shop + ["orders.mine"]
     assert endpoints(make_user(Role.FARMER)) == shop + ["market.mine", "orders.incoming", "bulk_farm.shares",
-                                                         "plots.index", "network.mine"]
+                                                         "plots.index", "trees.home", "network.mine"]
     assert endpoints(make_user(Role.BUYER)) == shop + ["bulk.home", "rubber_desk.lots", "network.mine"]
     coordinator = endpoints(make_user(Role.COORDINATOR))
     assert coordinator == shop + [
-        "bulk.home", "plots.index", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
+        "bulk.home", "plots.index", "trees.home", "support.home", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
         "network.organisations", "market.points", "payments.attention",
     ]
     assert "inspections.assignments" in endpoints(make_user(Role.INSPECTOR))
     assert "certification.decisions" in endpoints(make_user(Role.COMMITTEE))
+    assert endpoints(make_user(Role.SUPPORTER)) == shop + ["trees.home", "support.home", "network.mine"]
 
 
 def test_navigation_is_rendered_for_the_signed_in_role(client, given):

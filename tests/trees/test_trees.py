@@ -55,8 +55,17 @@ def test_a_much_smaller_girth_asks_for_confirmation_and_writes_nothing_until_the
     with pytest.raises(NeedsConfirmation, match="A-001"):
         trees.record_day(farmer, plot, today(), typo)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 1
-    assert trees.record_day(farmer, plot, today(), typo, confirmed=True) == 1
     assert trees.record_day(farmer, plot, today(), [_row(girth="77")]) == 1  # within the margin: no question
+    assert trees.record_day(farmer, plot, today() - timedelta(days=100), typo, confirmed=True) == 1
+
+
+def test_a_day_entered_again_on_another_phone_is_stored_once_and_a_different_figure_is_questioned(app_ctx):
+    farmer, plot, teak, tree, bank, officer = _world()
+    assert trees.record_day(farmer, plot, today(), [_row(girth="60", height="8")]) == 1
+    assert trees.record_day(farmer, plot, today(), [_row(girth="60.0", height="8.00")]) == 0  # new ids, same day
+    with pytest.raises(TreeError, match="A-001"):
+        trees.record_day(farmer, plot, today(), [_row(girth="66", height="8")])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 1
 
 
 def test_a_pledged_tree_cannot_be_felled_until_released(app_ctx):

@@ -1,0 +1,298 @@
+"""Supporters' pledges: who may make, see and deliver them, each delivery moving the pledge along its one table of
+moves, money paid by transfer or through Stripe (PromptPay), and purchase guarantees for the demand outlook."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from greensmile.accounts.models import Role, User
+from greensmile.certification.services import today
+from greensmile.db import squeeze
+from greensmile.errors import DomainError
+from greensmile.extensions import db
+from greensmile.network.models import Category, Membership, Organisation
+from greensmile.orders.errors import PaymentUnavailable
+from greensmile.orders.services import online_payment_enabled
+from greensmile.payments import gateway
+from greensmile.payments.models import PaymentStatus
+from greensmile.plots.models import Plot
+from greensmile.supporters.models import (
+    SUPPORT_MOVES,
+    DeliveryVia,
+    SupportDelivery,
+    SupportKind,
+    SupportPayment,
+    SupportPledge,
+    SupportStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SupportError(DomainError):
+    message = _l("The pledge was refused.")
+
+
+class NotAllowed(SupportError):
+    message = _l("You may not do this for that pledge.")
+
+
+# ---------------------------------------------------------------- who may
+def speaks_for(user: User, organisation: Organisation) -> bool:
+    """A member of the supporting organisation (or a coordinator) acts for it."""
+    return user.has_role(Role.COORDINATOR) or db.session.get(Membership, (organisation.id, user.id)) is not None
+
+
+def may_see_private(user: User | None, pledge: SupportPledge) -> bool:
+    """The supporter's members, the group it backs (or the plot's farmer), and coordinators."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.has_role(Role.COORDINATOR) or db.session.get(Membership, (pledge.supporter_id, user.id)) is not None:
+        return True
+    if pledge.group_id is not None and db.session.get(Membership, (pledge.group_id, user.id)) is not None:
+        return True
+    return pledge.plot is not None and pledge.plot.owner_id == user.id
+
+
+def supporting_organisations_of(user: User) -> list[Organisation]:
+    """The organisations a supporter may pledge for: those they belong to that are not farmer groups."""
+    return [org for org in db.session.scalars(sa.select(Organisation).join(Membership).where(
+        Membership.user_id == user.id).order_by(Organisation.name)) if org.kind.category is not Category.FARMER_GROUP]
+
+
+def visible_to(user: User) -> list[SupportPledge]:
+    """Pledges this person sees in full: their organisations', their groups' and plots' (coordinators: all)."""
+    query = sa.select(SupportPledge).order_by(SupportPledge.id.desc())
+    if not user.has_role(Role.COORDINATOR):
+        mine = sa.select(Membership.organisation_id).where(Membership.user_id == user.id)
+        query = query.where(SupportPledge.supporter_id.in_(mine) | SupportPledge.group_id.in_(mine)
+                            | SupportPledge.plot_id.in_(sa.select(Plot.id).where(Plot.owner_id == user.id)))
+    return list(db.session.scalars(query.limit(500)))
+
+
+def public_pledges() -> list[SupportPledge]:
+    return list(db.session.scalars(sa.select(SupportPledge).where(
+        SupportPledge.public.is_(True), SupportPledge.status != SupportStatus.WITHDRAWN).order_by(
+        SupportPledge.starts_on.desc(), SupportPledge.id.desc()).limit(200)))
+
+
+# ---------------------------------------------------------------- pledging
+@dataclass
+class PledgeData:
+    kind: SupportKind
+    title: str
+    details: str = ""
+    group_id: int | None = None
+    plot_id: int | None = None
+    amount_satang: int | None = None
+    crop_id: int | None = None
+    kg_per_week: Decimal | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    public: bool = False
+    public_amount: bool = False
+
+
+def make_pledge(acting: User, supporter: Organisation, data: PledgeData) -> SupportPledge:
+    """A supporter's promise to a farmer group, a plot's certification costs, or (neither named) the network."""
+    if supporter.kind.category is Category.FARMER_GROUP or not speaks_for(acting, supporter):
+        raise NotAllowed()
+    title = squeeze(data.title)[:200]
+    if not title:
+        raise SupportError(_l("Say in one line what is pledged."))
+    if data.group_id and data.plot_id:
+        raise SupportError(_l("A pledge backs a farmer group or a plot, not both."))
+    if data.group_id:
+        group = db.session.get(Organisation, data.group_id)
+        if group is None or group.kind.category is not Category.FARMER_GROUP:
+            raise SupportError(_l("Choose a farmer group from the list."))
+    if data.plot_id and db.session.get(Plot, data.plot_id) is None:
+        raise SupportError(_l("No such plot."))
+    if data.kind is SupportKind.MONEY and not (data.amount_satang and data.amount_satang > 0):
+        raise SupportError(_l("Enter the amount pledged, in baht."))
+    if data.kind is SupportKind.PURCHASE_GUARANTEE and not (data.crop_id and data.kg_per_week and data.ends_on):
+        raise SupportError(_l("A purchase guarantee needs the crop, the kg a week and the date it runs until."))
+    starts_on = data.starts_on or today()
+    if data.ends_on and data.ends_on < starts_on:
+        raise SupportError(_l("The end date must not be before the start."))
+    pledge = SupportPledge(
+        supporter_id=supporter.id, group_id=data.group_id or None, plot_id=data.plot_id or None, kind=data.kind,
+        title=title, details=(data.details or "").strip()[:5000],
+        amount_satang=data.amount_satang if data.kind is SupportKind.MONEY else None,
+        crop_id=data.crop_id if data.kind is SupportKind.PURCHASE_GUARANTEE else None,
+        kg_per_week=data.kg_per_week if data.kind is SupportKind.PURCHASE_GUARANTEE else None,
+        starts_on=starts_on, ends_on=data.ends_on, public=data.public, public_amount=data.public and data.public_amount,
+        created_by_id=acting.id)
+    db.session.add(pledge)
+    db.session.flush()
+    return pledge
+
+
+def _move(pledge: SupportPledge, target: SupportStatus) -> None:
+    if target not in SUPPORT_MOVES[pledge.status]:
+        raise SupportError(_l("This pledge is %(status)s: nothing more can be recorded on it.",
+                              status=pledge.status.label))
+    pledge.status = target
+
+
+def _lock(pledge: SupportPledge) -> None:
+    db.session.execute(sa.select(SupportPledge.id).where(SupportPledge.id == pledge.id).with_for_update())
+    db.session.refresh(pledge)
+
+
+def delivered_satang(pledge: SupportPledge) -> int:
+    return sum(d.amount_satang or 0 for d in pledge.deliveries)
+
+
+def delivered_kg(pledge: SupportPledge) -> Decimal:
+    return sum((d.quantity_kg or Decimal("0") for d in pledge.deliveries), Decimal("0"))
+
+
+@dataclass
+class DeliveryData:
+    delivered_on: date
+    via: DeliveryVia
+    amount_satang: int | None = None
+    quantity_kg: Decimal | None = None
+    note: str = ""
+    reference: str = ""
+    completes: bool = False  # the supporter says this delivery fulfils the pledge
+
+
+def record_delivery(acting: User | None, pledge: SupportPledge, data: DeliveryData) -> SupportDelivery:
+    """One delivery; the pledge becomes partly delivered, or delivered when the money is all in or it is said to be
+    complete. A reference already recorded (a transfer, a Stripe payment) is refused: money is never counted twice."""
+    if acting is not None and not speaks_for(acting, pledge.supporter):
+        raise NotAllowed()
+    _lock(pledge)
+    if not pledge.status.is_open:
+        raise SupportError(_l("This pledge is %(status)s: nothing more can be recorded on it.",
+                              status=pledge.status.label))
+    if data.delivered_on > today():
+        raise SupportError(_l("The delivery date must not be in the future."))
+    if pledge.kind is SupportKind.MONEY and not (data.amount_satang and data.amount_satang > 0):
+        raise SupportError(_l("Enter the amount delivered, in baht."))
+    if pledge.kind is not SupportKind.MONEY and data.via is not DeliveryVia.IN_KIND:
+        raise SupportError(_l("Only money is paid by transfer or online."))
+    reference = squeeze(data.reference)[:255] or None
+    if reference and db.session.scalar(sa.select(SupportDelivery.id).where(
+            SupportDelivery.reference == reference)) is not None:
+        raise SupportError(_l("A delivery with the reference %(reference)s is recorded already.", reference=reference))
+    delivery = SupportDelivery(pledge_id=pledge.id, delivered_on=data.delivered_on, via=data.via,
+                               amount_satang=data.amount_satang if pledge.kind is SupportKind.MONEY else None,
+                               quantity_kg=data.quantity_kg, note=(data.note or "").strip()[:2000],
+                               reference=reference, recorded_by_id=acting.id if acting else None)
+    db.session.add(delivery)
+    db.session.flush()
+    db.session.refresh(pledge)
+    complete = data.completes or (pledge.kind is SupportKind.MONEY and delivered_satang(pledge) >= pledge.amount_satang)
+    _move(pledge, SupportStatus.DELIVERED if complete else SupportStatus.PARTLY_DELIVERED)
+    db.session.flush()
+    return delivery
+
+
+def withdraw(acting: User, pledge: SupportPledge, reason: str) -> None:
+    if not speaks_for(acting, pledge.supporter):
+        raise NotAllowed()
+    _lock(pledge)
+    _move(pledge, SupportStatus.WITHDRAWN)
+    note = squeeze(reason)
+    if note:
+        pledge.details = (pledge.details + "\n" if pledge.details else "") + f"[{today().isoformat()}] {note}"[:2000]
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- money through Stripe
+def start_payment(acting: User, pledge: SupportPledge, amount_satang: int) -> SupportPayment:
+    """A PromptPay QR code for (part of) a money pledge; its webhook records the delivery."""
+    if not speaks_for(acting, pledge.supporter):
+        raise NotAllowed()
+    if not online_payment_enabled():
+        raise PaymentUnavailable(_l("Online payment is not available; pay by bank transfer."))
+    _lock(pledge)
+    if pledge.kind is not SupportKind.MONEY or not pledge.status.is_open:
+        raise SupportError(_l("Only an open money pledge can be paid."))
+    remaining = pledge.amount_satang - delivered_satang(pledge)
+    if not 0 < amount_satang <= remaining:
+        raise SupportError(_l("Pay between ฿1 and what is still to come."))
+    if not acting.email:
+        raise SupportError(_l("PromptPay through Stripe needs an e-mail address on your account: add one, or pay "
+                              "by bank transfer."))
+    attempt = db.session.scalar(sa.select(sa.func.count()).select_from(SupportPayment).where(
+        SupportPayment.pledge_id == pledge.id))
+    intent = gateway.call(lambda api: api.payment_intents.create(
+        params={"amount": amount_satang, "currency": "thb", "payment_method_types": ["promptpay"],
+                "description": f"Green Smile support pledge {pledge.id}",
+                "metadata": {"support_pledge": str(pledge.id)}, "confirm": True,
+                "payment_method_data": {"type": "promptpay", "billing_details": {"email": acting.email}}},
+        options={"idempotency_key": f"greensmile-support-{pledge.id}-{attempt}"}))
+    payment = SupportPayment(pledge_id=pledge.id, intent_id=intent.id, amount_satang=amount_satang,
+                             started_by_id=acting.id)
+    qr = (intent.to_dict().get("next_action") or {}).get("promptpay_display_qr_code") or {}
+    payment.qr_image_url = qr.get("image_url_png") or ""
+    payment.hosted_instructions_url = qr.get("hosted_instructions_url") or ""
+    db.session.add(payment)
+    db.session.flush()
+    return payment
+
+
+def _for_intent(obj: dict) -> SupportPayment | None:
+    return db.session.scalar(sa.select(SupportPayment).where(SupportPayment.intent_id == obj.get("id"))
+                             .with_for_update())
+
+
+def payment_succeeded(obj: dict) -> str | None:
+    """A webhook's success for a support payment (None when the intent is not one): the delivery is recorded once."""
+    payment = _for_intent(obj)
+    if payment is None:
+        return None
+    if payment.status is PaymentStatus.SUCCEEDED:
+        return "ignored: support payment already succeeded"
+    payment.status = PaymentStatus.SUCCEEDED
+    received = int(obj.get("amount_received") or obj.get("amount") or 0)
+    try:
+        with db.session.begin_nested():
+            record_delivery(None, payment.pledge, DeliveryData(today(), DeliveryVia.STRIPE, amount_satang=received,
+                                                               reference=payment.intent_id))
+    except SupportError as error:  # withdrawn or fully paid meanwhile: kept on record for a coordinator
+        log.warning("support payment %s not recorded as a delivery: %s", payment.intent_id, error)
+        payment.failure_message = f"paid {received} satang; not recorded as a delivery: {error}"[:1000]
+        return "flagged: support pledge closed"
+    return f"support pledge {payment.pledge_id}: {received} satang delivered"
+
+
+def payment_failed(obj: dict) -> str | None:
+    payment = _for_intent(obj)
+    if payment is None:
+        return None
+    if payment.status is PaymentStatus.SUCCEEDED:
+        return "ignored: support payment already succeeded"
+    payment.status = PaymentStatus.FAILED
+    payment.failure_message = ((obj.get("last_payment_error") or {}).get("message") or "")[:1000]
+    return "support payment failed"
+
+
+# ---------------------------------------------------------------- purchase guarantees
+@dataclass
+class Guarantee:
+    crop_id: int
+    kg_per_week: Decimal
+    starts_on: date
+    ends_on: date
+    supporter: str
+
+
+def guarantees_between(first: date, last: date) -> list[Guarantee]:
+    """Open purchase guarantees running in these dates, for the kitchens' demand outlook."""
+    rows = db.session.execute(
+        sa.select(SupportPledge.crop_id, SupportPledge.kg_per_week, SupportPledge.starts_on, SupportPledge.ends_on,
+                  Organisation.name).join(Organisation, Organisation.id == SupportPledge.supporter_id)
+        .where(SupportPledge.kind == SupportKind.PURCHASE_GUARANTEE,
+               SupportPledge.status.in_([SupportStatus.PLEDGED, SupportStatus.PARTLY_DELIVERED]),
+               SupportPledge.starts_on <= last, SupportPledge.ends_on >= first)).all()
+    return [Guarantee(*row) for row in rows]

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+from greensmile.forms import BaseForm, DecimalField, at_most, required, strip
+from greensmile.trees.models import TREE_STATUS_LABELS, TreeStatus
+
+YEAR = NumberRange(min=1800, max=2200, message=_l("Enter the year it was planted."))
+
+
+class TreeForm(BaseForm):
+    tag = StringField(_l("Tag number"), validators=[required(), at_most(20)], filters=[strip])
+    species_id = SelectField(_l("Species"), coerce=int, validators=[required()])
+    planted_on = DateField(_l("Planting date (if known)"), validators=[Optional()])
+    planting_year = IntegerField(_l("Or the year it was planted"), validators=[Optional(), YEAR])
+    latitude = DecimalField(_l("Latitude"), places=6, validators=[
+        Optional(), NumberRange(min=-90, max=90, message=_l("Enter a latitude between -90 and 90."))])
+    longitude = DecimalField(_l("Longitude"), places=6, validators=[
+        Optional(), NumberRange(min=-180, max=180, message=_l("Enter a longitude between -180 and 180."))])
+    photo = FileField(_l("Photo (optional)"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            self.latitude.errors.append(_l("Enter both latitude and longitude, or neither."))
+            return False
+        return True
+
+
+class StandForm(BaseForm):
+    species_id = SelectField(_l("Species"), coerce=int, validators=[required()])
+    count = IntegerField(_l("How many trees"), validators=[
+        required(), NumberRange(min=1, max=100000, message=_l("Enter how many trees there are."))])
+    planting_year = IntegerField(_l("Year planted"), validators=[Optional(), YEAR])
+
+
+class SplitForm(BaseForm):
+    tags = TextAreaField(_l("Tag numbers, one a line"), validators=[required()])
+
+
+class PhotoForm(BaseForm):
+    photo = FileField(_l("Photo"), validators=[FileRequired(message=_l("Choose a photo to send."))])
+
+
+class PledgeForm(BaseForm):
+    loan_reference = StringField(_l("Loan reference"), validators=[required(), at_most(60)], filters=[strip])
+    pledged_on = DateField(_l("Pledged from"), validators=[required()])
+
+
+class ReleaseForm(BaseForm):
+    released_on = DateField(_l("Released on"), validators=[required()])
+
+
+class TakeDownForm(BaseForm):
+    status = SelectField(_l("What happened"), choices=[SelectChoice(s.value, TREE_STATUS_LABELS[s])
+                                                       for s in (TreeStatus.FELLED, TreeStatus.REMOVED)])
+    reason = StringField(_l("Why"), validators=[required(), at_most(1000)], filters=[strip])
+
+
+class PriceTableForm(BaseForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file to send."))])
+    source = StringField(_l("Whose prices these are"), validators=[required(), at_most(300)], filters=[strip])
+

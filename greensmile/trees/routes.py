@@ -1,0 +1,358 @@
+"""Tree-bank pages: a plot's trees (one by one or as stands), a tree's measurements, value, carbon and pledge, the
+offline measuring day and its sync endpoint, the collateral register (page and CSV), and the price tables."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from sqlalchemy.exc import IntegrityError
+from wtforms import ValidationError
+
+from greensmile.accounts.models import Role, User
+from greensmile.accounts.permissions import coordinator_required
+from greensmile.certification.inspection_routes import SYNC_TOKEN_MAX_AGE
+from greensmile.certification.services import today
+from greensmile.errors import DomainError
+from greensmile.extensions import csrf, db
+from greensmile.media import storage
+from greensmile.network.models import Organisation, OrganisationKind
+from greensmile.plots.models import Plot
+from greensmile.plots.services import find_by_typed_code
+from greensmile.responses import act, done, flash_form_errors, refused
+from greensmile.trees import overview, services, valuation
+from greensmile.trees.errors import NeedsConfirmation, NotAllowed
+from greensmile.trees.forms import (
+    PhotoForm,
+    PledgeForm,
+    PriceTableForm,
+    ReleaseForm,
+    SplitForm,
+    StandForm,
+    TakeDownForm,
+    TreeForm,
+)
+from greensmile.trees.models import Measurement, Pledge, PriceTable, Species, Stand, Tree, TreeStatus, Valuation
+
+bp = Blueprint("trees", __name__)
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/trees", "home", home)
+    bp.add_url_rule("/trees/plots/<code>", "plot", plot)
+    bp.add_url_rule("/trees/plots/<code>/trees", "add_tree", add_tree, methods=["POST"])
+    bp.add_url_rule("/trees/plots/<code>/stands", "add_stand", add_stand, methods=["POST"])
+    bp.add_url_rule("/trees/stands/<int:stand_id>/split", "split", split, methods=["POST"])
+    bp.add_url_rule("/trees/plots/<code>/measure", "measure_plot", measure_plot)
+    bp.add_url_rule("/trees/groups/<int:group_id>/measure", "measure_group", measure_group)
+    bp.add_url_rule("/trees/sync", "sync", csrf.exempt(sync), methods=["POST"])
+    bp.add_url_rule("/trees/token", "token", token)
+    bp.add_url_rule("/trees/<int:tree_id>", "tree", tree_page)
+    bp.add_url_rule("/trees/<int:tree_id>/photo", "photo", photo, methods=["POST"])
+    bp.add_url_rule("/trees/<int:tree_id>/photo.jpg", "photo_file", photo_file)
+    bp.add_url_rule("/trees/measurements/<int:measurement_id>.jpg", "measurement_photo", measurement_photo)
+    bp.add_url_rule("/trees/<int:tree_id>/pledge", "pledge", pledge, methods=["POST"])
+    bp.add_url_rule("/trees/pledges/<int:pledge_id>/release", "release", release, methods=["POST"])
+    bp.add_url_rule("/trees/<int:tree_id>/take-down", "take_down", take_down, methods=["POST"])
+    bp.add_url_rule("/trees/farmers/<int:user_id>/register", "register", register)
+    bp.add_url_rule("/trees/farmers/<int:user_id>/register.csv", "register_csv", register_csv)
+    bp.add_url_rule("/trees/prices", "prices", prices, methods=["GET", "POST"])
+    # fmt: on
+
+
+def _plot(code: str, manage: bool = False) -> Plot:
+    found = find_by_typed_code(code)
+    allowed = found is not None and (services.may_manage if manage else services.may_view)(current_user, found)
+    if not allowed:
+        abort(404)
+    return found
+
+
+def _tree(tree_id: int, manage: bool = False) -> Tree:
+    found = db.get_or_404(Tree, tree_id)
+    if not (services.may_manage if manage else services.may_view)(current_user, found.plot):
+        abort(404)
+    return found
+
+
+def _species_choices() -> list[tuple[int, str]]:
+    rows = db.session.scalars(db.select(Species).order_by(Species.on_collateral_list.desc(), Species.name_th))
+    return [(s.id, s.name_th + (f" ({s.scientific_name})" if s.scientific_name else "")) for s in rows]
+
+
+@login_required
+def home():
+    """Where each person's tree-bank work starts: their plots, their groups' measuring days, the bank's farmers."""
+    my_plots = overview.farm_plots_of(current_user)
+    groups = [overview.committee_of(group) for group in overview.tree_bank_groups_of(current_user)]
+    bank = overview.bank_of(current_user)
+    search = (request.args.get("q") or "").strip()[:80]
+    farmers = overview.farmers_with_trees(search) if bank or current_user.has_role(Role.COORDINATOR) else []
+    return render_template("trees/home.html", my_plots=my_plots, groups=groups,
+                           bank=bank, farmers=farmers, search=search)
+
+
+@login_required
+def plot(code: str):
+    found = _plot(code)
+    rows = overview.rows_for(overview.trees_of_plots([found.id]))
+    may_manage = services.may_manage(current_user, found)
+    tree_form, stand_form = TreeForm(), StandForm()
+    tree_form.species_id.choices = stand_form.species_id.choices = _species_choices()
+    return render_template(
+        "trees/plot.html", plot=found, rows=rows, totals=overview.totals(rows), stands=overview.stands_of(found),
+        history=valuation.yearly_totals([row.tree.id for row in rows if row.tree.status is TreeStatus.STANDING]),
+        may_manage=may_manage, tree_form=tree_form, stand_form=stand_form, split_form=SplitForm())
+
+
+@login_required
+def add_tree(code: str):
+    found = _plot(code, manage=True)
+    form = TreeForm()
+    form.species_id.choices = _species_choices()
+    target = url_for("trees.plot", code=found.code)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(target)
+    try:
+        tree = services.register_tree(current_user, found, services.TreeData(
+            form.tag.data, form.species_id.data, form.planted_on.data, form.planting_year.data,
+            form.latitude.data, form.longitude.data))
+        if form.photo.data:
+            services.set_tree_photo(current_user, tree, form.photo.data.read())
+    except DomainError as error:
+        return refused(error, target)
+    return done(_("Tree %(tag)s is registered.", tag=tree.tag), target)
+
+
+@login_required
+def add_stand(code: str):
+    found = _plot(code, manage=True)
+    form = StandForm()
+    form.species_id.choices = _species_choices()
+    return act(form, url_for("trees.plot", code=found.code),
+               lambda: services.register_stand(current_user, found, form.species_id.data, form.count.data,
+                                               form.planting_year.data),
+               _("The stand is registered."))
+
+
+@login_required
+def split(stand_id: int):
+    stand = db.get_or_404(Stand, stand_id)
+    if not services.may_manage(current_user, stand.plot):
+        abort(404)
+    form = SplitForm()
+    return act(form, url_for("trees.plot", code=stand.plot.code),
+               lambda: services.split_stand(current_user, stand, form.tags.data.splitlines()),
+               lambda made: _("%(count)s trees are tagged.", count=len(made)))
+
+
+# ---------------------------------------------------------------- measuring (offline)
+def _measure_page(plots: list[Plot], title: str):
+    trees = overview.trees_of_plots([p.id for p in plots], standing_only=True)
+    tags: dict[str, list[str]] = {p.code: [] for p in plots}
+    for tree in trees:
+        tags[tree.plot.code].append(tree.tag)
+    scope = "plot-" + plots[0].code if len(plots) == 1 else "plots-" + "-".join(sorted(tags))[:120]
+    return render_template("trees/measure.html", plots=plots, tags=tags, title=title, scope=scope, today=today())
+
+
+@login_required
+def measure_plot(code: str):
+    found = _plot(code, manage=True)
+    return _measure_page([found], _("Measuring day: plot %(code)s", code=found.code))
+
+
+@login_required
+def measure_group(group_id: int):
+    group = db.get_or_404(Organisation, group_id)
+    plots = [p for p in overview.group_plots(group) if services.may_manage(current_user, p)]
+    if group.kind is not OrganisationKind.TREE_BANK_GROUP or not plots:
+        abort(404)
+    return _measure_page(plots, _("Measuring day: %(group)s", group=group.name))
+
+
+def _fail(message: str, status: int = 400, code: str = "refused"):
+    return jsonify({"status": "error", "code": code, "message": message}), status
+
+
+def _parse_day(payload: dict) -> tuple[date, list[tuple[str, services.MeasurementData, str | None]], bool]:
+    measured_on = date.fromisoformat(str(payload["measured_on"]))
+    rows = []
+    for row in payload["rows"]:
+        rows.append((str(row["plot"])[:12], services.MeasurementData(
+            str(row["client_uuid"])[:36], str(row["tag"])[:20], Decimal(str(row["girth_cm"])),
+            Decimal(str(row["height_m"]))), row.get("photo")))
+    if not rows or len(rows) > 2000:
+        raise ValueError
+    return measured_on, rows, bool(payload.get("confirmed"))
+
+
+def sync():
+    """Receive a measuring day made offline: sent twice, stored once; a much smaller girth asks to confirm (409)."""
+    if not current_user.is_authenticated:
+        return _fail(_("Sign in again; the measurements stay saved on this phone."), 401, "signed_out")
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""), time_limit=SYNC_TOKEN_MAX_AGE)
+    except ValidationError:
+        return _fail(_("This form has expired or was not sent from our site. Reload the page and send it again."),
+                     400, "csrf")
+    try:
+        measured_on, rows, confirmed = _parse_day(json.loads(request.form.get("day", "")))
+    except (ValueError, KeyError, TypeError, InvalidOperation):
+        return _fail(_("The measurements could not be read: each needs a tag, a girth and a height."))
+    try:
+        stored = services.record_days(current_user, measured_on, [(code, row) for code, row, _p in rows], confirmed)
+        for _code, row, field in rows:
+            upload = request.files.get(field) if field else None
+            if upload is not None:
+                services.set_measurement_photo(current_user, row.client_uuid, upload.read())
+        db.session.commit()
+    except NeedsConfirmation as question:
+        db.session.rollback()
+        return _fail(str(question), 409, "confirm")
+    except DomainError as error:
+        db.session.rollback()
+        return _fail(str(error), 403 if isinstance(error, NotAllowed) else 400)
+    except IntegrityError:
+        db.session.rollback()  # the same day arrived twice at the same moment: the other request stored it
+        return _fail(_("Sending again…"), 503, "retry")
+    current_app.logger.info("measuring day %s from %s: %s new of %s", measured_on, current_user.id, stored, len(rows))
+    return jsonify({"status": "stored", "stored": stored, "sent": len(rows)}), 201 if stored else 200
+
+
+def token():
+    if not current_user.is_authenticated:
+        return _fail(_("Sign in again; the measurements stay saved on this phone."), 401, "signed_out")
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- one tree
+@login_required
+def tree_page(tree_id: int):
+    found = _tree(tree_id)
+    (row,) = overview.rows_for([found])
+    measurements = list(reversed(found.measurements))
+    values = {v.measurement_id: v for v in db.session.scalars(
+        db.select(Valuation).where(Valuation.tree_id == found.id).order_by(Valuation.id))}
+    bank = overview.bank_of(current_user)
+    pledges = list(db.session.scalars(db.select(Pledge).where(Pledge.tree_id == found.id).order_by(Pledge.id.desc())))
+    pledge_form = PledgeForm()
+    pledge_form.pledged_on.data = pledge_form.pledged_on.data or today()
+    release_form = ReleaseForm()
+    release_form.released_on.data = release_form.released_on.data or today()
+    return render_template(
+        "trees/tree.html", tree=found, row=row, measurements=measurements, values=values, pledges=pledges,
+        bank=bank, may_manage=services.may_manage(current_user, found.plot), pledge_form=pledge_form,
+        release_form=release_form, take_down_form=TakeDownForm(), photo_form=PhotoForm())
+
+
+@login_required
+def photo(tree_id: int):
+    found = _tree(tree_id, manage=True)
+    form = PhotoForm()
+    return act(form, url_for("trees.tree", tree_id=found.id),
+               lambda: services.set_tree_photo(current_user, found, form.photo.data.read()), _("The photo is saved."))
+
+
+@login_required
+def photo_file(tree_id: int):
+    found = _tree(tree_id)
+    if not found.photo:
+        abort(404)
+    return storage.send_private(services.PHOTO_KIND, found.photo)
+
+
+@login_required
+def measurement_photo(measurement_id: int):
+    measured = db.get_or_404(Measurement, measurement_id)
+    if not measured.photo or not services.may_view(current_user, measured.tree.plot):
+        abort(404)
+    return storage.send_private(services.PHOTO_KIND, measured.photo)
+
+
+@login_required
+def pledge(tree_id: int):
+    found = _tree(tree_id)
+    bank = overview.bank_of(current_user)
+    if bank is None:
+        abort(403)
+    form = PledgeForm()
+    return act(form, url_for("trees.tree", tree_id=found.id),
+               lambda: services.pledge(current_user, found, bank, form.loan_reference.data, form.pledged_on.data),
+               _("The tree is pledged to %(bank)s.", bank=bank.name))
+
+
+@login_required
+def release(pledge_id: int):
+    row = db.get_or_404(Pledge, pledge_id)
+    if not services.speaks_for_bank(current_user, row.lender):
+        abort(403)
+    form = ReleaseForm()
+    return act(form, url_for("trees.tree", tree_id=row.tree_id),
+               lambda: services.release(current_user, row, form.released_on.data), _("The pledge is released."))
+
+
+@login_required
+def take_down(tree_id: int):
+    found = _tree(tree_id, manage=True)
+    form = TakeDownForm()
+    return act(form, url_for("trees.tree", tree_id=found.id),
+               lambda: services.take_down(current_user, found, TreeStatus(form.status.data), form.reason.data),
+               _("Recorded."))
+
+
+# ---------------------------------------------------------------- the collateral register
+def _farmer(user_id: int) -> User:
+    farmer = db.get_or_404(User, user_id)
+    plots = overview.plots_with_trees_of(farmer)
+    if farmer.id != current_user.id and not any(services.may_view(current_user, p) for p in plots):
+        abort(404)
+    return farmer
+
+
+@login_required
+def register(user_id: int):
+    found = overview.register(_farmer(user_id))
+    return render_template("trees/register.html", register=found, bank=overview.bank_of(current_user))
+
+
+@login_required
+def register_csv(user_id: int):
+    found = overview.register(_farmer(user_id))
+    return current_app.response_class(overview.register_csv(found), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="tree-register-{found.farmer.id}-{found.on.isoformat()}.csv"',
+        "Cache-Control": "private, no-store"})
+
+
+# ---------------------------------------------------------------- price tables
+@coordinator_required
+def prices():
+    form = PriceTableForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            report = valuation.load_table(current_user, form.file.data.read(), form.source.data)
+        except DomainError as error:
+            return refused(error, url_for("trees.prices"))
+        if not report.errors:
+            return done(_("Price table version %(version)s is active: %(rows)s prices, %(trees)s trees valued.",
+                          version=report.table.version, rows=report.rows, trees=report.revalued),
+                        url_for("trees.prices"))
+        db.session.rollback()
+        errors = report.errors
+    elif request.method == "POST":
+        flash_form_errors(form)
+    tables = list(db.session.scalars(db.select(PriceTable).order_by(PriceTable.version.desc())))
+    return render_template("trees/prices.html", form=form, errors=errors, tables=tables,
+                           formula=valuation.FORMULA, form_factor=valuation.form_factor()), 400 if errors else 200
+
+
+register_routes(bp)

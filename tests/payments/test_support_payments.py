@@ -1,0 +1,52 @@
+"""A supporter pays a money pledge with PromptPay through the real `stripe` library (against the fake Stripe):
+the webhook records the delivery once, and the pledge moves to delivered."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from greensmile.extensions import db
+from greensmile.supporters import services as support
+from greensmile.supporters.models import DeliveryVia, SupportDelivery, SupportKind, SupportPayment, SupportStatus
+from tests.conftest import login, post_form
+from tests.factories import PASSWORD
+from tests.payments.conftest import post_event
+from tests.supporters.helpers import make_supporters
+
+
+def test_a_money_pledge_paid_with_promptpay_is_delivered_once(client, given, app, stripe_on):
+    with given():
+        world = make_supporters()
+        pledge = support.make_pledge(world.giver, world.foundation, support.PledgeData(
+            SupportKind.MONEY, "ทุนค่าตรวจรับรอง", group_id=world.group.id, amount_satang=1_500_000))
+    login(client, "giver@foundation.example", PASSWORD)
+    page = f"/support/pledges/{pledge.id}"
+    paid = post_form(client, f"{page}/pay", {"amount_baht": "15000"}, page=page)
+    assert paid.status_code == 302
+    with app.app_context():
+        payment = db.session.scalar(sa.select(SupportPayment))
+    intent = stripe_on.intent(payment.intent_id)
+    assert (intent["amount"], intent["currency"], intent["metadata"]["support_pledge"]) == (1_500_000, "thb",
+                                                                                            str(pledge.id))
+    assert payment.qr_image_url in client.get(paid.headers["Location"]).get_data(as_text=True)
+    event = stripe_on.event("payment_intent.succeeded", stripe_on.pay(payment.intent_id))
+    assert post_event(client, event).get_json()["outcome"] == f"support pledge {pledge.id}: 1500000 satang delivered"
+    assert post_event(client, event).get_json()["outcome"].startswith("duplicate")
+    with app.app_context():
+        (delivery,) = db.session.scalars(sa.select(SupportDelivery)).all()
+        assert (delivery.via, delivery.amount_satang, delivery.reference) == (DeliveryVia.STRIPE, 1_500_000,
+                                                                             payment.intent_id)
+        assert delivery.pledge.status is SupportStatus.DELIVERED
+    # More than is still to come is refused before Stripe is asked.
+    assert "ทุนค่าตรวจรับรอง" in client.get(page).get_data(as_text=True)
+
+
+def test_another_supporter_cannot_pay_or_see_a_private_pledge(client, given, app, stripe_on):
+    with given():
+        world = make_supporters()
+        pledge = support.make_pledge(world.giver, world.foundation, support.PledgeData(
+            SupportKind.MONEY, "ทุน", amount_satang=100_000))
+    login(client, "councillor@council.example", PASSWORD)
+    page = f"/support/pledges/{pledge.id}"
+    assert post_form(client, f"{page}/pay", {"amount_baht": "1000"}, page="/support").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportPayment)) == 0

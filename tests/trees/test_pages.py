@@ -1,0 +1,174 @@
+"""The tree bank through real requests: registering, the offline measuring day's sync endpoint, the bank officer's
+collateral register (page and CSV), pledges, price tables, and people who may not see or touch the trees."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+
+import sqlalchemy as sa
+
+from greensmile.certification.services import today
+from greensmile.extensions import db
+from greensmile.trees.models import Measurement, Pledge, PriceTable, Tree, TreeStatus
+from tests.certification.helpers import png
+from tests.conftest import csrf_token, login, post_form
+from tests.factories import PASSWORD, make_user
+from tests.trees.helpers import make_tree_bank
+
+
+def _day(plot_code, *rows, confirmed=False, measured_on=None):
+    return {"day": json.dumps({"measured_on": (measured_on or today()).isoformat(), "confirmed": confirmed, "rows": [
+        {"client_uuid": client, "plot": plot_code, "tag": tag, "girth_cm": girth, "height_m": height, "photo": None}
+        for client, tag, girth, height in rows]})}
+
+
+def _sync(client, page, data, **kwargs):
+    token = csrf_token(client, page)
+    return client.post("/trees/sync", data=data, headers={"X-CSRFToken": token, "Accept": "application/json"},
+                       **kwargs)
+
+
+def test_a_measuring_day_sent_twice_is_stored_once_and_valued(client, given, app):
+    with given():
+        world = make_tree_bank()
+    login(client, "planter@example.com", PASSWORD)
+    page = f"/trees/plots/{world.plot.code}/measure"
+    body = client.get(page).get_data(as_text=True)
+    assert "T-001" in body and "T-002" in body  # the tags travel with the page, for the phone to check offline
+    rows = [(str(uuid.uuid4()), "T-001", 94.2, 12.5), (str(uuid.uuid4()), "T-002", 62.8, 9)]
+    first = _sync(client, page, _day(world.plot.code, *rows))
+    assert first.status_code == 201 and first.json["stored"] == 2
+    again = _sync(client, page, _day(world.plot.code, *rows))  # the reply was lost; the phone sends again
+    assert again.status_code == 200 and again.json["stored"] == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 2
+    plot_page = client.get(f"/trees/plots/{world.plot.code}").get_data(as_text=True)
+    assert "94.2" in plot_page and "฿" in plot_page
+
+
+def test_a_much_smaller_girth_is_answered_with_a_question_and_stored_once_confirmed(client, given, app):
+    with given():
+        world = make_tree_bank()
+    login(client, "planter@example.com", PASSWORD)
+    page = f"/trees/plots/{world.plot.code}/measure"
+    from datetime import timedelta
+    _sync(client, page, _day(world.plot.code, (str(uuid.uuid4()), "T-001", 90, 12),
+                             measured_on=today() - timedelta(days=200)))
+    typo = (str(uuid.uuid4()), "T-001", 9.0, 12)
+    question = _sync(client, page, _day(world.plot.code, typo))
+    assert question.status_code == 409 and question.json["code"] == "confirm" and "T-001" in question.json["message"]
+    assert _sync(client, page, _day(world.plot.code, typo, confirmed=True)).status_code == 201
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 2
+
+
+def test_the_sync_refuses_strangers_bad_rows_and_requests_without_a_token(client, given, app):
+    with given():
+        world = make_tree_bank()
+        make_user(email="stranger@example.com")
+    row = (str(uuid.uuid4()), "T-001", 90, 12)
+    assert client.post("/trees/sync", data=_day(world.plot.code, row)).status_code == 401
+    login(client, "stranger@example.com", PASSWORD)
+    assert client.get(f"/trees/plots/{world.plot.code}/measure").status_code == 404
+    refused = _sync(client, "/", _day(world.plot.code, row))
+    assert refused.status_code == 403
+    post_form(client, "/logout", {}, page="/")
+    login(client, "planter@example.com", PASSWORD)
+    page = f"/trees/plots/{world.plot.code}/measure"
+    no_token = client.post("/trees/sync", data=_day(world.plot.code, row), headers={"Accept": "application/json"})
+    assert no_token.status_code == 400 and no_token.json["code"] == "csrf"
+    unknown = _sync(client, page, _day(world.plot.code, row, (str(uuid.uuid4()), "NOPE", 50, 5)))
+    assert unknown.status_code == 400 and "NOPE" in unknown.json["message"]
+    garbage = _sync(client, page, {"day": "{not json"})
+    assert garbage.status_code == 400
+    with app.app_context():  # the good row of the refused day was not stored either
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 0
+
+
+def test_a_farmer_registers_a_tree_with_a_photo_and_a_stand_then_tags_it(client, given, app):
+    with given():
+        world = make_tree_bank(tags=())
+    login(client, "planter@example.com", PASSWORD)
+    url = f"/trees/plots/{world.plot.code}"
+    made = post_form(client, f"{url}/trees", {"tag": "N-9", "species_id": str(world.teak.id), "planting_year": "2020",
+                                              "latitude": "7.012345", "longitude": "100.456789",
+                                              "photo": (io.BytesIO(png()), "tree.png")},
+                     page=url, content_type="multipart/form-data")
+    assert made.status_code == 302
+    not_a_photo = post_form(client, f"{url}/trees", {"tag": "N-10", "species_id": str(world.teak.id),
+                                                     "photo": (io.BytesIO(b"%PDF-1.4"), "tree.png")},
+                            page=url, content_type="multipart/form-data")
+    assert not_a_photo.status_code == 302
+    post_form(client, f"{url}/stands", {"species_id": str(world.teak.id), "count": "5", "planting_year": "2022"},
+              page=url)
+    with app.app_context():
+        tree = db.session.scalar(sa.select(Tree).where(Tree.tag == "N-9"))
+        assert tree.photo and str(tree.latitude) == "7.012345"
+        assert db.session.scalar(sa.select(Tree).where(Tree.tag == "N-10")) is None  # refused whole
+        from greensmile.trees.models import Stand
+        stand_id = db.session.scalar(sa.select(Stand.id))
+    assert client.get(f"/trees/{tree.id}/photo.jpg").status_code == 200
+    post_form(client, f"/trees/stands/{stand_id}/split", {"tags": "S-1\nS-2\n"}, page=url)
+    with app.app_context():
+        from greensmile.trees.models import Stand
+        assert db.session.get(Stand, stand_id).count == 3
+        assert sorted(db.session.scalars(sa.select(Tree.tag).where(Tree.stand_id == stand_id))) == ["S-1", "S-2"]
+
+
+def test_the_bank_officer_sees_the_register_pledges_and_a_pledged_tree_cannot_be_felled(client, given, app):
+    with given():
+        world = make_tree_bank()
+        from greensmile.trees import services as trees
+        trees.record_day(world.farmer, world.plot, today(), [
+            trees.MeasurementData(str(uuid.uuid4()), "T-001", 94.2, 12.5)])
+        other_farmer = make_user(email="neighbour@example.com")
+        tree_id = world.trees[0].id
+    login(client, "officer@bank.example", PASSWORD)
+    register = client.get(f"/trees/farmers/{world.farmer.id}/register").get_data(as_text=True)
+    assert "สมศรี ปลูกป่า" in register and "T-001" in register and "สัก" in register and "฿" in register
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        f"/trees/farmers/{world.farmer.id}/register.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["tag"], r["girth_cm"], r["price_table_version"]) for r in rows] == [("T-001", "94.2", "1"),
+                                                                                ("T-002", "", "")]
+    tree_page = f"/trees/{tree_id}"
+    assert post_form(client, f"{tree_page}/pledge", {"loan_reference": "LN-001", "pledged_on": today().isoformat()},
+                     page=tree_page).status_code == 302
+    post_form(client, "/logout", {}, page="/")
+
+    login(client, "planter@example.com", PASSWORD)
+    refused = post_form(client, f"{tree_page}/take-down", {"status": "felled", "reason": "ขาย"}, page=tree_page,
+                        follow_redirects=True)
+    assert "ธนาคารต้นไม้ทดสอบ" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Tree, tree_id).status is TreeStatus.STANDING
+        pledge_id = db.session.scalar(sa.select(Pledge.id))
+    # The farmer may not release the bank's pledge.
+    assert post_form(client, f"/trees/pledges/{pledge_id}/release", {"released_on": today().isoformat()},
+                     page=tree_page).status_code == 403
+    post_form(client, "/logout", {}, page="/")
+
+    login(client, "neighbour@example.com", PASSWORD)
+    assert other_farmer and client.get(f"/trees/farmers/{world.farmer.id}/register").status_code == 404
+    assert client.get(f"/trees/farmers/{world.farmer.id}/register.csv").status_code == 404
+    assert client.get(tree_page).status_code == 404
+
+
+def test_coordinators_load_price_tables_and_a_bad_file_is_reported_row_by_row(client, given, app):
+    with given():
+        make_tree_bank(prices="")
+    login(client, "planter@example.com", PASSWORD)
+    assert client.get("/trees/prices").status_code == 403
+    post_form(client, "/logout", {}, page="/")
+    login(client, "coordinator@example.com", PASSWORD)
+    bad = post_form(client, "/trees/prices", {"source": "ราคาทดสอบ", "file": (
+        io.BytesIO("species,min_girth_cm,baht_per_m3\nสัก,0,1000\nไม้ไม่มีจริง,0,5\n".encode()), "p.csv")},
+        page="/trees/prices", content_type="multipart/form-data")
+    assert bad.status_code == 400 and "3" in bad.get_data(as_text=True) and "ไม้ไม่มีจริง" in bad.get_data(as_text=True)
+    good = post_form(client, "/trees/prices", {"source": "ราคาทดสอบ", "file": (
+        io.BytesIO("species,min_girth_cm,baht_per_m3\nสัก,0,1000\n".encode()), "p.csv")},
+        page="/trees/prices", content_type="multipart/form-data")
+    assert good.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(sa.select(PriceTable.version)).all() == [1]
