@@ -37,5 +37,4 @@ from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402
 from greensmile.rubber.models import Harvest, Lot, LotHarvest, RubberProfile  # noqa: F401,E402
 from greensmile.supporters.models import SupportDelivery, SupportPayment, SupportPledge  # noqa: F401,E402
-from greensmile.trees.models import (  # noqa: F401,E402
-    Measurement, Pledge, PriceRow, PriceTable, Species, Stand, Tree, Valuation)
+from greensmile.trees.models import Measurement, Pledge, PriceRow, PriceTable, Species, Stand, Tree, Valuation  # noqa: F401,E402
