@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.certification.charter_routes import bp as charter_bp
     from greensmile.certification.inspection_routes import bp as inspections_bp
     from greensmile.certification.routes import bp as certification_bp
+    from greensmile.impact.routes import bp as impact_bp
     from greensmile.listings.routes import bp as market_bp
     from greensmile.media.routes import bp as media_bp
     from greensmile.network.routes import bp as network_bp
@@ -119,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
                       charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp, bulk_bp,
-                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp):
+                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)

@@ -78,6 +78,8 @@ class Config:
     # Tree valuation: the share of the girth-and-height cylinder a trunk fills (V = f × g² × H ÷ 4π). The network
     # sets it to what its bank's guideline uses; 0.5 until it does.
     TREE_FORM_FACTOR = os.environ.get("TREE_FORM_FACTOR", "0.5")
+    # The public impact page is computed at most this often in each worker.
+    IMPACT_CACHE_SECONDS = _env_int("IMPACT_CACHE_SECONDS", 120)
     # A girth this much smaller (percent) than the tree's last measurement asks to be confirmed.
     TREE_SHRINK_MARGIN_PERCENT = _env_int("TREE_SHRINK_MARGIN_PERCENT", 5)
 
@@ -154,6 +156,7 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://greensmile.test"
     SERVER_NAME = None
     RATELIMIT_STORAGE_URI = "memory://"
+    IMPACT_CACHE_SECONDS = 0  # tests see every change at once; one test turns the cache on
     MAIL_SERVER = ""
     # Cheap argon2 parameters keep the suite fast; the algorithm and code path stay the same.
     ARGON2_TIME_COST = 1

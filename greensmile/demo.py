@@ -37,6 +37,7 @@ ORGANISATIONS = [
     ("ครัวโรงพยาบาลตัวอย่าง หาดใหญ่", "Demo Hospital Kitchen, Hat Yai", OrganisationKind.HOSPITAL_KITCHEN, "9011"),
     ("มูลนิธิตัวอย่างเพื่อเกษตรอินทรีย์", "Demo Organic Farming Foundation", OrganisationKind.FOUNDATION, "9001"),
     ("บริษัทส่งออกยางตัวอย่าง พัทลุง", "Demo Rubber Exporter, Phatthalung", OrganisationKind.RUBBER_EXPORTER, None),
+    ("ธนาคารต้นไม้ตัวอย่าง", "Demo Farmers' Bank", OrganisationKind.BANK, "9011"),
 ]
 
 # (local part, display name, roles, [(organisation name, position)])
@@ -53,6 +54,9 @@ PEOPLE = [
     # The FSC rubber group's manager (a farmer who runs the group in the app) and an exporter's buyer.
     ("rubber", "สมชาย ยางดี", (Role.CONSUMER, Role.FARMER), [("กลุ่มสวนยางยั่งยืนรัตภูมิ", Position.MANAGER)]),
     ("exporter", "มาลัย ส่งออก", (Role.CONSUMER, Role.BUYER), [("บริษัทส่งออกยางตัวอย่าง พัทลุง", Position.MEMBER)]),
+    # The tree bank: a farmer who runs the group's measuring days, and the bank's officer.
+    ("treebank", "สมหมาย รักป่า", (Role.CONSUMER, Role.FARMER), [("กลุ่มธนาคารต้นไม้คลองหอยโข่ง", Position.MANAGER)]),
+    ("bank", "กมล ธนากร", (Role.CONSUMER, Role.SUPPORTER), [("ธนาคารต้นไม้ตัวอย่าง", Position.MEMBER)]),
 ]
 
 
@@ -102,9 +106,11 @@ def seed_steps() -> list:
     from greensmile.certification.demo import seed_certification, seed_charter  # it uses demo_user from here
     from greensmile.listings.demo import seed_market
     from greensmile.rubber.demo import seed_rubber
+    from greensmile.supporters.demo import seed_support
+    from greensmile.trees.demo import seed_trees
 
     return [seed_places, seed_organisations, seed_people, seed_crops, seed_plots, seed_charter, seed_certification,
-            seed_market, seed_kitchens, seed_rubber]
+            seed_market, seed_kitchens, seed_rubber, seed_trees, seed_support]
 
 
 def seed_demo() -> list[DemoAccount]:

@@ -1,0 +1,55 @@
+"""The public impact page and GET /api/v1/impact: the same figures, computed from the data, cached briefly."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from greensmile.i18n import format_baht, format_quantity_for
+from greensmile.impact import figures
+from greensmile.impact.charts import Bar, bar_chart
+from greensmile.supporters.models import KIND_LABELS, SupportKind
+
+bp = Blueprint("impact", __name__)
+
+
+def register_routes(bp: Blueprint) -> None:
+    # fmt: off
+    bp.add_url_rule("/impact", "page", page)
+    bp.add_url_rule("/api/v1/impact", "api", api)
+    # fmt: on
+
+
+def _cacheable(response):
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['IMPACT_CACHE_SECONDS']}"
+    return response
+
+
+def page():
+    impact = figures.cached()
+    locale = str(get_locale())
+    qty = lambda value: format_quantity_for(value, locale)  # noqa: E731
+    charts = {
+        "area": bar_chart(_("Certified area (rai) per standard"), [
+            Bar(s.name_en if locale == "en" else s.name_th, float(s.area_rai),
+                _("%(rai)s rai · %(plots)s plots", rai=qty(s.area_rai), plots=s.plots)) for s in impact.standards]),
+        "sales": bar_chart(_("Produce sold this year (baht)"), [
+            Bar(_("To consumers"), impact.consumers.satang,
+                f"{format_baht(impact.consumers.satang, locale)} · {qty(impact.consumers.kg)} kg"),
+            Bar(_("To institutions"), impact.institutions.satang,
+                f"{format_baht(impact.institutions.satang, locale)} · {qty(impact.institutions.kg)} kg")]),
+        "support": bar_chart(_("Supporters' pledges by kind"), [
+            Bar(str(KIND_LABELS[SupportKind(s.kind)]), s.pledges,
+                _("%(pledges)s pledged · %(delivered)s delivered", pledges=s.pledges, delivered=s.delivered))
+            for s in impact.support]),
+    }
+    kinds = {kind.value: kind.label for kind in SupportKind}
+    return _cacheable(current_app.make_response(render_template(
+        "impact/page.html", impact=impact, charts=charts, kinds=kinds)))
+
+
+def api():
+    return _cacheable(jsonify(figures.cached().as_json()))
+
+
+register_routes(bp)
