@@ -22,7 +22,7 @@ from greensmile.network.models import Category, Organisation, OrganisationKind
 from greensmile.orders.models import Order, OrderLine, OrderStatus
 from greensmile.plots.models import M2_PER_RAI, Plot
 from greensmile.supporters.models import SupportDelivery, SupportKind, SupportPledge, SupportStatus
-from greensmile.trees import carbon
+from greensmile.trees import carbon, valuation
 from greensmile.trees.models import Measurement, Species, Tree, TreeStatus, Valuation
 
 
@@ -72,7 +72,7 @@ class Impact:
     trees_co2_kg: float
     trees_with_carbon: int
     supporters: int
-    support_delivered_satang: int
+    support_delivered_satang: int  # of pledges whose amount is public
     support: list[SupportFigure] = field(default_factory=list)
     public_pledges: list[PublicPledge] = field(default_factory=list)
 
@@ -150,7 +150,7 @@ def _trees() -> tuple[int, int, int, float, int]:
     """Standing trees; the sum of each one's latest valuation; the CO₂ estimate from each one's latest measurement."""
     standing = Tree.status == TreeStatus.STANDING
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Tree).where(standing)) or 0
-    newest_value = sa.select(sa.func.max(Valuation.id).label("id")).group_by(Valuation.tree_id).subquery()
+    newest_value = valuation.newest_valuations().subquery()
     valued, value = db.session.execute(
         sa.select(sa.func.count(Valuation.id), sa.func.coalesce(sa.func.sum(Valuation.value_satang), 0))
         .join(newest_value, newest_value.c.id == Valuation.id).join(Tree, Tree.id == Valuation.tree_id)
@@ -174,7 +174,10 @@ def _trees() -> tuple[int, int, int, float, int]:
 def _supporters() -> tuple[int, int, list[SupportFigure], list[PublicPledge]]:
     live = SupportPledge.status != SupportStatus.WITHDRAWN
     supporters = db.session.scalar(sa.select(sa.func.count(sa.distinct(SupportPledge.supporter_id))).where(live))
-    delivered = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(SupportDelivery.amount_satang), 0)))
+    # Money delivered, counted only for pledges whose supporter made the amount public.
+    delivered = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(SupportDelivery.amount_satang), 0))
+                                  .join(SupportPledge, SupportPledge.id == SupportDelivery.pledge_id)
+                                  .where(SupportPledge.public_amount.is_(True)))
     counts = {kind: [0, 0] for kind in SupportKind}
     for kind, status, n in db.session.execute(
             sa.select(SupportPledge.kind, SupportPledge.status, sa.func.count()).where(live)

@@ -13,6 +13,7 @@ from greensmile.network.errors import NetworkError
 from greensmile.network.forms import AddMemberForm, OrganisationForm
 from greensmile.network.models import Category, Organisation, OrganisationKind, Position
 from greensmile.places.services import all_districts
+from greensmile.trees.overview import committee_of
 
 bp = Blueprint("network", __name__)
 
@@ -54,7 +55,8 @@ def detail(org_id: int):
     if not (is_coordinator or services.is_member(organisation, current_user)):
         abort(403)
     form = AddMemberForm() if is_coordinator else None
-    return render_template("network/detail.html", organisation=organisation, form=form, can_edit=is_coordinator)
+    return render_template("network/detail.html", organisation=organisation, form=form, can_edit=is_coordinator,
+                           committee=committee_of(organisation))
 
 
 @coordinator_required

@@ -25,6 +25,16 @@ class PaymentStatus(enum.Enum):
         return str(PAYMENT_STATUS_LABELS[self])
 
 
+P = PaymentStatus
+# The one table of payment moves: a stale event (a failure reported after the success) changes nothing.
+PAYMENT_MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    P.PENDING: frozenset({P.SUCCEEDED, P.FAILED, P.CANCELLED}),
+    # The payer may try again after a failure, until the order expires.
+    P.FAILED: frozenset({P.SUCCEEDED, P.FAILED, P.CANCELLED}),
+    P.SUCCEEDED: frozenset(),
+    P.CANCELLED: frozenset(),
+}
+
 PAYMENT_STATUS_LABELS = {
     PaymentStatus.PENDING: _l("Waiting for the payer"),
     PaymentStatus.SUCCEEDED: _l("Paid"),

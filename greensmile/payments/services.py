@@ -23,19 +23,10 @@ from greensmile.orders.errors import OrderError, PaymentProviderError
 from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from greensmile.payments import gateway
 from greensmile.payments import invoices as invoice_payments
-from greensmile.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
+from greensmile.payments.models import PAYMENT_MOVES, Payment, PaymentStatus, Refund, WebhookEvent
 from greensmile.supporters import services as support_payments
 
 log = logging.getLogger(__name__)
-
-P = PaymentStatus
-PAYMENT_MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
-    P.PENDING: frozenset({P.SUCCEEDED, P.FAILED, P.CANCELLED}),
-    # The payer may try again after a failure, until the order expires.
-    P.FAILED: frozenset({P.SUCCEEDED, P.FAILED, P.CANCELLED}),
-    P.SUCCEEDED: frozenset(),
-    P.CANCELLED: frozenset(),
-}
 
 
 class BadEvent(OrderError):
@@ -233,7 +224,7 @@ def _failed(obj: dict) -> str:
 def _cancelled(obj: dict) -> str:
     payment = _payment_for(obj)
     if payment is None:
-        return "ignored: unknown payment intent"
+        return support_payments.payment_cancelled(obj) or "ignored: unknown payment intent"
     return "cancelled" if _move(payment, PaymentStatus.CANCELLED) else f"ignored: payment {payment.status.value}"
 
 

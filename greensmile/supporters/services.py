@@ -19,7 +19,7 @@ from greensmile.network.models import Category, Membership, Organisation
 from greensmile.orders.errors import PaymentUnavailable
 from greensmile.orders.services import online_payment_enabled
 from greensmile.payments import gateway
-from greensmile.payments.models import PaymentStatus
+from greensmile.payments.models import PAYMENT_MOVES, PaymentStatus
 from greensmile.plots.models import Plot
 from greensmile.supporters.models import (
     SUPPORT_MOVES,
@@ -217,6 +217,10 @@ def start_payment(acting: User, pledge: SupportPledge, amount_satang: int) -> Su
     _lock(pledge)
     if pledge.kind is not SupportKind.MONEY or not pledge.status.is_open:
         raise SupportError(_l("Only an open money pledge can be paid."))
+    waiting = db.session.scalar(sa.select(SupportPayment).where(
+        SupportPayment.pledge_id == pledge.id, SupportPayment.status == PaymentStatus.PENDING))
+    if waiting is not None:  # one QR code at a time: a second could be paid too, for money no longer owed
+        return waiting
     remaining = pledge.amount_satang - delivered_satang(pledge)
     if not 0 < amount_satang <= remaining:
         raise SupportError(_l("Pay between ฿1 and what is still to come."))
@@ -230,7 +234,7 @@ def start_payment(acting: User, pledge: SupportPledge, amount_satang: int) -> Su
                 "description": f"Green Smile support pledge {pledge.id}",
                 "metadata": {"support_pledge": str(pledge.id)}, "confirm": True,
                 "payment_method_data": {"type": "promptpay", "billing_details": {"email": acting.email}}},
-        options={"idempotency_key": f"greensmile-support-{pledge.id}-{attempt}"}))
+        options={"idempotency_key": f"greensmile-support-{pledge.id}-{attempt}-{amount_satang}"}))
     payment = SupportPayment(pledge_id=pledge.id, intent_id=intent.id, amount_satang=amount_satang,
                              started_by_id=acting.id)
     qr = (intent.to_dict().get("next_action") or {}).get("promptpay_display_qr_code") or {}
@@ -246,23 +250,29 @@ def _for_intent(obj: dict) -> SupportPayment | None:
                              .with_for_update())
 
 
+def _move_payment(payment: SupportPayment, target: PaymentStatus) -> bool:
+    if target not in PAYMENT_MOVES[payment.status]:
+        return False
+    payment.status = target
+    return True
+
+
 def payment_succeeded(obj: dict) -> str | None:
     """A webhook's success for a support payment (None when the intent is not one): the delivery is recorded once."""
     payment = _for_intent(obj)
     if payment is None:
         return None
-    if payment.status is PaymentStatus.SUCCEEDED:
-        return "ignored: support payment already succeeded"
-    payment.status = PaymentStatus.SUCCEEDED
+    if not _move_payment(payment, PaymentStatus.SUCCEEDED):
+        return f"ignored: support payment already {payment.status.value}"
     received = int(obj.get("amount_received") or obj.get("amount") or 0)
     try:
         with db.session.begin_nested():
             record_delivery(None, payment.pledge, DeliveryData(today(), DeliveryVia.STRIPE, amount_satang=received,
                                                                reference=payment.intent_id))
-    except SupportError as error:  # withdrawn or fully paid meanwhile: kept on record for a coordinator
-        log.warning("support payment %s not recorded as a delivery: %s", payment.intent_id, error)
-        payment.failure_message = f"paid {received} satang; not recorded as a delivery: {error}"[:1000]
-        return "flagged: support pledge closed"
+    except SupportError as error:  # withdrawn or fully paid meanwhile: the webhook's record says so
+        log.warning("support payment %s of %s satang not recorded as a delivery: %s", payment.intent_id, received,
+                    error)
+        return f"flagged: support pledge {payment.pledge_id} closed; {received} satang to give back"
     return f"support pledge {payment.pledge_id}: {received} satang delivered"
 
 
@@ -270,11 +280,18 @@ def payment_failed(obj: dict) -> str | None:
     payment = _for_intent(obj)
     if payment is None:
         return None
-    if payment.status is PaymentStatus.SUCCEEDED:
-        return "ignored: support payment already succeeded"
-    payment.status = PaymentStatus.FAILED
+    if not _move_payment(payment, PaymentStatus.FAILED):
+        return f"ignored: support payment already {payment.status.value}"
     payment.failure_message = ((obj.get("last_payment_error") or {}).get("message") or "")[:1000]
     return "support payment failed"
+
+
+def payment_cancelled(obj: dict) -> str | None:
+    payment = _for_intent(obj)
+    if payment is None:
+        return None
+    return "support payment cancelled" if _move_payment(payment, PaymentStatus.CANCELLED) else (
+        f"ignored: support payment already {payment.status.value}")
 
 
 # ---------------------------------------------------------------- purchase guarantees

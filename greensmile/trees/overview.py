@@ -29,6 +29,7 @@ class TreeRow:
     value: Valuation | None
     estimate: carbon.CarbonEstimate | None
     pledge: Pledge | None
+    loan_shown: bool = True  # False: pledged to another bank, whose loan is its own business
 
 
 def rows_for(trees: list[Tree]) -> list[TreeRow]:
@@ -98,13 +99,20 @@ class Register:
     on: date
     rows: list[TreeRow]
     totals: Totals
+    history: list[tuple[int, int]]  # (year, satang): the farmer's standing trees' value at the end of each year
 
 
-def register(farmer: User) -> Register:
-    """Every standing tree of the farmer's, for a bank officer: what it is, where, how big, what it is worth."""
-    plots = plots_with_trees_of(farmer)
+def register(farmer: User, plots: list[Plot] | None = None, shown_to: User | None = None) -> Register:
+    """Every standing tree of the farmer's (on these plots), for a bank officer: what it is, where, how big, what it
+    is worth. Another bank's loan is shown as pledged, without its reference."""
+    plots = plots_with_trees_of(farmer) if plots is None else plots
     rows = rows_for(trees_of_plots([plot.id for plot in plots], standing_only=True))
-    return Register(farmer, today(), rows, totals(rows))
+    if shown_to is not None:
+        from greensmile.trees.services import sees_loan
+
+        for row in rows:
+            row.loan_shown = row.pledge is None or sees_loan(shown_to, row.pledge)
+    return Register(farmer, today(), rows, totals(rows), valuation.yearly_totals([row.tree.id for row in rows]))
 
 
 CSV_COLUMNS = ["plot_code", "tag", "species", "scientific_name", "latitude", "longitude", "planted",
@@ -124,7 +132,8 @@ def register_csv(found: Register) -> str:
             tree.longitude, planted, m.girth_cm if m else None, m.height_m if m else None,
             m.measured_on.isoformat() if m else None, f"{v.value_satang / 100:.2f}" if v else None,
             v.table_version if v else None, f"{row.estimate.co2_kg:.1f}" if row.estimate else None,
-            p.lender.name if p else None, p.pledged_on.isoformat() if p else None, p.loan_reference if p else None)])
+            p.lender.name if p else None, p.pledged_on.isoformat() if p else None,
+            p.loan_reference if p and row.loan_shown else None)])
     return "\ufeff" + out.getvalue()  # Excel opens Thai correctly only with the BOM
 
 
@@ -146,6 +155,7 @@ def _number(text: str) -> bool:
 class GroupCommittee:
     group: Organisation
     committee: int
+    minimum: int = COMMITTEE_MINIMUM
 
     @property
     def short(self) -> bool:

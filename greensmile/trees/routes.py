@@ -3,6 +3,7 @@ offline measuring day and its sync endpoint, the collateral register (page and C
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -153,19 +154,18 @@ def split(stand_id: int):
 
 
 # ---------------------------------------------------------------- measuring (offline)
-def _measure_page(plots: list[Plot], title: str):
+def _measure_page(plots: list[Plot], title: str, scope: str):
     trees = overview.trees_of_plots([p.id for p in plots], standing_only=True)
     tags: dict[str, list[str]] = {p.code: [] for p in plots}
     for tree in trees:
         tags[tree.plot.code].append(tree.tag)
-    scope = "plot-" + plots[0].code if len(plots) == 1 else "plots-" + "-".join(sorted(tags))[:120]
     return render_template("trees/measure.html", plots=plots, tags=tags, title=title, scope=scope, today=today())
 
 
 @login_required
 def measure_plot(code: str):
     found = _plot(code, manage=True)
-    return _measure_page([found], _("Measuring day: plot %(code)s", code=found.code))
+    return _measure_page([found], _("Measuring day: plot %(code)s", code=found.code), f"plot-{found.code}")
 
 
 @login_required
@@ -174,23 +174,39 @@ def measure_group(group_id: int):
     plots = [p for p in overview.group_plots(group) if services.may_manage(current_user, p)]
     if group.kind is not OrganisationKind.TREE_BANK_GROUP or not plots:
         abort(404)
-    return _measure_page(plots, _("Measuring day: %(group)s", group=group.name))
+    return _measure_page(plots, _("Measuring day: %(group)s", group=group.name), f"group-{group.id}")
 
 
 def _fail(message: str, status: int = 400, code: str = "refused"):
     return jsonify({"status": "error", "code": code, "message": message}), status
 
 
-def _parse_day(payload: dict) -> tuple[date, list[tuple[str, services.MeasurementData, str | None]], bool]:
-    measured_on = date.fromisoformat(str(payload["measured_on"]))
-    rows = []
-    for row in payload["rows"]:
-        rows.append((str(row["plot"])[:12], services.MeasurementData(
-            str(row["client_uuid"])[:36], str(row["tag"])[:20], Decimal(str(row["girth_cm"])),
-            Decimal(str(row["height_m"]))), row.get("photo")))
-    if not rows or len(rows) > 2000:
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _number(value) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError
-    return measured_on, rows, bool(payload.get("confirmed"))
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError
+    return number
+
+
+def _parse_day(payload: dict) -> tuple[date, list[tuple[str, services.MeasurementData, str | None]], bool]:
+    """The phone's JSON, checked for shape: anything else is answered 400, never a stack trace."""
+    measured_on = date.fromisoformat(str(payload["measured_on"]))
+    if not isinstance(payload["rows"], list) or not 0 < len(payload["rows"]) <= 2000:
+        raise ValueError
+    rows, seen = [], set()
+    for row in payload["rows"]:
+        client_uuid, photo = str(row["client_uuid"]), row.get("photo")
+        if not UUID.match(client_uuid) or client_uuid in seen or not isinstance(photo, (str, type(None))):
+            raise ValueError
+        seen.add(client_uuid)
+        rows.append((str(row["plot"])[:12], services.MeasurementData(
+            client_uuid, str(row["tag"])[:20], _number(row["girth_cm"]), _number(row["height_m"])), photo))
+    return measured_on, rows, payload.get("confirmed") is True
 
 
 def sync():
@@ -204,7 +220,7 @@ def sync():
                      400, "csrf")
     try:
         measured_on, rows, confirmed = _parse_day(json.loads(request.form.get("day", "")))
-    except (ValueError, KeyError, TypeError, InvalidOperation):
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
         return _fail(_("The measurements could not be read: each needs a tag, a girth and a height."))
     try:
         stored = services.record_days(current_user, measured_on, [(code, row) for code, row, _p in rows], confirmed)
@@ -243,13 +259,15 @@ def tree_page(tree_id: int):
     values = {v.measurement_id: v for v in db.session.scalars(
         db.select(Valuation).where(Valuation.tree_id == found.id).order_by(Valuation.id))}
     bank = overview.bank_of(current_user)
-    pledges = list(db.session.scalars(db.select(Pledge).where(Pledge.tree_id == found.id).order_by(Pledge.id.desc())))
+    pledges = [p for p in db.session.scalars(db.select(Pledge).where(Pledge.tree_id == found.id)
+                                             .order_by(Pledge.id.desc())) if services.sees_loan(current_user, p)]
     pledge_form = PledgeForm()
     pledge_form.pledged_on.data = pledge_form.pledged_on.data or today()
     release_form = ReleaseForm()
     release_form.released_on.data = release_form.released_on.data or today()
     return render_template(
         "trees/tree.html", tree=found, row=row, measurements=measurements, values=values, pledges=pledges,
+        loan_shown=row.pledge is not None and services.sees_loan(current_user, row.pledge),
         bank=bank, may_manage=services.may_manage(current_user, found.plot), pledge_form=pledge_form,
         release_form=release_form, take_down_form=TakeDownForm(), photo_form=PhotoForm())
 
@@ -293,6 +311,8 @@ def pledge(tree_id: int):
 @login_required
 def release(pledge_id: int):
     row = db.get_or_404(Pledge, pledge_id)
+    if not services.may_view(current_user, row.tree.plot):
+        abort(404)
     if not services.speaks_for_bank(current_user, row.lender):
         abort(403)
     form = ReleaseForm()
@@ -310,23 +330,24 @@ def take_down(tree_id: int):
 
 
 # ---------------------------------------------------------------- the collateral register
-def _farmer(user_id: int) -> User:
+def _register(user_id: int) -> overview.Register:
+    """The farmer's register with the plots this viewer may see (all of them for the farmer), or 404."""
     farmer = db.get_or_404(User, user_id)
-    plots = overview.plots_with_trees_of(farmer)
-    if farmer.id != current_user.id and not any(services.may_view(current_user, p) for p in plots):
+    plots = [p for p in overview.plots_with_trees_of(farmer) if services.may_view(current_user, p)]
+    if farmer.id != current_user.id and not plots:
         abort(404)
-    return farmer
+    return overview.register(farmer, plots, shown_to=current_user)
 
 
 @login_required
 def register(user_id: int):
-    found = overview.register(_farmer(user_id))
+    found = _register(user_id)
     return render_template("trees/register.html", register=found, bank=overview.bank_of(current_user))
 
 
 @login_required
 def register_csv(user_id: int):
-    found = overview.register(_farmer(user_id))
+    found = _register(user_id)
     return current_app.response_class(overview.register_csv(found), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="tree-register-{found.farmer.id}-{found.on.isoformat()}.csv"',
         "Cache-Control": "private, no-store"})

@@ -104,12 +104,12 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
         tree = trees.get(squeeze(row.tag))
         if tree is None:
             raise TreeError(_l("No tree with tag %(tag)s on this plot.", tag=row.tag))
-        girth, height = Decimal(row.girth_cm), Decimal(row.height_m)
-        if not (0 < girth < 2000) or not (0 < height < 120):
+        girth, height = Decimal(row.girth_cm).quantize(Decimal("0.1")), Decimal(row.height_m).quantize(Decimal("0.01"))
+        if not (0 < girth < 2000) or not (0 < height < 120):  # checked as stored (rounded)
             raise TreeError(_l("Tag %(tag)s: enter the girth in cm and the height in m.", tag=row.tag))
         same = that_day.get(tree.id)
         if same is not None:
-            if (same.girth_cm, same.height_m) == (girth.quantize(Decimal("0.1")), height.quantize(Decimal("0.01"))):
+            if (same.girth_cm, same.height_m) == (girth, height):
                 continue
             raise TreeError(_l("Tag %(tag)s was measured on this day already, with other figures. Check which is "
                                "right.", tag=tree.tag))
@@ -117,7 +117,7 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
         if previous is not None and girth < previous * (1 - margin):
             smaller.append(tree.tag)
         new.append((Measurement(client_uuid=row.client_uuid[:36], tree_id=tree.id, measured_on=measured_on,
-                               girth_cm=girth.quantize(Decimal("0.1")), height_m=height.quantize(Decimal("0.01")),
+                               girth_cm=girth, height_m=height,
                                measured_by_id=acting.id, created_at=utcnow()), tree.species_id))
         known.add(row.client_uuid)
         that_day[tree.id] = new[-1][0]
@@ -176,7 +176,7 @@ def pledge(acting: User, tree: Tree, lender: Organisation, loan_reference: str, 
     """The bank accepts a standing tree as collateral for a loan; a tree is pledged to one loan at a time."""
     if lender.kind is not OrganisationKind.BANK:
         raise TreeError(_l("Trees are pledged to a bank."))
-    if not speaks_for_bank(acting, lender):
+    if not speaks_for_bank(acting, lender) or not may_view(acting, tree.plot):
         raise NotAllowed()
     if pledged_on > today():
         raise TreeError(_l("The pledge date must not be in the future."))
@@ -221,11 +221,24 @@ def take_down(acting: User, tree: Tree, status: TreeStatus, reason: str) -> None
 
 
 def may_view(user: User, plot: Plot) -> bool:
-    """Those who manage the plot's trees, and bank officers (who value them as collateral)."""
+    """Those who manage the plot's trees; and bank officers, for the tree bank's plots (those of a tree-bank group)
+    and plots with a tree pledged to their bank."""
     if may_manage(user, plot):
         return True
-    return db.session.scalar(sa.select(Membership.user_id).join(Organisation).where(
-        Membership.user_id == user.id, Organisation.kind == OrganisationKind.BANK).limit(1)) is not None
+    banks = sa.select(Membership.organisation_id).join(Organisation).where(
+        Membership.user_id == user.id, Organisation.kind == OrganisationKind.BANK)
+    if db.session.scalar(banks.limit(1)) is None:
+        return False
+    group = db.session.get(Organisation, plot.group_id) if plot.group_id else None
+    if group is not None and group.kind is OrganisationKind.TREE_BANK_GROUP:
+        return True
+    return db.session.scalar(sa.select(Pledge.id).join(Tree, Tree.id == Pledge.tree_id).where(
+        Tree.plot_id == plot.id, Pledge.lender_id.in_(banks)).limit(1)) is not None
+
+
+def sees_loan(user: User, pledge_row: Pledge) -> bool:
+    """A loan's reference is for the lending bank, the tree's farmer and those who manage the plot."""
+    return speaks_for_bank(user, pledge_row.lender) or may_manage(user, pledge_row.tree.plot)
 
 
 def set_tree_photo(acting: User, tree: Tree, data: bytes) -> None:

@@ -159,7 +159,7 @@ def _read(data: bytes, report: LoadReport) -> list[tuple[int, Decimal, int]]:
         try:
             girth = Decimal(cells.get("min_girth_cm") or "0").quantize(Decimal("0.1"))
             price = Decimal(cells.get("baht_per_m3", "").replace(",", ""))
-            if girth < 0 or price < 0 or not price.is_finite():
+            if not (0 <= girth < 10_000 and price.is_finite() and 0 <= price <= 1_000_000_000):
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
             problems.append(_("the girth (cm) and the price (baht a cubic metre) must be numbers, not negative"))
@@ -192,13 +192,22 @@ def _latest_measurements() -> list:
         .join(Tree, Tree.id == Measurement.tree_id).where(Tree.status == TreeStatus.STANDING)))
 
 
+def newest_valuations() -> sa.Select:
+    """The id of each tree's valuation of its newest measurement (the newest table's, if valued twice)."""
+    newest = newest_days().subquery()
+    return (sa.select(sa.func.max(Valuation.id).label("id"))
+            .join(Measurement, Measurement.id == Valuation.measurement_id)
+            .join(newest, (newest.c.tree_id == Measurement.tree_id) & (newest.c.day == Measurement.measured_on))
+            .group_by(Valuation.tree_id))
+
+
 def latest_values(tree_ids: list[int]) -> dict[int, Valuation]:
-    """Each tree's latest valuation (the newest measurement, valued with the newest table)."""
+    """Each tree's current value: its newest measurement, valued with the newest table that priced it. A day
+    entered late for the past does not replace the newer measurement's value."""
     if not tree_ids:
         return {}
-    newest = (sa.select(sa.func.max(Valuation.id).label("id")).where(Valuation.tree_id.in_(tree_ids))
-              .group_by(Valuation.tree_id).subquery())
-    return {v.tree_id: v for v in db.session.scalars(sa.select(Valuation).join(newest, newest.c.id == Valuation.id))}
+    best = newest_valuations().where(Valuation.tree_id.in_(tree_ids)).subquery()
+    return {v.tree_id: v for v in db.session.scalars(sa.select(Valuation).join(best, best.c.id == Valuation.id))}
 
 
 def yearly_totals(tree_ids: list[int]) -> list[tuple[int, int]]:

@@ -69,6 +69,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tree_valuations_table_id'), ['table_id'], unique=False)
         batch_op.create_index('ix_tree_valuations_tree_id_valued_on', ['tree_id', 'valued_on'], unique=False)
 
+    # Measured once a day from now on: of a tree's earlier measurements on one day, the last entered is kept.
+    op.execute("DELETE FROM tree_measurements WHERE id NOT IN "
+               "(SELECT MAX(id) FROM tree_measurements GROUP BY tree_id, measured_on)")
     with op.batch_alter_table('tree_measurements', schema=None) as batch_op:
         batch_op.create_unique_constraint(batch_op.f('uq_tree_measurements_tree_id_measured_on'), ['tree_id', 'measured_on'])
 

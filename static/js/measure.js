@@ -26,7 +26,8 @@
   }
 
   function fresh() {
-    return { measured_on: field("measured_on").value, rows: [], state: "draft", confirmed: false };
+    // A new day starts on the server's today (the field's max), not on the date of the day before.
+    return { measured_on: field("measured_on").getAttribute("max"), rows: [], state: "draft", confirmed: false };
   }
 
   function show(message, kind) {
@@ -169,6 +170,7 @@
       }
       if (reply.status >= 400 && reply.status < 500) {  // refused, so nothing stored: editable again
         sent.state = "draft";
+        sent.confirmed = false;  // a corrected day is checked afresh
         return store.set(key, sent).then(function () { if (record === sent) { showState(); show(reply.body.message || text.msgFailed, "error"); } });
       }
       show(text.msgFailed, "error");

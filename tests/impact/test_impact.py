@@ -69,17 +69,22 @@ def _fixture():
         trees.MeasurementData(str(uuid.uuid4()), "T-002", D("62.8"), D("9")),
         trees.MeasurementData(str(uuid.uuid4()), "T-003", D("80"), D("10"))])
     trees.take_down(bank.farmer, bank.trees[2], TreeStatus.FELLED, "ล้ม")
-    # Supporters: a foundation's money pledge (฿20,000 of ฿50,000 transferred), a council's public training
-    # (given in full), and a withdrawn pledge (not counted).
+    # Supporters: a foundation's public money pledge (฿20,000 of ฿50,000 transferred) and a private one (฿7,000:
+    # its amount stays private, so it is not added), a council's public training (given in full), and a withdrawn
+    # pledge (not counted).
     foundation = make_organisation(OrganisationKind.FOUNDATION, name="มูลนิธิทดสอบ")
     council = make_organisation(OrganisationKind.LOCAL_GOVERNMENT, name="อบต.ทดสอบ")
     giver = make_user(Role.SUPPORTER, email="giver@example.com")
     network.add_member(foundation, giver.email, Position.MEMBER, kitchen.coordinator)
     network.add_member(council, giver.email, Position.MEMBER, kitchen.coordinator)
-    money = support.make_pledge(giver, foundation, support.PledgeData(SupportKind.MONEY, "ทุนค่าตรวจ",
-                                                                      amount_satang=5_000_000))
+    money = support.make_pledge(giver, foundation, support.PledgeData(
+        SupportKind.MONEY, "ทุนค่าตรวจ", amount_satang=5_000_000, public=True, public_amount=True))
     support.record_delivery(giver, money, support.DeliveryData(today(), DeliveryVia.BANK_TRANSFER,
                                                                amount_satang=2_000_000, reference="T1"))
+    private = support.make_pledge(giver, foundation, support.PledgeData(SupportKind.MONEY, "ทุนลับ",
+                                                                        amount_satang=900_000))
+    support.record_delivery(giver, private, support.DeliveryData(today(), DeliveryVia.BANK_TRANSFER,
+                                                                 amount_satang=700_000, reference="T2"))
     training = support.make_pledge(giver, council, support.PledgeData(SupportKind.TRAINING, "อบรมปุ๋ยหมัก",
                                                                       public=True))
     support.record_delivery(giver, training, support.DeliveryData(today(), DeliveryVia.IN_KIND, completes=True))
@@ -107,8 +112,9 @@ def test_the_impact_figures_match_a_hand_built_fixture(app_ctx):
     assert abs(impact.trees_co2_kg - expected_co2) < 1e-6 and impact.trees_with_carbon == 2
     assert impact.supporters == 2 and impact.support_delivered_satang == 2_000_000
     by_kind = {s.kind: (s.pledges, s.delivered) for s in impact.support}
-    assert by_kind == {"money": (1, 0), "inputs": (0, 0), "training": (1, 1), "purchase_guarantee": (0, 0)}
-    assert [(p.supporter, p.title) for p in impact.public_pledges] == [("อบต.ทดสอบ", "อบรมปุ๋ยหมัก")]
+    assert by_kind == {"money": (2, 0), "inputs": (0, 0), "training": (1, 1), "purchase_guarantee": (0, 0)}
+    assert sorted((p.supporter, p.title, p.amount_satang) for p in impact.public_pledges) == [
+        ("มูลนิธิทดสอบ", "ทุนค่าตรวจ", 5_000_000), ("อบต.ทดสอบ", "อบรมปุ๋ยหมัก", None)]  # never the private one
 
 
 def test_the_page_and_the_api_show_the_figures_with_svg_charts(client, given, app):

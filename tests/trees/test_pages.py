@@ -99,8 +99,8 @@ def test_a_farmer_registers_a_tree_with_a_photo_and_a_stand_then_tags_it(client,
     assert made.status_code == 302
     not_a_photo = post_form(client, f"{url}/trees", {"tag": "N-10", "species_id": str(world.teak.id),
                                                      "photo": (io.BytesIO(b"%PDF-1.4"), "tree.png")},
-                            page=url, content_type="multipart/form-data")
-    assert not_a_photo.status_code == 302
+                            page=url, content_type="multipart/form-data", follow_redirects=True)
+    assert "N-10" not in not_a_photo.get_data(as_text=True).split("<table")[1]  # not listed: refused whole
     post_form(client, f"{url}/stands", {"species_id": str(world.teak.id), "count": "5", "planting_year": "2022"},
               page=url)
     with app.app_context():
@@ -165,10 +165,137 @@ def test_coordinators_load_price_tables_and_a_bad_file_is_reported_row_by_row(cl
     bad = post_form(client, "/trees/prices", {"source": "ราคาทดสอบ", "file": (
         io.BytesIO("species,min_girth_cm,baht_per_m3\nสัก,0,1000\nไม้ไม่มีจริง,0,5\n".encode()), "p.csv")},
         page="/trees/prices", content_type="multipart/form-data")
-    assert bad.status_code == 400 and "3" in bad.get_data(as_text=True) and "ไม้ไม่มีจริง" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "แถวที่ 3:" in bad.get_data(as_text=True)  # the row is named, in Thai
+    assert "ไม้ไม่มีจริง" in bad.get_data(as_text=True) and "แถวที่ 2:" not in bad.get_data(as_text=True)
     good = post_form(client, "/trees/prices", {"source": "ราคาทดสอบ", "file": (
         io.BytesIO("species,min_girth_cm,baht_per_m3\nสัก,0,1000\n".encode()), "p.csv")},
         page="/trees/prices", content_type="multipart/form-data")
     assert good.status_code == 302
     with app.app_context():
         assert db.session.scalars(sa.select(PriceTable.version)).all() == [1]
+
+
+def test_the_sync_answers_malformed_days_with_400_and_writes_nothing(client, given, app):
+    with given():
+        world = make_tree_bank()
+    login(client, "planter@example.com", PASSWORD)
+    page = f"/trees/plots/{world.plot.code}/measure"
+    code = world.plot.code
+
+    def day(**row):
+        base = {"client_uuid": str(uuid.uuid4()), "plot": code, "tag": "T-001", "girth_cm": 90, "height_m": 12,
+                "photo": None}
+        return {"day": json.dumps({"measured_on": today().isoformat(), "rows": [{**base, **row}]})}
+
+    from datetime import timedelta
+    for data in (day(girth_cm="NaN"), day(girth_cm="Infinity"), day(height_m="sNaN"), day(girth_cm=[1]),
+                 day(girth_cm=0.01), day(girth_cm=1999.96), day(photo=["x"]), day(client_uuid="not-a-uuid"),
+                 day(plot=12), {"day": json.dumps({"measured_on": today().isoformat(), "rows": "T-001"})},
+                 {"day": json.dumps({"measured_on": (today() + timedelta(days=1)).isoformat(), "rows": [
+                     {"client_uuid": str(uuid.uuid4()), "plot": code, "tag": "T-001", "girth_cm": 9,
+                      "height_m": 1}]})},
+                 {"day": json.dumps(["not", "a", "day"])}):
+        answer = _sync(client, page, data)
+        assert answer.status_code == 400 and answer.json["status"] == "error", (data, answer.status_code)
+    twice = str(uuid.uuid4())
+    repeated = {"day": json.dumps({"measured_on": today().isoformat(), "rows": [
+        {"client_uuid": twice, "plot": code, "tag": tag, "girth_cm": 9, "height_m": 1} for tag in ("T-001", "T-002")]})}
+    assert _sync(client, page, repeated).status_code == 400  # one id for two trees: refused, not half stored
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 0
+
+
+def test_a_confirmation_must_be_meant(client, given, app):
+    with given():
+        world = make_tree_bank()
+    login(client, "planter@example.com", PASSWORD)
+    page = f"/trees/plots/{world.plot.code}/measure"
+    from datetime import timedelta
+    _sync(client, page, _day(world.plot.code, (str(uuid.uuid4()), "T-001", 90, 12),
+                             measured_on=today() - timedelta(days=30)))
+    typo = _day(world.plot.code, (str(uuid.uuid4()), "T-001", 9, 12))
+    payload = json.loads(typo["day"])
+    payload["confirmed"] = "false"  # a string is not a yes
+    assert _sync(client, page, {"day": json.dumps(payload)}).status_code == 409
+
+
+def test_another_bank_sees_the_tree_bank_but_not_its_loans_and_no_farmer_s_other_trees(client, given, app):
+    from greensmile.network import services as network
+    from greensmile.network.models import OrganisationKind, Position
+    from greensmile.plots.models import PlotType
+    from greensmile.trees import services as trees
+    from tests.factories import make_organisation, make_plot
+
+    with given():
+        world = make_tree_bank()
+        trees.pledge(world.officer, world.trees[0], world.bank, "LN-SECRET-9", today())
+        rival = make_organisation(OrganisationKind.BANK, name="ธนาคารอื่น")
+        make_user(email="rival@bank.example")
+        network.add_member(rival, "rival@bank.example", Position.MEMBER, world.coordinator)
+        home = make_plot(world.farmer, plot_type=PlotType.FRUIT, crops=["มะม่วง"])  # no tree-bank group
+        own = trees.register_tree(world.farmer, home, trees.TreeData("M-1", world.teak.id))
+        pledge_id = db.session.scalar(sa.select(Pledge.id))
+    login(client, "rival@bank.example", PASSWORD)
+    register = client.get(f"/trees/farmers/{world.farmer.id}/register").get_data(as_text=True)
+    assert "T-001" in register and "ธนาคารต้นไม้ทดสอบ" in register  # pledged, and to whom
+    assert "LN-SECRET-9" not in register and "M-1" not in register  # but not the loan, nor the home garden
+    assert "LN-SECRET-9" not in client.get(f"/trees/farmers/{world.farmer.id}/register.csv").get_data(as_text=True)
+    assert "LN-SECRET-9" not in client.get(f"/trees/{world.trees[0].id}").get_data(as_text=True)
+    assert client.get(f"/trees/{own.id}").status_code == 404
+    tree_page = f"/trees/{world.trees[0].id}"
+    assert post_form(client, f"/trees/pledges/{pledge_id}/release", {"released_on": today().isoformat()},
+                     page=tree_page).status_code == 403  # another bank's pledge
+    refused = post_form(client, f"/trees/{own.id}/pledge", {"loan_reference": "X", "pledged_on": today().isoformat()},
+                        page=tree_page)
+    assert refused.status_code == 404
+    with app.app_context():
+        assert db.session.get(Pledge, pledge_id).released_on is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 1
+
+
+def test_a_tree_bank_group_with_fewer_than_nine_on_its_committee_is_warned(client, given, app):
+    from greensmile.network import services as network
+    from greensmile.network.models import Position
+
+    with given():
+        world = make_tree_bank()
+        for n in range(8):
+            make_user(email=f"committee{n}@example.com")
+            network.add_member(world.group, f"committee{n}@example.com", Position.COMMITTEE, world.coordinator)
+    login(client, "coordinator@example.com", PASSWORD)
+    page = f"/network/{world.group.id}"
+    assert "data-committee-warning" in client.get(page).get_data(as_text=True)  # 8 of the 9 the bank asks for
+    with given():
+        make_user(email="committee8@example.com")
+        network.add_member(world.group, "committee8@example.com", Position.COMMITTEE, world.coordinator)
+    assert "data-committee-warning" not in client.get(page).get_data(as_text=True)
+    post_form(client, "/logout", {}, page="/")
+    login(client, "committee0@example.com", PASSWORD)  # the committee sees it on the tree bank's page too
+    assert "คณะกรรมการมี 9 คน" in client.get("/trees").get_data(as_text=True)
+
+
+def test_a_photo_taken_with_a_measurement_is_kept_and_a_file_that_is_no_photo_refuses_the_day(client, given, app):
+    with given():
+        world = make_tree_bank()
+        make_user(email="stranger@example.com")
+    login(client, "planter@example.com", PASSWORD)
+    page = f"/trees/plots/{world.plot.code}/measure"
+
+    def day(tag, photo_bytes):
+        client_uuid = str(uuid.uuid4())
+        body = {"measured_on": today().isoformat(), "rows": [
+            {"client_uuid": client_uuid, "plot": world.plot.code, "tag": tag, "girth_cm": 70, "height_m": 9,
+             "photo": "photo-0"}]}
+        return {"day": json.dumps(body), "photo-0": (io.BytesIO(photo_bytes), "photo-0.jpg")}
+
+    refused = _sync(client, page, day("T-002", b"GIF89a not really"), content_type="multipart/form-data")
+    assert refused.status_code == 400
+    stored = _sync(client, page, day("T-001", png()), content_type="multipart/form-data")
+    assert stored.status_code == 201
+    with app.app_context():
+        (measured,) = db.session.scalars(sa.select(Measurement)).all()  # the refused day left nothing
+        assert measured.photo
+    assert client.get(f"/trees/measurements/{measured.id}.jpg").headers["Content-Type"] == "image/jpeg"
+    post_form(client, "/logout", {}, page="/")
+    login(client, "stranger@example.com", PASSWORD)
+    assert client.get(f"/trees/measurements/{measured.id}.jpg").status_code == 404

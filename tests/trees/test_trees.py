@@ -23,7 +23,10 @@ D = Decimal
 
 def _world():
     farmer = make_user(Role.FARMER, email="planter@example.com")
-    plot = make_plot(farmer, name="ธนาคารต้นไม้หลังบ้าน", plot_type=PlotType.TREE_BANK, crops=["สะตอ"])
+    group = make_organisation(OrganisationKind.TREE_BANK_GROUP, name="กลุ่มธนาคารต้นไม้")
+    db.session.add(Membership(organisation=group, user=farmer, position=Position.MEMBER))
+    db.session.flush()
+    plot = make_plot(farmer, group, name="ธนาคารต้นไม้หลังบ้าน", plot_type=PlotType.TREE_BANK, crops=["สะตอ"])
     teak = Species(name_th="สัก", scientific_name="Tectona grandis", on_collateral_list=True)
     db.session.add(teak)
     db.session.flush()

@@ -101,3 +101,12 @@ def test_only_coordinators_load_prices(app_ctx):
     coordinator, farmer, plot, tree, other = _world()
     with pytest.raises(NotAllowed):
         valuation.load_table(farmer, _csv("สัก,0,1000"), "ราคาของฉันเอง")
+
+
+def test_a_day_entered_late_for_the_past_does_not_replace_the_newest_value(app_ctx):
+    coordinator, farmer, plot, tree, other = _world()
+    valuation.load_table(coordinator, _csv("สัก,0,1000"), "ราคาทดลอง")
+    _measure(farmer, plot, "T-1", "80", "10")
+    newest = valuation.latest_values([tree.id])[tree.id]
+    _measure(farmer, plot, "T-1", "60", "8", days_ago=300)  # last year's sheet, typed in today
+    assert valuation.latest_values([tree.id])[tree.id].id == newest.id
