@@ -22,7 +22,7 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import demo_app  # noqa: E402
+from bench.support import counted, demo_app  # noqa: E402
 from greensmile.certification import charter  # noqa: E402
 from greensmile.certification.models import Certification, CertStatus  # noqa: E402
 from greensmile.certification.services import today  # noqa: E402
@@ -82,7 +82,9 @@ def _world(app) -> None:
              "updated_at": stamp} for plot_id in plot_ids[:CERTIFIED]])
         species = [Species(name_th=f"ไม้ทดสอบ {n}", wood_density=Decimal("0.601") if n % 2 else None,
                            density_source="bench" if n % 2 else "") for n in range(4)]
-        table = PriceTable(version=1, source="bench", active=True, loaded_at=stamp)
+        db.session.execute(sa.update(PriceTable).values(active=False))  # the demo's table steps aside
+        version = (db.session.scalar(sa.select(sa.func.max(PriceTable.version))) or 0) + 1
+        table = PriceTable(version=version, source="bench", active=True, loaded_at=stamp)
         db.session.add_all(species + [table])
         db.session.flush()
         db.session.execute(sa.insert(Tree), [
@@ -96,28 +98,12 @@ def _world(app) -> None:
              "created_at": stamp} for tree_id in tree_ids])
         measurement_ids = dict(db.session.execute(sa.select(Measurement.tree_id, Measurement.id)).all())
         db.session.execute(sa.insert(Valuation), [
-            {"tree_id": tree_id, "measurement_id": measurement_ids[tree_id], "table_id": table.id, "table_version": 1,
+            {"tree_id": tree_id, "measurement_id": measurement_ids[tree_id], "table_id": table.id,
+             "table_version": version,
              "formula": "bench", "form_factor": Decimal("0.5"), "volume_m3": Decimal("0.1"),
              "satang_per_m3": 200_000, "value_satang": 20_000 + tree_id % 1000, "valued_on": today(),
              "created_at": stamp} for tree_id in tree_ids])
         db.session.commit()
-
-
-def _counted(app, action) -> tuple[int, float]:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        started = time.perf_counter()
-        action()
-        return len(statements), time.perf_counter() - started
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def main() -> None:
@@ -128,17 +114,19 @@ def main() -> None:
         built = time.perf_counter() - started
         with app.test_request_context():
             figures.compute()  # warm up
-            queries, seconds = _counted(app, figures.compute)
+            queries, seconds, _impact = counted(figures.compute)
             impact = figures.compute()
             floor_started = time.perf_counter()
             floor = db.session.execute(sa.text(FLOOR_SQL), {"today": today()}).one()
             floor_seconds = time.perf_counter() - floor_started
         client = app.test_client()
         app.config["IMPACT_CACHE_SECONDS"] = 0
-        page_q, page_s = _counted(app, lambda: client.get("/impact"))
+        with app.app_context():
+            page_q, page_s, _page = counted(lambda: client.get("/impact"))
         app.config["IMPACT_CACHE_SECONDS"] = 120
         client.get("/impact")
-        cached_q, cached_s = _counted(app, lambda: client.get("/impact"))
+        with app.app_context():
+            cached_q, cached_s, _page = counted(lambda: client.get("/impact"))
         organic = [s for s in impact.standards if s.code == charter.PGS_ORGANIC][0]
         print(f"database: {url.split(':')[0]}; {PLOTS} plots ({CERTIFIED} certified) and {TREES} trees "
               f"added in {built:.1f} s")

@@ -19,7 +19,7 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import demo_app  # noqa: E402
+from bench.support import counted, demo_app  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
 from greensmile.certification import charter  # noqa: E402
@@ -85,21 +85,9 @@ def _world(app):
 
 
 def measure(app, lot_id: int) -> tuple[int, float, str]:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     with app.test_request_context():
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            started = time.perf_counter()
-            claim = lots.claim_of(db.session.get(lots.Lot, lot_id))
-            seconds = time.perf_counter() - started
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-        return len(statements), seconds, claim.claim or "no claim"
+        queries, seconds, claim = counted(lambda: lots.claim_of(db.session.get(lots.Lot, lot_id)))
+        return queries, seconds, claim.claim or "no claim"
 
 
 def floor(app, lot_id: int) -> float:

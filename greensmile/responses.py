@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import flash, redirect
+from flask import flash, jsonify, redirect, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
 
 from greensmile.errors import DomainError
 from greensmile.extensions import db
@@ -37,3 +41,33 @@ def act(form, target: str, action: Callable[[], object], message: str | Callable
     except DomainError as error:
         return refused(error, target)
     return done(message(result) if callable(message) else message, target)
+
+
+# ---------------------------------------------------------------- the offline forms' JSON endpoints
+# A phone may stay in the field, offline, for days: its form's token must still be good when it finds a signal.
+# The session cookie and SameSite still guard the request.
+SYNC_TOKEN_MAX_AGE = 30 * 24 * 3600
+
+
+def json_refusal(message: str, status: int = 400, code: str = "refused"):
+    return jsonify({"status": "error", "code": code, "message": message}), status
+
+
+def phone_csrf_refusal():
+    """None when the phone's token is good; else the answer that makes the phone ask for a fresh one."""
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""), time_limit=SYNC_TOKEN_MAX_AGE)
+    except ValidationError:
+        # A browser restart ends the session the page's token belonged to: the phone asks for a new one.
+        return json_refusal(_("This form has expired or was not sent from our site. Reload the page and send it "
+                              "again."), 400, "csrf")
+    return None
+
+
+def phone_token(signed_out_message: str):
+    """A fresh form token for an offline page opened in an earlier session."""
+    if not current_user.is_authenticated:
+        return json_refusal(signed_out_message, 401, "signed_out")
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response

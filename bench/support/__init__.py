@@ -70,3 +70,20 @@ def sign_in(client, login: str, password: str) -> None:
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"csrf_token": token, "login": login, "password": password})
     assert response.status_code == 302, "sign-in failed"
+
+
+def counted(action) -> tuple[int, float, object]:
+    """(SQL statements run, seconds, result) of one call of `action`, inside an app context."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        started = time.perf_counter()
+        result = action()
+        return len(statements), time.perf_counter() - started, result
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

@@ -8,9 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy.exc import IntegrityError
-from wtforms import ValidationError
 
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import role_required
@@ -20,11 +18,9 @@ from greensmile.certification.models import Answer, Assignment, Inspection, Insp
 from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
 from greensmile.media import storage
+from greensmile.responses import json_refusal, phone_csrf_refusal, phone_token
 
 bp = Blueprint("inspections", __name__)
-# An inspector may stay in the field, offline, for days: the form's token must still be good when the
-# phone finds a signal again. The session cookie and SameSite still guard the request.
-SYNC_TOKEN_MAX_AGE = 30 * 24 * 3600
 
 
 def register_routes(bp: Blueprint) -> None:
@@ -57,10 +53,6 @@ def inspection_form(assignment_id: int):
         "inspections/form.html", assignment=assignment, application=application, version=application.version,
         outcomes=list(Outcome), answers=list(Answer), latest=mine[-1] if mine else None, supersedes=supersedes,
     )
-
-
-def _fail(message: str, status: int = 400, code: str = "refused"):
-    return jsonify({"status": "error", "code": code, "message": message}), status
 
 
 def _parse(payload: dict, files) -> services.InspectionSubmission:
@@ -106,27 +98,23 @@ def _parse(payload: dict, files) -> services.InspectionSubmission:
 def sync():
     """Receive an inspection made offline. The same inspection sent again is stored once."""
     if not current_user.is_authenticated:
-        return _fail(_("Sign in again; the inspection stays saved on this phone."), 401, "signed_out")
+        return json_refusal(_("Sign in again; the inspection stays saved on this phone."), 401, "signed_out")
     if not current_user.has_role(Role.INSPECTOR):
-        return _fail(_("You may not do this."), 403)
-    try:
-        validate_csrf(request.headers.get("X-CSRFToken", ""), time_limit=SYNC_TOKEN_MAX_AGE)
-    except ValidationError:
-        # A browser restart ends the session the page's token belonged to: the phone asks for a new one.
-        return _fail(_("This form has expired or was not sent from our site. Reload the page and send it again."),
-                     400, "csrf")
+        return json_refusal(_("You may not do this."), 403)
+    if (refusal := phone_csrf_refusal()) is not None:
+        return refusal
     try:
         payload = json.loads(request.form.get("inspection", ""))
         submission = _parse(payload, request.files)
     except ValueError:
-        return _fail(_("The inspection could not be read. Check every item has an answer."))
+        return json_refusal(_("The inspection could not be read. Check every item has an answer."))
     try:
         inspection, created = services.submit_inspection(submission, current_user)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, DuplicateSubmission) else 400
-        return _fail(str(error), status)
+        return json_refusal(str(error), status)
     except IntegrityError:
         # The same inspection arrived twice at the same moment: the other request stored it.
         db.session.rollback()
@@ -140,11 +128,7 @@ def sync():
 
 def token():
     """A fresh form token for an inspection page that was opened in an earlier session."""
-    if not current_user.is_authenticated:
-        return _fail(_("Sign in again; the inspection stays saved on this phone."), 401, "signed_out")
-    response = jsonify({"csrf_token": generate_csrf()})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return phone_token(_("Sign in again; the inspection stays saved on this phone."))
 
 
 @login_required

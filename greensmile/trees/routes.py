@@ -10,13 +10,10 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy.exc import IntegrityError
-from wtforms import ValidationError
 
 from greensmile.accounts.models import Role, User
 from greensmile.accounts.permissions import coordinator_required
-from greensmile.certification.inspection_routes import SYNC_TOKEN_MAX_AGE
 from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
@@ -24,7 +21,7 @@ from greensmile.media import storage
 from greensmile.network.models import Organisation, OrganisationKind
 from greensmile.plots.models import Plot
 from greensmile.plots.services import find_by_typed_code
-from greensmile.responses import act, done, flash_form_errors, refused
+from greensmile.responses import act, done, flash_form_errors, json_refusal, phone_csrf_refusal, phone_token, refused
 from greensmile.trees import overview, services, valuation
 from greensmile.trees.errors import NeedsConfirmation, NotAllowed
 from greensmile.trees.forms import (
@@ -177,10 +174,6 @@ def measure_group(group_id: int):
     return _measure_page(plots, _("Measuring day: %(group)s", group=group.name), f"group-{group.id}")
 
 
-def _fail(message: str, status: int = 400, code: str = "refused"):
-    return jsonify({"status": "error", "code": code, "message": message}), status
-
-
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -212,16 +205,13 @@ def _parse_day(payload: dict) -> tuple[date, list[tuple[str, services.Measuremen
 def sync():
     """Receive a measuring day made offline: sent twice, stored once; a much smaller girth asks to confirm (409)."""
     if not current_user.is_authenticated:
-        return _fail(_("Sign in again; the measurements stay saved on this phone."), 401, "signed_out")
-    try:
-        validate_csrf(request.headers.get("X-CSRFToken", ""), time_limit=SYNC_TOKEN_MAX_AGE)
-    except ValidationError:
-        return _fail(_("This form has expired or was not sent from our site. Reload the page and send it again."),
-                     400, "csrf")
+        return json_refusal(_("Sign in again; the measurements stay saved on this phone."), 401, "signed_out")
+    if (refusal := phone_csrf_refusal()) is not None:
+        return refusal
     try:
         measured_on, rows, confirmed = _parse_day(json.loads(request.form.get("day", "")))
     except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
-        return _fail(_("The measurements could not be read: each needs a tag, a girth and a height."))
+        return json_refusal(_("The measurements could not be read: each needs a tag, a girth and a height."))
     try:
         stored = services.record_days(current_user, measured_on, [(code, row) for code, row, _p in rows], confirmed)
         for _code, row, field in rows:
@@ -231,23 +221,19 @@ def sync():
         db.session.commit()
     except NeedsConfirmation as question:
         db.session.rollback()
-        return _fail(str(question), 409, "confirm")
+        return json_refusal(str(question), 409, "confirm")
     except DomainError as error:
         db.session.rollback()
-        return _fail(str(error), 403 if isinstance(error, NotAllowed) else 400)
+        return json_refusal(str(error), 403 if isinstance(error, NotAllowed) else 400)
     except IntegrityError:
         db.session.rollback()  # the same day arrived twice at the same moment: the other request stored it
-        return _fail(_("Sending again…"), 503, "retry")
+        return json_refusal(_("Sending again…"), 503, "retry")
     current_app.logger.info("measuring day %s from %s: %s new of %s", measured_on, current_user.id, stored, len(rows))
     return jsonify({"status": "stored", "stored": stored, "sent": len(rows)}), 201 if stored else 200
 
 
 def token():
-    if not current_user.is_authenticated:
-        return _fail(_("Sign in again; the measurements stay saved on this phone."), 401, "signed_out")
-    response = jsonify({"csrf_token": generate_csrf()})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return phone_token(_("Sign in again; the measurements stay saved on this phone."))
 
 
 # ---------------------------------------------------------------- one tree

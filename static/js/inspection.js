@@ -5,7 +5,9 @@
 (function () {
   "use strict";
   var root = document.querySelector("[data-inspection]");
-  if (!root || !window.idbKeyval) return;
+  if (!root || !window.idbKeyval || !window.gsPhone) return;
+  var uuid = window.gsPhone.uuid;
+  var shrink = function (file) { return window.gsPhone.shrink(file, 1600, 0.85); };
   var store = window.idbKeyval;
   var text = root.dataset;  // translated messages, from the page
   var key = "inspection:" + root.dataset.assignment + (root.dataset.supersedes ? ":fix:" + root.dataset.supersedes : "");
@@ -16,15 +18,6 @@
   var MAX_PHOTO_BYTES = 12 * 1024 * 1024;  // the server takes 16 MB a request; leave room for the rest
   var statusBox = document.querySelector("[data-status]");
   var photoList = document.querySelector("[data-photos]");
-
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
-  }
 
   function fresh() {
     return {
@@ -150,25 +143,6 @@
         item.appendChild(remove);
       }
       photoList.appendChild(item);
-    });
-  }
-
-  // Photos are made small on the phone: quicker to send on slow data, lighter to keep offline.
-  function shrink(file) {
-    return new Promise(function (resolve) {
-      var img = new Image();
-      var url = URL.createObjectURL(file);
-      img.onload = function () {
-        var scale = Math.min(1, 1600 / Math.max(img.naturalWidth, img.naturalHeight));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(img.naturalWidth * scale);
-        canvas.height = Math.round(img.naturalHeight * scale);
-        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-        URL.revokeObjectURL(url);
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
-      };
-      img.onerror = function () { URL.revokeObjectURL(url); resolve(file); };
-      img.src = url;
     });
   }
 

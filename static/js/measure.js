@@ -4,7 +4,9 @@
 (function () {
   "use strict";
   var root = document.querySelector("[data-measure]");
-  if (!root || !window.idbKeyval) return;
+  if (!root || !window.idbKeyval || !window.gsPhone) return;
+  var uuid = window.gsPhone.uuid;
+  var shrink = function (file) { return window.gsPhone.shrink(file, 1280, 0.8); };
   var store = window.idbKeyval;
   var text = root.dataset;
   var key = "measure:" + root.dataset.scope;
@@ -16,14 +18,6 @@
   var sending = false;
   var retryDelay = 15000;
   var retryTimer = null;
-
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
 
   function fresh() {
     // A new day starts on the server's today (the field's max), not on the date of the day before.
@@ -82,24 +76,6 @@
   }
 
   function number(value) { return Number(String(value).replace(",", ".")); }
-
-  function shrink(file) {
-    return new Promise(function (resolve) {
-      var img = new Image();
-      var url = URL.createObjectURL(file);
-      img.onload = function () {
-        var scale = Math.min(1, 1280 / Math.max(img.naturalWidth, img.naturalHeight));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(img.naturalWidth * scale);
-        canvas.height = Math.round(img.naturalHeight * scale);
-        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-        URL.revokeObjectURL(url);
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.8);
-      };
-      img.onerror = function () { URL.revokeObjectURL(url); resolve(file); };
-      img.src = url;
-    });
-  }
 
   function editable() {  // a question from the server ("smaller than last time") may be answered by correcting
     if (record.state === "question") { record.state = "draft"; record.confirmed = false; }

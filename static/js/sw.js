@@ -14,6 +14,7 @@ const PRECACHE = [
   "/static/js/inspection.js",
   "/static/js/measure.js",
   "/static/js/offline.js",
+  "/static/js/phone.js",
   "/static/vendor/idb-keyval/umd.js",
 ];
 
