@@ -7,6 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from greensmile.accounts import services as accounts
+from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.trees import catalogue, valuation
 
@@ -34,7 +35,10 @@ def load_prices_command(file: Path, source: str, email: str) -> None:
     acting = accounts.get_user_by_email(email)
     if acting is None:
         raise click.ClickException(f"no account {email}")
-    report = valuation.load_table(acting, file.read_bytes(), source)
+    try:
+        report = valuation.load_table(acting, file.read_bytes(), source)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
     if report.errors:
         db.session.rollback()
         raise click.ClickException("nothing loaded:\n  " + "\n  ".join(str(e) for e in report.errors))

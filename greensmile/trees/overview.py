@@ -183,7 +183,7 @@ def farmers_with_trees(search: str = "", limit: int = 50) -> list[tuple[User, in
              .group_by(User.id).order_by(User.display_name).limit(limit))
     if search:
         query = query.where(User.display_name.contains(search) | (User.phone == search))
-    return list(db.session.execute(query).tuples())
+    return [(user, count) for user, count in db.session.execute(query)]
 
 
 def farm_plots_of(user: User) -> list[Plot]:
