@@ -26,7 +26,6 @@ from greensmile.trees.models import Measurement, Pledge, Species, Stand, Tree, T
 PHOTO_KIND = "trees"
 
 
-
 def may_manage(user: User, plot: Plot) -> bool:
     """The plot's farmer, a coordinator, or the manager of the plot's group (a tree-bank group included)."""
     if user.id == plot.owner_id or user.has_role(Role.COORDINATOR):
@@ -89,7 +88,8 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
         raise NotAllowed()
     if measured_on > today():
         raise TreeError(_l("The measuring day must not be in the future."))
-    trees = {tree.tag: tree for tree in db.session.scalars(sa.select(Tree).where(Tree.plot_id == plot.id))}
+    trees = {tree.tag: tree for tree in db.session.scalars(sa.select(Tree).where(
+        Tree.plot_id == plot.id, Tree.status == TreeStatus.STANDING))}  # a felled tree is not measured
     known = set(db.session.scalars(sa.select(Measurement.client_uuid).where(
         Measurement.client_uuid.in_([row.client_uuid for row in rows])))) if rows else set()
     last = _last_girths([tree.id for tree in trees.values()], measured_on)
@@ -103,7 +103,7 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
             continue
         tree = trees.get(squeeze(row.tag))
         if tree is None:
-            raise TreeError(_l("No tree with tag %(tag)s on this plot.", tag=row.tag))
+            raise TreeError(_l("No standing tree with tag %(tag)s on this plot.", tag=row.tag))
         girth, height = Decimal(row.girth_cm).quantize(Decimal("0.1")), Decimal(row.height_m).quantize(Decimal("0.01"))
         if not (0 < girth < 2000) or not (0 < height < 120):  # checked as stored (rounded)
             raise TreeError(_l("Tag %(tag)s: enter the girth in cm and the height in m.", tag=row.tag))
@@ -162,6 +162,12 @@ def _last_girths(tree_ids: list[int], before: date) -> dict[int, Decimal]:
 
 
 # ---------------------------------------------------------------- collateral
+def _lock(tree: Tree) -> None:
+    """Take the tree's row lock and read it afresh."""
+    db.session.execute(sa.select(Tree.id).where(Tree.id == tree.id).with_for_update())
+    db.session.refresh(tree)
+
+
 def active_pledge(tree: Tree) -> Pledge | None:
     return db.session.scalar(sa.select(Pledge).where(Pledge.tree_id == tree.id, Pledge.released_on.is_(None)))
 
@@ -180,9 +186,9 @@ def pledge(acting: User, tree: Tree, lender: Organisation, loan_reference: str, 
         raise NotAllowed()
     if pledged_on > today():
         raise TreeError(_l("The pledge date must not be in the future."))
+    _lock(tree)  # a felling and a pledge of one tree at the same moment: one waits and sees the other
     if tree.status is not TreeStatus.STANDING:
         raise TreeError(_l("Only a standing tree can be pledged."))
-    db.session.execute(sa.select(Tree.id).where(Tree.id == tree.id).with_for_update())
     if active_pledge(tree) is not None:
         raise Pledged(_l("This tree is pledged already."))
     reference = squeeze(loan_reference)
@@ -211,9 +217,9 @@ def take_down(acting: User, tree: Tree, status: TreeStatus, reason: str) -> None
     """Record a tree as felled or removed, never while it is pledged."""
     if not may_manage(acting, tree.plot):
         raise NotAllowed()
+    _lock(tree)
     if status is TreeStatus.STANDING or tree.status is not TreeStatus.STANDING:
         raise TreeError(_l("Only a standing tree can be felled or removed."))
-    db.session.execute(sa.select(Tree.id).where(Tree.id == tree.id).with_for_update())
     if active_pledge(tree) is not None:
         raise Pledged()
     tree.status, tree.status_reason = status, squeeze(reason)[:1000]

@@ -99,3 +99,14 @@ def test_only_those_who_may_touch_a_plots_trees(app_ctx):
         trees.register_tree(farmer, plot, trees.TreeData("A-001", teak.id))  # the tag is taken
     with pytest.raises(TreeError):
         trees.pledge(farmer, tree, make_organisation(OrganisationKind.FOUNDATION), "L-1", today())
+
+
+def test_a_felled_tree_is_not_measured_nor_pledged(app_ctx):
+    farmer, plot, teak, tree, bank, officer = _world()
+    trees.take_down(farmer, tree, TreeStatus.FELLED, "ลมพัดล้ม")
+    with pytest.raises(TreeError, match="A-001"):
+        trees.record_day(farmer, plot, today(), [_row()])
+    with pytest.raises(TreeError):
+        trees.pledge(officer, tree, bank, "LOAN-X", today())
+    with pytest.raises(TreeError):  # and it is felled once
+        trees.take_down(farmer, tree, TreeStatus.REMOVED, "ขุดออก")
