@@ -177,8 +177,8 @@ def record_delivery(acting: User | None, pledge: SupportPledge, data: DeliveryDa
         raise SupportError(_l("The delivery date must not be in the future."))
     if pledge.kind is SupportKind.MONEY and not (data.amount_satang and data.amount_satang > 0):
         raise SupportError(_l("Enter the amount delivered, in baht."))
-    if pledge.kind is not SupportKind.MONEY and data.via is not DeliveryVia.IN_KIND:
-        raise SupportError(_l("Only money is paid by transfer or online."))
+    if (pledge.kind is SupportKind.MONEY) == (data.via is DeliveryVia.IN_KIND):
+        raise SupportError(_l("Money is delivered by transfer or online; everything else in kind."))
     reference = squeeze(data.reference)[:255] or None
     if reference and db.session.scalar(sa.select(SupportDelivery.id).where(
             SupportDelivery.reference == reference)) is not None:

@@ -111,3 +111,15 @@ def test_a_purchase_guarantee_appears_in_the_demand_outlook(app_ctx):
     (row,) = [row for row in view.rows if row.crop.id == kale.id]
     assert row.guaranteed == [Decimal("20")] * 4 + [Decimal("0")] * (len(view.weeks) - 4)
     assert row.demand == [Decimal("0")] * len(view.weeks)  # beside the orders, not added to them
+
+
+def test_money_is_not_delivered_in_kind_nor_training_by_transfer(app_ctx):
+    world = make_supporters()
+    money = _money(world)
+    with pytest.raises(support.SupportError):
+        support.record_delivery(world.giver, money, support.DeliveryData(today(), DeliveryVia.IN_KIND,
+                                                                         amount_satang=100))
+    training = support.make_pledge(world.giver, world.foundation, support.PledgeData(SupportKind.TRAINING, "อบรม"))
+    with pytest.raises(support.SupportError):
+        support.record_delivery(world.giver, training, support.DeliveryData(today(), DeliveryVia.BANK_TRANSFER))
+    assert money.status is SupportStatus.PLEDGED and training.status is SupportStatus.PLEDGED
