@@ -176,11 +176,14 @@ def bank_of(user: User) -> Organisation | None:
         Membership.user_id == user.id, Organisation.kind == OrganisationKind.BANK).order_by(Organisation.id).limit(1))
 
 
-def farmers_with_trees(search: str = "", limit: int = 50) -> list[tuple[User, int]]:
-    """For a bank officer: farmers who have standing trees, with how many."""
+def farmers_with_trees(search: str = "", limit: int = 50, tree_bank_only: bool = True) -> list[tuple[User, int]]:
+    """For a bank officer: farmers with standing trees in the tree bank's groups, with how many (coordinators: all)."""
     query = (sa.select(User, sa.func.count(Tree.id)).join(Plot, Plot.owner_id == User.id)
              .join(Tree, Tree.plot_id == Plot.id).where(Tree.status == TreeStatus.STANDING)
              .group_by(User.id).order_by(User.display_name).limit(limit))
+    if tree_bank_only:
+        query = query.where(Plot.group_id.in_(sa.select(Organisation.id).where(
+            Organisation.kind == OrganisationKind.TREE_BANK_GROUP)))
     if search:
         query = query.where(User.display_name.contains(search) | (User.phone == search))
     return [(user, count) for user, count in db.session.execute(query)]

@@ -90,7 +90,8 @@ def home():
     groups = [overview.committee_of(group) for group in overview.tree_bank_groups_of(current_user)]
     bank = overview.bank_of(current_user)
     search = (request.args.get("q") or "").strip()[:80]
-    farmers = overview.farmers_with_trees(search) if bank or current_user.has_role(Role.COORDINATOR) else []
+    coordinator = current_user.has_role(Role.COORDINATOR)
+    farmers = overview.farmers_with_trees(search, tree_bank_only=not coordinator) if bank or coordinator else []
     return render_template("trees/home.html", my_plots=my_plots, groups=groups,
                            bank=bank, farmers=farmers, search=search)
 

@@ -220,6 +220,7 @@ def test_a_confirmation_must_be_meant(client, given, app):
 
 
 def test_another_bank_sees_the_tree_bank_but_not_its_loans_and_no_farmer_s_other_trees(client, given, app):
+    from greensmile.accounts.models import Role
     from greensmile.network import services as network
     from greensmile.network.models import OrganisationKind, Position
     from greensmile.plots.models import PlotType
@@ -242,6 +243,12 @@ def test_another_bank_sees_the_tree_bank_but_not_its_loans_and_no_farmer_s_other
     assert "LN-SECRET-9" not in client.get(f"/trees/farmers/{world.farmer.id}/register.csv").get_data(as_text=True)
     assert "LN-SECRET-9" not in client.get(f"/trees/{world.trees[0].id}").get_data(as_text=True)
     assert client.get(f"/trees/{own.id}").status_code == 404
+    with given():
+        stranger = make_user(Role.FARMER, email="gardener@example.com", display_name="ชาวสวน บ้านเดี่ยว")
+        garden = make_plot(stranger, plot_type=PlotType.FRUIT, crops=["มะม่วง"])
+        trees.register_tree(stranger, garden, trees.TreeData("G-1", world.teak.id))
+    listed = client.get("/trees").get_data(as_text=True)
+    assert "สมศรี ปลูกป่า" in listed and "ชาวสวน บ้านเดี่ยว" not in listed  # only the tree bank's farmers
     tree_page = f"/trees/{world.trees[0].id}"
     assert post_form(client, f"/trees/pledges/{pledge_id}/release", {"released_on": today().isoformat()},
                      page=tree_page).status_code == 403  # another bank's pledge
