@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.network.models import Category, Organisation
@@ -52,7 +53,6 @@ def _pledge_form() -> PledgeForm:
 def home():
     form = _pledge_form()
     if request.method == "GET" and not form.starts_on.data:
-        from greensmile.certification.services import today
         form.starts_on.data = today()
     return render_template("support/home.html", pledges=services.visible_to(current_user), form=form)
 
@@ -100,7 +100,6 @@ def pledge(pledge_id: int):
     acting = current_user.is_authenticated and services.speaks_for(current_user, found.supporter)
     delivery_form, pay_form = DeliveryForm(), PayForm()
     if not delivery_form.delivered_on.data:
-        from greensmile.certification.services import today
         delivery_form.delivered_on.data = today()
     return render_template(
         "support/pledge.html", pledge=found, private=private, acting=acting, delivery_form=delivery_form,
