@@ -155,8 +155,7 @@ def _trees() -> tuple[int, int, int, float, int]:
         sa.select(sa.func.count(Valuation.id), sa.func.coalesce(sa.func.sum(Valuation.value_satang), 0))
         .join(newest_value, newest_value.c.id == Valuation.id).join(Tree, Tree.id == Valuation.tree_id)
         .where(standing)).one()
-    newest = sa.select(Measurement.tree_id, sa.func.max(Measurement.measured_on).label("day")).group_by(
-        Measurement.tree_id).subquery()
+    newest = valuation.newest_days().subquery()
     rows = db.session.execute(
         sa.select(Species.wood_density, Measurement.girth_cm, Measurement.height_m)
         .join(newest, (newest.c.tree_id == Measurement.tree_id) & (newest.c.day == Measurement.measured_on))

@@ -47,3 +47,18 @@ def verify(payload: bytes, signature: str) -> None:
                                               current_app.config["STRIPE_WEBHOOK_SECRET"], tolerance=300)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
         raise BadSignature() from error
+
+
+def promptpay_intent(amount_satang: int, description: str, metadata: dict, email: str, idempotency_key: str):
+    """A PaymentIntent in THB for PromptPay, confirmed at once, so that Stripe answers with its QR code."""
+    return call(lambda api: api.payment_intents.create(
+        params={"amount": amount_satang, "currency": "thb", "payment_method_types": ["promptpay"],
+                "description": description, "metadata": metadata, "confirm": True,
+                "payment_method_data": {"type": "promptpay", "billing_details": {"email": email}}},
+        options={"idempotency_key": idempotency_key}))
+
+
+def promptpay_qr(intent) -> tuple[str, str]:
+    """The PromptPay QR code a confirmed intent carries: (PNG address, Stripe's hosted page), or empty strings."""
+    qr = (intent.to_dict().get("next_action") or {}).get("promptpay_display_qr_code") or {}
+    return qr.get("image_url_png") or "", qr.get("hosted_instructions_url") or ""

@@ -46,12 +46,10 @@ def start(acting: User, invoice: Invoice) -> InvoicePayment:
                             "or pay by bank transfer."))
     # A failed attempt is retried with a new intent (a new key); a request repeated after a lost answer, the same.
     attempt = existing.intent_id if existing is not None else "first"
-    intent = gateway.call(lambda api: api.payment_intents.create(
-        params={"amount": invoice.total_satang, "currency": "thb", "payment_method_types": ["promptpay"],
-                "description": f"Green Smile {invoice.number}", "metadata": {"invoice_number": invoice.number, "invoice_reference": invoice.reference},
-                "confirm": True, "payment_method_data": {"type": "promptpay",
-                                                         "billing_details": {"email": acting.email}}},
-        options={"idempotency_key": f"greensmile-invoice-{invoice.reference}-{attempt}"}))
+    intent = gateway.promptpay_intent(
+        invoice.total_satang, f"Green Smile {invoice.number}",
+        {"invoice_number": invoice.number, "invoice_reference": invoice.reference}, acting.email,
+        f"greensmile-invoice-{invoice.reference}-{attempt}")
     if existing is not None:  # a failed attempt: a new intent, the same row
         existing.intent_id, existing.status, existing.failure_message = intent.id, PaymentStatus.PENDING, ""
         payment = existing
@@ -59,9 +57,7 @@ def start(acting: User, invoice: Invoice) -> InvoicePayment:
         payment = InvoicePayment(invoice_id=invoice.id, intent_id=intent.id, amount_satang=invoice.total_satang,
                                  status=PaymentStatus.PENDING)
         db.session.add(payment)
-    qr = (intent.to_dict().get("next_action") or {}).get("promptpay_display_qr_code") or {}
-    payment.qr_image_url = qr.get("image_url_png") or ""
-    payment.hosted_instructions_url = qr.get("hosted_instructions_url") or ""
+    payment.qr_image_url, payment.hosted_instructions_url = gateway.promptpay_qr(intent)
     db.session.flush()
     return payment
 

@@ -63,10 +63,9 @@ def start_payment(checkout: Checkout) -> Payment:
 
 
 def _take_qr(payment: Payment, intent) -> None:
-    action = intent.to_dict().get("next_action") or {}
-    qr = action.get("promptpay_display_qr_code") or {}
-    payment.qr_image_url = qr.get("image_url_png") or payment.qr_image_url
-    payment.hosted_instructions_url = qr.get("hosted_instructions_url") or payment.hosted_instructions_url
+    image, hosted = gateway.promptpay_qr(intent)
+    payment.qr_image_url = image or payment.qr_image_url
+    payment.hosted_instructions_url = hosted or payment.hosted_instructions_url
 
 
 def client_secret(payment: Payment) -> str:

@@ -24,6 +24,7 @@ from greensmile.network.models import Organisation
 from greensmile.plots.models import Plot
 from greensmile.rubber.errors import NotAllowed
 from greensmile.rubber.models import RubberProfile
+from greensmile.spreadsheet import text_cell
 
 COLUMNS = ["member", "plot_code", "area_rai", "district", "planting_year", "clone", "fsc_status",
            "last_internal_audit", "open_requests"]
@@ -78,11 +79,6 @@ def register(acting: User, group: Organisation, on: date | None = None) -> list[
     return rows
 
 
-def _cell(text: str) -> str:
-    """Typed text as a spreadsheet shows it, never as a formula (=, +, -, @ would be run by Excel)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def register_csv(rows: list[RegisterRow]) -> str:
     """The register as UTF-8 CSV with Excel's BOM, in the column order of COLUMNS."""
     out = io.StringIO()
@@ -90,7 +86,7 @@ def register_csv(rows: list[RegisterRow]) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row.member), row.plot.code, f"{row.area_rai}", row.district, row.planting_year or "",
-                         _cell(row.clone), row.status.value, row.last_audit.isoformat() if row.last_audit else "",
+        writer.writerow([text_cell(row.member), row.plot.code, f"{row.area_rai}", row.district, row.planting_year or "",
+                         text_cell(row.clone), row.status.value, row.last_audit.isoformat() if row.last_audit else "",
                          row.open_requests])
     return out.getvalue()

@@ -229,17 +229,12 @@ def start_payment(acting: User, pledge: SupportPledge, amount_satang: int) -> Su
                               "by bank transfer."))
     attempt = db.session.scalar(sa.select(sa.func.count()).select_from(SupportPayment).where(
         SupportPayment.pledge_id == pledge.id))
-    intent = gateway.call(lambda api: api.payment_intents.create(
-        params={"amount": amount_satang, "currency": "thb", "payment_method_types": ["promptpay"],
-                "description": f"Green Smile support pledge {pledge.id}",
-                "metadata": {"support_pledge": str(pledge.id)}, "confirm": True,
-                "payment_method_data": {"type": "promptpay", "billing_details": {"email": acting.email}}},
-        options={"idempotency_key": f"greensmile-support-{pledge.id}-{attempt}-{amount_satang}"}))
+    intent = gateway.promptpay_intent(amount_satang, f"Green Smile support pledge {pledge.id}",
+                                      {"support_pledge": str(pledge.id)}, acting.email,
+                                      f"greensmile-support-{pledge.id}-{attempt}-{amount_satang}")
+    image, hosted = gateway.promptpay_qr(intent)
     payment = SupportPayment(pledge_id=pledge.id, intent_id=intent.id, amount_satang=amount_satang,
-                             started_by_id=acting.id)
-    qr = (intent.to_dict().get("next_action") or {}).get("promptpay_display_qr_code") or {}
-    payment.qr_image_url = qr.get("image_url_png") or ""
-    payment.hosted_instructions_url = qr.get("hosted_instructions_url") or ""
+                             started_by_id=acting.id, qr_image_url=image, hosted_instructions_url=hosted)
     db.session.add(payment)
     db.session.flush()
     return payment

@@ -15,8 +15,10 @@ from greensmile.certification.services import today
 from greensmile.extensions import db
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position
 from greensmile.plots.models import Plot
+from greensmile.spreadsheet import text_cell
 from greensmile.trees import carbon, valuation
 from greensmile.trees.models import Measurement, Pledge, Stand, Tree, TreeStatus, Valuation
+from greensmile.trees.services import sees_loan
 
 # The bank asks a tree-bank group for a committee of at least this many members.
 COMMITTEE_MINIMUM = 9
@@ -108,8 +110,6 @@ def register(farmer: User, plots: list[Plot] | None = None, shown_to: User | Non
     plots = plots_with_trees_of(farmer) if plots is None else plots
     rows = rows_for(trees_of_plots([plot.id for plot in plots], standing_only=True))
     if shown_to is not None:
-        from greensmile.trees.services import sees_loan
-
         for row in rows:
             row.loan_shown = row.pledge is None or sees_loan(shown_to, row.pledge)
     return Register(farmer, today(), rows, totals(rows), valuation.yearly_totals([row.tree.id for row in rows]))
@@ -127,27 +127,15 @@ def register_csv(found: Register) -> str:
     for row in found.rows:
         tree, m, v, p = row.tree, row.latest, row.value, row.pledge
         planted = tree.planted_on.isoformat() if tree.planted_on else (tree.planting_year or "")
-        writer.writerow([_cell(str(value)) if value is not None else "" for value in (
-            tree.plot.code, tree.tag, tree.species.name_th, tree.species.scientific_name, tree.latitude,
-            tree.longitude, planted, m.girth_cm if m else None, m.height_m if m else None,
-            m.measured_on.isoformat() if m else None, f"{v.value_satang / 100:.2f}" if v else None,
-            v.table_version if v else None, f"{row.estimate.co2_kg:.1f}" if row.estimate else None,
-            p.lender.name if p else None, p.pledged_on.isoformat() if p else None,
-            p.loan_reference if p and row.loan_shown else None)])
+        writer.writerow(["" if value is None else value for value in (
+            tree.plot.code, text_cell(tree.tag), text_cell(tree.species.name_th),
+            text_cell(tree.species.scientific_name), tree.latitude, tree.longitude, planted,
+            m.girth_cm if m else None, m.height_m if m else None, m.measured_on.isoformat() if m else None,
+            f"{v.value_satang / 100:.2f}" if v else None, v.table_version if v else None,
+            f"{row.estimate.co2_kg:.1f}" if row.estimate else None, text_cell(p.lender.name) if p else None,
+            p.pledged_on.isoformat() if p else None,
+            text_cell(p.loan_reference) if p and row.loan_shown else None)])
     return "\ufeff" + out.getvalue()  # Excel opens Thai correctly only with the BOM
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet would run as a formula is kept as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- tree-bank groups

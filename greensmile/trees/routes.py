@@ -7,7 +7,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -63,18 +63,20 @@ def register_routes(bp: Blueprint) -> None:
     # fmt: on
 
 
-def _plot(code: str, manage: bool = False) -> Plot:
-    found = find_by_typed_code(code)
-    allowed = found is not None and (services.may_manage if manage else services.may_view)(current_user, found)
-    if not allowed:
+def _allowed(plot: Plot | None, manage: bool) -> Plot:
+    """The plot, if the signed-in person may see (or manage) its trees; else 404, not telling that it exists."""
+    if plot is None or not (services.may_manage if manage else services.may_view)(current_user, plot):
         abort(404)
-    return found
+    return plot
+
+
+def _plot(code: str, manage: bool = False) -> Plot:
+    return _allowed(find_by_typed_code(code), manage)
 
 
 def _tree(tree_id: int, manage: bool = False) -> Tree:
     found = db.get_or_404(Tree, tree_id)
-    if not (services.may_manage if manage else services.may_view)(current_user, found.plot):
-        abort(404)
+    _allowed(found.plot, manage)
     return found
 
 
@@ -114,19 +116,17 @@ def add_tree(code: str):
     found = _plot(code, manage=True)
     form = TreeForm()
     form.species_id.choices = _species_choices()
-    target = url_for("trees.plot", code=found.code)
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(target)
-    try:
+
+    def register_with_photo() -> Tree:
         tree = services.register_tree(current_user, found, services.TreeData(
             form.tag.data, form.species_id.data, form.planted_on.data, form.planting_year.data,
             form.latitude.data, form.longitude.data))
         if form.photo.data:
             services.set_tree_photo(current_user, tree, form.photo.data.read())
-    except DomainError as error:
-        return refused(error, target)
-    return done(_("Tree %(tag)s is registered.", tag=tree.tag), target)
+        return tree
+
+    return act(form, url_for("trees.plot", code=found.code), register_with_photo,
+               lambda tree: _("Tree %(tag)s is registered.", tag=tree.tag))
 
 
 @login_required

@@ -81,7 +81,7 @@ class MeasurementData:
 
 
 def record_day(acting: User, plot: Plot, measured_on: date, rows: list[MeasurementData],
-               confirmed: bool = False) -> int:
+               confirmed: bool = False, prices: valuation.Prices | None = None) -> int:
     """A measuring day on one plot, tree after tree: all stored or none. A row sent before (the same phone id) is
     stored once; a girth much smaller than the tree's last is refused unless confirmed. Returns how many are new."""
     if not may_manage(acting, plot):
@@ -126,7 +126,7 @@ def record_day(acting: User, plot: Plot, measured_on: date, rows: list[Measureme
                                    tags=", ".join(smaller)))
     db.session.add_all(measurement for measurement, _species in new)
     db.session.flush()
-    valuation.value(new, on=measured_on)
+    valuation.value(new, prices, on=measured_on)
     return len(new)
 
 
@@ -137,12 +137,14 @@ def record_days(acting: User, measured_on: date, rows: list[tuple[str, Measureme
     for code, row in rows:
         by_plot.setdefault(code, []).append(row)
     stored, smaller = 0, []
+    table = valuation.active_table()
+    prices = valuation.Prices(table) if table else None  # read once for the whole group, not once a plot
     for code, plot_rows in by_plot.items():
         plot = find_by_typed_code(code)
         if plot is None:
             raise TreeError(_l("No plot with the code %(code)s.", code=code))
         try:
-            stored += record_day(acting, plot, measured_on, plot_rows, confirmed)
+            stored += record_day(acting, plot, measured_on, plot_rows, confirmed, prices)
         except NeedsConfirmation as question:
             smaller.append(str(question))
     if smaller:
