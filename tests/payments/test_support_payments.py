@@ -71,3 +71,9 @@ def test_another_supporter_cannot_pay_or_see_a_private_pledge(client, given, app
     assert post_form(client, f"{page}/pay", {"amount_baht": "1000"}, page="/support").status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportPayment)) == 0
+    post_form(client, "/logout", {}, page="/")
+    login(client, "giver@foundation.example", PASSWORD)
+    location = post_form(client, f"{page}/pay", {"amount_baht": "1000"}, page=page).headers["Location"]
+    post_form(client, "/logout", {}, page="/")
+    login(client, "councillor@council.example", PASSWORD)  # another supporter may not open the QR page
+    assert client.get(location).status_code == 404

@@ -44,6 +44,13 @@ def test_a_supporter_cannot_see_another_supporters_private_pledges(client, given
     page = f"/support/pledges/{public.id}"
     assert post_form(client, f"{page}/deliveries", {"delivered_on": today().isoformat(), "via": "in_kind"},
                      page=page).status_code == 403
+    assert post_form(client, f"{page}/withdraw", {"reason": "ไม่เอาแล้ว"}, page=page).status_code == 403
+    private_page = f"/support/pledges/{private.id}"
+    post_form(client, "/logout", {}, page="/")
+    login(client, "councillor@council.example", PASSWORD)
+    assert post_form(client, f"{private_page}/withdraw", {"reason": "x"}, page="/support").status_code == 404
+    post_form(client, "/logout", {}, page="/")
+    login(client, "giver@foundation.example", PASSWORD)
     post_form(client, "/logout", {}, page="/")
 
     login(client, "member@example.com", PASSWORD)  # the group it backs sees it in full

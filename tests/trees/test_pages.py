@@ -306,3 +306,41 @@ def test_a_photo_taken_with_a_measurement_is_kept_and_a_file_that_is_no_photo_re
     post_form(client, "/logout", {}, page="/")
     login(client, "stranger@example.com", PASSWORD)
     assert client.get(f"/trees/measurements/{measured.id}.jpg").status_code == 404
+
+
+def test_strangers_are_refused_the_photo_the_stand_the_group_day_and_take_down(client, given, app):
+    from greensmile.trees import services as trees
+    from greensmile.trees.models import Stand
+
+    with given():
+        world = make_tree_bank()
+        trees.set_tree_photo(world.farmer, world.trees[0], png())
+        stand = trees.register_stand(world.farmer, world.plot, world.teak.id, 4, 2020)
+        make_user(email="stranger@example.com")
+    login(client, "stranger@example.com", PASSWORD)
+    tree_url = f"/trees/{world.trees[0].id}"
+    assert client.get(f"{tree_url}/photo.jpg").status_code == 404
+    assert client.get(f"/trees/groups/{world.group.id}/measure").status_code == 404
+    assert client.get(f"/trees/plots/{world.plot.code}").status_code == 404
+    for url, data in ((f"{tree_url}/photo", {"photo": (io.BytesIO(png()), "x.png")}),
+                      (f"{tree_url}/take-down", {"status": "felled", "reason": "ขโมยตัด"}),
+                      (f"/trees/stands/{stand.id}/split", {"tags": "X-1"}),
+                      (f"/trees/plots/{world.plot.code}/trees", {"tag": "X-2", "species_id": str(world.teak.id)}),
+                      (f"/trees/plots/{world.plot.code}/stands", {"species_id": str(world.teak.id), "count": "3"})):
+        assert post_form(client, url, data, page="/", content_type="multipart/form-data").status_code == 404, url
+    with app.app_context():
+        assert db.session.get(Tree, world.trees[0].id).status is TreeStatus.STANDING
+        assert db.session.get(Stand, stand.id).count == 4
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Tree)) == 2
+
+
+def test_the_register_csv_never_hands_a_spreadsheet_a_formula(client, given, app):
+    from greensmile.trees import services as trees
+
+    with given():
+        world = make_tree_bank(tags=("=HYPERLINK(1)",))
+        trees.pledge(world.officer, world.trees[0], world.bank, "+LN-1", today())
+    login(client, "planter@example.com", PASSWORD)
+    (row,) = csv.DictReader(io.StringIO(client.get(f"/trees/farmers/{world.farmer.id}/register.csv")
+                                        .get_data(as_text=True).lstrip("\ufeff")))
+    assert (row["tag"], row["loan_reference"], row["species"]) == ("'=HYPERLINK(1)", "'+LN-1", "สัก")
