@@ -31,8 +31,8 @@ translations: $(VENV)/.installed
 # After changing user-facing text: refresh the catalogue, then translate every new msgid in the Thai .po.
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --ignore-dirs=".* __pycache__" --no-location --sort-output \
-	  --project=greensmile --copyright-holder="Green Smile" -o greensmile/translations/messages.pot .
-	$(BIN)/pybabel update -i greensmile/translations/messages.pot -d greensmile/translations -l th --no-fuzzy-matching --ignore-obsolete
+	  -w 100 --project=greensmile --copyright-holder="Green Smile" -o greensmile/translations/messages.pot .
+	$(BIN)/pybabel update -i greensmile/translations/messages.pot -d greensmile/translations -l th -w 100 --no-fuzzy-matching --ignore-obsolete
 
 migrate: install translations
 	$(FLASK) db upgrade

@@ -31,6 +31,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_payables()
 
     from greensmile.cli import register_commands
     from greensmile.error_pages import register_error_handlers
@@ -124,6 +125,16 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)
+
+
+def _register_payables() -> None:
+    """What each domain sells or collects, told to the payments core (which imports none of them)."""
+    from greensmile.bulk import payables as invoices
+    from greensmile.orders import payables as orders
+    from greensmile.supporters import payables as pledges
+
+    for domain in (orders, invoices, pledges):
+        domain.register()
 
 
 def _security_headers(response):

@@ -70,6 +70,13 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     # Only for tests and local trials against a fake Stripe server (e.g. http://127.0.0.1:8420).
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+    # The Stripe API version this code is written and tested for, sent on every call (see README, Payments).
+    STRIPE_API_VERSION = os.environ.get("STRIPE_API_VERSION", "2026-10-28.endive")
+    # A slip for a direct PromptPay payment that its seller has not confirmed in this many hours goes to the
+    # coordinators' reconciliation page.
+    SLIP_CONFIRM_HOURS = _env_int("SLIP_CONFIRM_HOURS", 24)
+    # A slip-verification provider ("package.module:Class"); none by default: sellers confirm by hand.
+    SLIP_VERIFIER = os.environ.get("SLIP_VERIFIER", "")
     # An unpaid online order holds its stock this long, then expires (`flask orders expire`).
     ORDER_PAYMENT_MINUTES = _env_int("ORDER_PAYMENT_MINUTES", 30)
     # The most dry rubber a plot may record in a calendar year, per rai: well above Thailand's average of about

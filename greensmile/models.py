@@ -31,10 +31,11 @@ from greensmile.certification.models import (  # noqa: F401,E402
 from greensmile.listings.models import Listing, ListingPhoto, PickupPoint  # noqa: F401,E402
 from greensmile.network.models import Membership, Organisation  # noqa: F401
 from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine  # noqa: F401,E402
-from greensmile.payments.models import InvoicePayment, Payment, Refund, WebhookEvent  # noqa: F401,E402
+from greensmile.payments.models import Payment, PaymentSlip, PromptPayAccount, Refund, WebhookEvent  # noqa: F401,E402
 from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402
 from greensmile.rubber.models import Harvest, Lot, LotHarvest, RubberProfile  # noqa: F401,E402
-from greensmile.supporters.models import SupportDelivery, SupportPayment, SupportPledge  # noqa: F401,E402
+from greensmile.submissions.models import FormSubmission  # noqa: F401,E402
+from greensmile.supporters.models import SupportDelivery, SupportPledge  # noqa: F401,E402
 from greensmile.trees.models import Measurement, Pledge, PriceRow, PriceTable, Species, Stand, Tree, Valuation  # noqa: F401,E402

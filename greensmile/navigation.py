@@ -43,7 +43,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("network.groups", _l("Farmer groups"), frozenset({Role.COORDINATOR})),
     NavItem("network.organisations", _l("Organisations"), frozenset({Role.COORDINATOR})),
     NavItem("market.points", _l("Pickup points"), frozenset({Role.COORDINATOR})),
-    NavItem("payments.attention", _l("Payments to sort out"), frozenset({Role.COORDINATOR})),
+    NavItem("payments.reconcile", _l("Payments to sort out"), frozenset({Role.COORDINATOR})),
 ]
 
 

@@ -11,6 +11,8 @@ from wtforms import ValidationError
 
 from greensmile.errors import DomainError
 from greensmile.extensions import db
+from greensmile.submissions import services as submissions
+from greensmile.submissions.errors import AlreadyReceived
 
 
 def done(message: str, target: str):
@@ -31,16 +33,39 @@ def flash_form_errors(form) -> None:
             flash(str(error), "error")
 
 
-def act(form, target: str, action: Callable[[], object], message: str | Callable[[object], str]):
-    """Validate the posted form, run one service call, and answer with a redirect to `target`."""
+def received(repeat: AlreadyReceived, fallback: str):
+    """The same form again (a double tap, a retry): nothing more is done; the sender sees what the first post made."""
+    db.session.rollback()
+    flash(str(repeat), "info")
+    return redirect(repeat.made_url or fallback)
+
+
+def flash_key_errors(form) -> None:
+    """A page that shows its fields' own errors does not show the hidden key's: an expired form is said in a flash."""
+    for error in form.submission_key.errors:
+        flash(str(error), "error")
+
+
+def act(form, target: str, action: Callable[[], object], message: str | Callable[[object], str], *,
+        once: str | None = None, made: Callable[[object], str] | None = None):
+    """Validate the posted form, run one service call, and answer with a redirect to `target` (or to `made(result)`).
+
+    With `once` (the kind of a form carrying OnceFormMixin's key), the key is claimed first, in the same transaction:
+    a form received before is answered with what its first post made, and the service is not called again."""
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(target)
     try:
+        claimed = submissions.claim(once, form.submission_key.data, current_user) if once else None
         result = action()
+    except AlreadyReceived as repeat:
+        return received(repeat, target)
     except DomainError as error:
         return refused(error, target)
-    return done(message(result) if callable(message) else message, target)
+    destination = made(result) if made else target
+    if claimed is not None:
+        submissions.made(claimed, getattr(result, "id", None), destination)
+    return done(message(result) if callable(message) else message, destination)
 
 
 # ---------------------------------------------------------------- the offline forms' JSON endpoints

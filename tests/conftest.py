@@ -156,6 +156,7 @@ def given(app):
 
 # ---------------------------------------------------------------- helpers for form posts
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SUBMISSION_KEY_RE = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client, url: str) -> str:
@@ -165,10 +166,19 @@ def csrf_token(client, url: str) -> str:
     return match.group(1)
 
 
+def form_keys(client, url: str) -> dict[str, str]:
+    """The hidden fields a browser would send back: the CSRF token and, on a form that makes something, its key."""
+    response = client.get(url)
+    page = response.get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url} (status {response.status_code})"
+    key = SUBMISSION_KEY_RE.search(page)
+    return {"csrf_token": match.group(1), **({"submission_key": key.group(1)} if key else {})}
+
+
 def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
-    """POST like a browser: take the CSRF token from the page the form is on."""
-    token = csrf_token(client, page or url)
-    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+    """POST like a browser: take the CSRF token (and a create form's one-time key) from the page the form is on."""
+    return client.post(url, data={**form_keys(client, page or url), **data}, **kwargs)
 
 
 def login(client, identifier: str, password: str, **kwargs):

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.bulk import delivery, invoices, services
+from greensmile.bulk import payables as invoice_payments
 from greensmile.bulk import shares as sharing
 from greensmile.bulk.forms import (
     AskForm,
@@ -31,8 +32,9 @@ from greensmile.i18n import format_quantity_for
 from greensmile.listings.forms import ActionForm
 from greensmile.listings.models import Unit
 from greensmile.network.models import Organisation
-from greensmile.orders.services import online_payment_enabled
-from greensmile.payments import invoices as invoice_payments
+from greensmile.payments import gateway
+from greensmile.payments import services as payments
+from greensmile.payments.models import NETWORK
 from greensmile.plots.services import all_crops, find_by_typed_code
 from greensmile.responses import act, done, refused
 
@@ -379,12 +381,13 @@ def invoice(invoice_id: int):
     if not invoices.can_view_invoice(current_user, found):
         abort(404)
     shares = invoices.invoice_shares(found)
-    online = invoice_payments.payment_of(found)
+    online = invoice_payments.latest(found)
+    may_pay = services.can_order_for(current_user, found.organisation)
     response = current_app.make_response(render_template(
         "bulk/invoice.html", invoice=found, shares=shares, share_total=invoices.share_total,
         parts=invoices.farm_breakdown(shares), profile=services.profile_of(found.organisation), form=PaidForm(),
-        online=online, can_pay_online=online_payment_enabled() and services.can_order_for(current_user,
-                                                                                          found.organisation),
+        online=online, can_pay_online=gateway.enabled() and may_pay,
+        can_pay_direct=may_pay and payments.account_of(NETWORK) is not None,
         action_form=ActionForm()))
     if online is not None and online.qr_image_url:
         # Stripe's PromptPay QR image is the one thing this page loads from elsewhere.
@@ -403,10 +406,14 @@ def pay(invoice_id: int):
     target = url_for("bulk.invoice", invoice_id=found.id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    direct = request.form.get("direct") == "1"
     try:
-        invoice_payments.start(current_user, found)
+        started = invoice_payments.start(current_user, found, direct)
     except DomainError as error:
         return refused(error, target)
+    if direct:
+        return done(_("Scan the PromptPay QR code with your banking app, then send the slip."),
+                    url_for("payments.show", reference=started.reference))
     return done(_("Scan the PromptPay QR code below with your banking app."), target)
 
 

@@ -27,6 +27,10 @@ class NotAllowed(CertificationError):
     message = _l("You may not do this.")
 
 
+class AlreadyDecided(CertificationError):
+    message = _l("This application is decided already; nothing more was recorded.")
+
+
 class AlreadyApplied(CertificationError):
     message = _l("This plot already has an open application under this standard.")
 

@@ -14,6 +14,7 @@ from greensmile.certification.models import (
     ResidueResult,
 )
 from greensmile.forms import BaseForm, at_most, required, strip
+from greensmile.submissions.forms import OnceFormMixin
 
 REASON_HINT = _l("Kept in the plot's history; shown to the farmer, not to the public.")
 
@@ -55,7 +56,7 @@ class AssignForm(BaseForm):
     scheduled_on = DateField(_l("Visit date"), validators=[required()])
 
 
-class DecisionForm(BaseForm):
+class DecisionForm(OnceFormMixin, BaseForm):
     outcome = RadioField(_l("Decision"), choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in Outcome],
                          validators=[required()])
     reasons = TextAreaField(_l("Reasons"), validators=[required(), at_most(5000)])

@@ -26,6 +26,9 @@ from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.plots import services as plots
 from greensmile.public import services as public
+from greensmile.responses import flash_key_errors, received
+from greensmile.submissions import services as submissions
+from greensmile.submissions.errors import AlreadyReceived
 
 bp = Blueprint("certification", __name__)
 
@@ -155,18 +158,26 @@ def withdraw(app_id: int):
 @role_required(Role.COMMITTEE)
 def decide(app_id: int):
     application = db.get_or_404(Application, app_id)
+    page = url_for("certification.application", app_id=application.id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
-            services.decide(application, current_user, Outcome(form.outcome.data), form.reasons.data,
-                            form.conditions.data or "", form.valid_from.data)
+            claimed = submissions.claim("decision", form.submission_key.data, current_user)
+            decision = services.decide(application, current_user, Outcome(form.outcome.data), form.reasons.data,
+                                       form.conditions.data or "", form.valid_from.data)
+        except AlreadyReceived as repeat:
+            return received(repeat, page)
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
             return _render_application(application, decision_form=form, status=400)
+        submissions.made(claimed, decision.id, page)
         db.session.commit()
         flash(_("The decision is recorded."), "success")
-        return redirect(url_for("certification.application", app_id=application.id))
+        return redirect(page)
+    if form.submission_key.errors:  # a page from before the key, or a forged post: a fresh page has a new key
+        flash_key_errors(form)
+        return redirect(page)
     return _render_application(application, decision_form=form, status=400)
 
 

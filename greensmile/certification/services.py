@@ -21,6 +21,7 @@ from greensmile.accounts.models import Role, User
 from greensmile.certification import charter, conflicts, signals
 from greensmile.certification.errors import (
     AlreadyApplied,
+    AlreadyDecided,
     BadSubmission,
     CertificationError,
     DuplicateSubmission,
@@ -404,6 +405,12 @@ def current_inspections(application: Application) -> list[Inspection]:
 def decide(application: Application, member: User, outcome: Outcome, reasons: str, conditions: str = "",
            valid_from: date | None = None) -> Decision:
     """The committee decides; the certificate's status and dates follow from the outcome."""
+    # Members deciding at the same moment queue on the application's row; each reads it as the one before left it,
+    # so the first decides and the others are told, instead of all reaching the one-decision unique constraint.
+    db.session.execute(sa.select(Application.id).where(Application.id == application.id).with_for_update())
+    db.session.refresh(application)
+    if application.status is ApplicationStatus.DECIDED:
+        raise AlreadyDecided()
     conflicts.check_decider(application, member)
     check_application_move(application.status, ApplicationStatus.DECIDED)
     reasons = _need_reason(reasons)

@@ -12,7 +12,10 @@ from greensmile.network import services
 from greensmile.network.errors import NetworkError
 from greensmile.network.forms import AddMemberForm, OrganisationForm
 from greensmile.network.models import Category, Organisation, OrganisationKind, Position
+from greensmile.payments import services as payments
+from greensmile.payments.forms import PromptPayForm
 from greensmile.places.services import all_districts
+from greensmile.responses import act
 from greensmile.trees.overview import committee_of
 
 bp = Blueprint("network", __name__)
@@ -33,6 +36,7 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/network/<int:org_id>/members", "add_member", add_member, methods=["POST"])
     bp.add_url_rule("/network/<int:org_id>/members/<int:user_id>/remove", "remove_member", remove_member,
                     methods=["POST"])
+    bp.add_url_rule("/network/<int:org_id>/promptpay", "promptpay", promptpay, methods=["POST"])
     bp.add_url_rule("/my/network", "mine", mine)
     # fmt: on
 
@@ -55,8 +59,34 @@ def detail(org_id: int):
     if not (is_coordinator or services.is_member(organisation, current_user)):
         abort(403)
     form = AddMemberForm() if is_coordinator else None
+    can_take_money = _speaks_for_money(organisation)
+    account = payments.account_of(_owner(organisation))
+    account_form = PromptPayForm(formdata=None, promptpay_id=account.id_value if account else "",
+                                 account_name=account.account_name if account else "") if can_take_money else None
     return render_template("network/detail.html", organisation=organisation, form=form, can_edit=is_coordinator,
-                           committee=committee_of(organisation))
+                           committee=committee_of(organisation), account=account, account_form=account_form)
+
+
+def _owner(organisation: Organisation) -> str:
+    return f"organisation:{organisation.id}"
+
+
+def _speaks_for_money(organisation: Organisation) -> bool:
+    """A farmer group's PromptPay ID is set by its manager (who sees the money come in) or a coordinator."""
+    return organisation.category is Category.FARMER_GROUP and (
+        current_user.has_role(Role.COORDINATOR) or services.is_manager(organisation, current_user))
+
+
+@login_required
+def promptpay(org_id: int):
+    organisation = db.get_or_404(Organisation, org_id)
+    if not _speaks_for_money(organisation):
+        abort(403)
+    form = PromptPayForm()
+    return act(form, url_for("network.detail", org_id=organisation.id),
+               lambda: payments.set_account(_owner(organisation), form.promptpay_id.data, form.account_name.data,
+                                            current_user.id),
+               _("Saved: supporters can pay the group straight by PromptPay."))
 
 
 @coordinator_required

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 
 from greensmile.errors import DomainError
+from greensmile.payments.gateway import PaymentProviderError  # noqa: F401  (orders' callers catch it)
 
 
 class OrderError(DomainError):
@@ -25,7 +26,3 @@ class NotYourOrder(OrderError):
 
 class PaymentUnavailable(OrderError):
     message = _l("Online payment is not available; choose cash or bank transfer at pickup.")
-
-
-class PaymentProviderError(OrderError):
-    message = _l("The payment service could not be reached; nothing was changed. Please try again in a moment.")

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from greensmile.forms import BaseForm, DecimalField, at_most, required, strip
+from greensmile.submissions.forms import OnceFormMixin
 
 
 class AddToCartForm(BaseForm):
@@ -28,7 +29,7 @@ class CancelForm(BaseForm):
 def checkout_form(groups, methods, locale: str, formdata=None):
     """The checkout form for this cart: one pickup choice (and address, for delivery) per farmer."""
 
-    class CheckoutForm(BaseForm):
+    class CheckoutForm(OnceFormMixin, BaseForm):
         payment_method = RadioField(_l("Payment"), choices=[SelectChoice(m.value, m.label) for m in methods],
                                     default=methods[0].value, validators=[required()])
         note = StringField(_l("Note for the farmer (optional)"), validators=[Optional(), at_most(300)],

@@ -21,6 +21,7 @@ class PaymentMethod(enum.Enum):
     TRANSFER = "transfer"  # paid by bank transfer, checked by the farmer at pickup
     PROMPTPAY = "promptpay"  # paid online through Stripe, by scanning a PromptPay QR code
     CARD = "card"  # paid online through Stripe, by card
+    PROMPTPAY_SELLER = "promptpay_seller"  # PromptPay straight to the farmer's own ID; slip, then the farmer confirms
 
     @property
     def label(self) -> str:
@@ -28,6 +29,11 @@ class PaymentMethod(enum.Enum):
 
     @property
     def online(self) -> bool:
+        """Paid before pickup: the order waits for the money, and lapses if it does not come in time."""
+        return self in (PaymentMethod.PROMPTPAY, PaymentMethod.CARD, PaymentMethod.PROMPTPAY_SELLER)
+
+    @property
+    def through_stripe(self) -> bool:
         return self in (PaymentMethod.PROMPTPAY, PaymentMethod.CARD)
 
 
@@ -36,6 +42,7 @@ PAYMENT_METHOD_LABELS = {
     PaymentMethod.TRANSFER: _l("Bank transfer, checked at pickup"),
     PaymentMethod.PROMPTPAY: _l("PromptPay (scan a QR code now)"),
     PaymentMethod.CARD: _l("Card (pay now)"),
+    PaymentMethod.PROMPTPAY_SELLER: _l("PromptPay straight to the farmer (scan now, then send the slip)"),
 }
 
 

@@ -27,6 +27,9 @@ from greensmile.orders import notify
 from greensmile.orders.errors import NotYourOrder, OrderChanged, OrderError, PaymentUnavailable, SoldOut
 from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from greensmile.orders.transitions import check_order_move
+from greensmile.payments import gateway
+from greensmile.payments import services as payments
+from greensmile.payments.errors import AmountTooSmall
 from greensmile.plots.models import Crop, Plot
 
 MAX_CART_LINES = 30
@@ -42,14 +45,22 @@ def _qty(value: Decimal) -> str:
 
 
 def online_payment_enabled() -> bool:
-    # Without the webhook secret no payment could ever be confirmed: every paid order would lapse.
-    return bool(current_app.config["STRIPE_SECRET_KEY"] and current_app.config["STRIPE_WEBHOOK_SECRET"])
+    return gateway.enabled()
 
 
-def payment_methods() -> list[PaymentMethod]:
-    """Cash and transfer always; PromptPay and card only when the Stripe secret key and webhook secret are set."""
-    offline = [PaymentMethod.CASH, PaymentMethod.TRANSFER]
-    return ([PaymentMethod.PROMPTPAY, PaymentMethod.CARD] + offline) if online_payment_enabled() else offline
+def _seller(farmer_id: int) -> str:
+    return f"user:{farmer_id}"
+
+
+def payment_methods(farmer_ids: list[int] | None = None) -> list[PaymentMethod]:
+    """PromptPay straight to the farmers when every farmer in the basket has a PromptPay ID; Stripe's PromptPay and
+    card when the Stripe secret key and webhook secret are set; cash and transfer at pickup always."""
+    methods = []
+    if farmer_ids and len(payments.accounts_of([_seller(i) for i in farmer_ids])) == len(set(farmer_ids)):
+        methods.append(PaymentMethod.PROMPTPAY_SELLER)
+    if online_payment_enabled():
+        methods += [PaymentMethod.PROMPTPAY, PaymentMethod.CARD]
+    return methods + [PaymentMethod.CASH, PaymentMethod.TRANSFER]
 
 
 # ---------------------------------------------------------------- the cart (kept in the visitor's session)
@@ -182,11 +193,11 @@ def place_order(consumer: User, cart: dict[int, Decimal], choices: dict[int, Pic
                 method: PaymentMethod, note: str = "", now: datetime | None = None) -> Checkout:
     """Reserve every line at once and make one order per farmer; nothing is kept if any line fails."""
     now = now or utcnow()
-    if method not in payment_methods():
-        raise PaymentUnavailable()
     groups = cart_view(cart)
     if not groups:
         raise OrderError(_l("The cart is empty."))
+    if method not in payment_methods([group.farmer.id for group in groups]):
+        raise PaymentUnavailable()
     for group in groups:
         for line in group.lines:
             if line.problem:
@@ -222,6 +233,9 @@ def place_order(consumer: User, cart: dict[int, Decimal], choices: dict[int, Pic
             record(order, OrderStatus.CONFIRMED, consumer)
         db.session.add(order)
     checkout.total_satang = sum(order.total_satang for order in checkout.orders)
+    if method.through_stripe and checkout.total_satang < gateway.STRIPE_MIN_THB_SATANG:
+        raise AmountTooSmall(_l("Paying through Stripe starts at ฿10. Add more, or pay the farmer straight by "
+                                "PromptPay or at pickup."))
     db.session.flush()
     # Take stock last, in listing id order: the conditional UPDATE decides who gets the last kilo, and the row
     # lock it takes is held only from here to the commit.
@@ -231,10 +245,22 @@ def place_order(consumer: User, cart: dict[int, Decimal], choices: dict[int, Pic
                          if line.listing.id == listing_id)
             raise SoldOut(_l("%(title)s is sold out: someone else ordered the last of it just now.", title=title))
 
+    if method is PaymentMethod.PROMPTPAY_SELLER:
+        # Our own QR code to each farmer's PromptPay ID: made here, in this transaction, with no network.
+        accounts = payments.accounts_of([_seller(order.farmer_id) for order in checkout.orders])
+        for order in checkout.orders:
+            payments.start_direct("order", order.id, order.total_satang, accounts[_seller(order.farmer_id)],
+                                  consumer.id)
     if not method.online:
         for order in checkout.orders:
             notify.order_placed(order)
     return checkout
+
+
+def direct_payments(checkout: Checkout) -> list:
+    """The newest payment of each of the checkout's orders paid straight to their farmers, in order."""
+    newest = {payment.subject_id: payment for payment in payments.payments_for("order", [o.id for o in checkout.orders])}
+    return [newest[order.id] for order in checkout.orders if order.id in newest]
 
 
 def abandon(checkout: Checkout, reason: str) -> None:
@@ -309,11 +335,15 @@ def cancel(order: Order, actor: User, reason: str) -> None:
     order.cancel_reason = reason
     order.expires_at = None
     if paid_online:
-        from greensmile.payments import services as payments
-
         # Before the stock goes back: Stripe is called while only this order's row is locked, never the
-        # listings every checkout needs.
-        payments.refund_order(order)
+        # listings every checkout needs. Paid straight to the farmer, the refund is theirs to transfer back.
+        kind, subject = ("checkout", order.checkout_id) if order.payment_method.through_stripe else ("order", order.id)
+        payment = payments.succeeded_payment(kind, subject)
+        if payment is None:
+            raise OrderError(_l("There is no online payment to refund for this order."))
+        payments.refund_part(payment, f"order:{order.id}", order.total_satang, actor.id)
+    elif order.payment_method is PaymentMethod.PROMPTPAY_SELLER:
+        payments.cancel_open("order", [order.id])
     listings.release({line.listing_id: line.quantity for line in order.lines})
     db.session.flush()
     notify.order_cancelled(order, actor)
@@ -332,7 +362,9 @@ def expire_due(now: datetime | None = None, limit: int = 500) -> int:
     for order_id in due:
         # The status check in the UPDATE makes two runs at once (or a payment landing now) expire it once.
         moved = db.session.execute(
-            sa.update(Order).where(Order.id == order_id, Order.status == OrderStatus.PENDING_PAYMENT)
+            # expires_at again: a slip sent meanwhile holds the order for its farmer (expires_at cleared).
+            sa.update(Order).where(Order.id == order_id, Order.status == OrderStatus.PENDING_PAYMENT,
+                                   Order.expires_at <= now)
             .values(status=OrderStatus.EXPIRED, expires_at=None).execution_options(synchronize_session=False)
         ).rowcount
         if moved:

@@ -1,20 +1,42 @@
-"""The one place that talks to Stripe, through the official library.
+"""The one place that talks to Stripe, through the official library, on the API version we pin.
 
 We use PaymentIntents, not Checkout Sessions: PromptPay is confirmed on the server at once and Stripe answers
 with the QR code, which we show on our own light page (no redirect to a heavy hosted page on a slow phone);
 card details are taken by Stripe.js on our page and never touch our servers.
+
+Every call carries STRIPE_API_VERSION (the version this code is written and tested for), so upgrading the
+`stripe` library cannot change the API under us. Every idempotency key ends with a digest of the request's
+parameters: a key is never sent again with different parameters, which Stripe would refuse.
 """
 from __future__ import annotations
 
-from flask import current_app
+import hashlib
+import json
 
-from greensmile.orders.errors import OrderError, PaymentProviderError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from greensmile.payments.errors import PaymentError
 
 # `stripe` is imported where it is used: it is a large package, and most requests never need it.
 
+# Stripe's smallest charge in Thai baht is ฿10 (1,000 satang); our forms refuse less before Stripe is called.
+STRIPE_MIN_THB_SATANG = 1000
 
-class BadSignature(OrderError):
+
+class PaymentProviderError(PaymentError):
+    message = _l("The payment service could not be reached; nothing was changed. Please try again in a moment.")
+
+
+class BadSignature(PaymentError):
     """The webhook's Stripe-Signature does not match our secret."""
+
+    message = _l("This webhook's signature does not match.")
+
+
+def enabled() -> bool:
+    # Without the webhook secret no payment could ever be confirmed: everything paid online would lapse.
+    return bool(current_app.config["STRIPE_SECRET_KEY"] and current_app.config["STRIPE_WEBHOOK_SECRET"])
 
 
 def client():
@@ -22,7 +44,8 @@ def client():
 
     config = current_app.config
     options = {"base_addresses": {"api": config["STRIPE_API_BASE"]}} if config["STRIPE_API_BASE"] else {}
-    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], max_network_retries=2, **options)
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], stripe_version=config["STRIPE_API_VERSION"],
+                               max_network_retries=2, **options)
 
 
 def call(operation):
@@ -38,6 +61,12 @@ def call(operation):
         raise PaymentProviderError() from error
 
 
+def idempotency_key(purpose: str, params: dict) -> str:
+    """`purpose` names the attempt; the digest makes a key with other parameters a different key."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+    return f"greensmile-{purpose}-{digest}"
+
+
 def verify(payload: bytes, signature: str) -> None:
     """Refuse a webhook whose Stripe-Signature does not match our secret (or is too old)."""
     import stripe
@@ -49,13 +78,27 @@ def verify(payload: bytes, signature: str) -> None:
         raise BadSignature() from error
 
 
-def promptpay_intent(amount_satang: int, description: str, metadata: dict, email: str, idempotency_key: str):
-    """A PaymentIntent in THB for PromptPay, confirmed at once, so that Stripe answers with its QR code."""
+def create_intent(amount_satang: int, card: bool, description: str, metadata: dict, email: str, purpose: str):
+    """A PaymentIntent in THB. PromptPay is confirmed at once, so that Stripe answers with its QR code; a card
+    intent waits for Stripe.js on our page to confirm it."""
+    params: dict = {"amount": amount_satang, "currency": "thb",
+                    "allowed_payment_method_types": ["card" if card else "promptpay"],
+                    "description": description, "metadata": metadata}
+    if not card:
+        params |= {"confirm": True,
+                   "payment_method_data": {"type": "promptpay", "billing_details": {"email": email}}}
     return call(lambda api: api.payment_intents.create(
-        params={"amount": amount_satang, "currency": "thb", "payment_method_types": ["promptpay"],
-                "description": description, "metadata": metadata, "confirm": True,
-                "payment_method_data": {"type": "promptpay", "billing_details": {"email": email}}},
-        options={"idempotency_key": idempotency_key}))
+        params=params, options={"idempotency_key": idempotency_key(purpose, params)}))
+
+
+def retrieve_intent(intent_id: str):
+    return call(lambda api: api.payment_intents.retrieve(intent_id))
+
+
+def refund(intent_id: str, amount_satang: int, metadata: dict, purpose: str):
+    params = {"payment_intent": intent_id, "amount": amount_satang, "metadata": metadata}
+    return call(lambda api: api.refunds.create(params=params,
+                                               options={"idempotency_key": idempotency_key(purpose, params)}))
 
 
 def promptpay_qr(intent) -> tuple[str, str]:

@@ -1,92 +1,152 @@
-"""Paying online (the PromptPay QR or the card form), and Stripe's webhook."""
+"""A payment's own page (our PromptPay QR code, the slip, the seller's word), Stripe's webhook, reconciliation."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from decimal import Decimal
+
+from flask import Blueprint, abort, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.errors import DomainError
-from greensmile.extensions import csrf, db
-from greensmile.listings.forms import ActionForm
-from greensmile.orders.models import Checkout, OrderStatus, PaymentMethod
-from greensmile.payments import gateway, services
-from greensmile.payments import invoices as invoice_payments
-from greensmile.payments.models import InvoicePayment, Payment
+from greensmile.extensions import csrf, db, limiter
+from greensmile.forms import BaseForm
+from greensmile.media.storage import send_private
+from greensmile.payments import gateway, promptpay, registry, services
+from greensmile.payments.forms import PromptPayForm, ReasonForm, RefundSentForm, SettleForm, SlipForm
+from greensmile.payments.models import NETWORK, Channel, Payment, PaymentSlip, PaymentStatus, Refund
+from greensmile.responses import act
 
 bp = Blueprint("payments", __name__)
 
 
 def register_routes(bp: Blueprint) -> None:
     # fmt: off
-    bp.add_url_rule("/checkouts/<int:checkout_id>/pay", "pay", pay)
-    bp.add_url_rule("/checkouts/<int:checkout_id>/status", "status", status)
+    bp.add_url_rule("/payments/<reference>", "show", show)
+    bp.add_url_rule("/payments/<reference>/qr.png", "qr", qr)
+    bp.add_url_rule("/payments/<reference>/status", "status", status)
+    bp.add_url_rule("/payments/<reference>/slip", "slip", slip, methods=["POST"])
+    bp.add_url_rule("/payments/<reference>/confirm", "confirm", confirm, methods=["POST"])
+    bp.add_url_rule("/payments/<reference>/refuse", "refuse", refuse, methods=["POST"])
+    bp.add_url_rule("/payments/refunds/<int:refund_id>/sent", "refund_sent", refund_sent, methods=["POST"])
+    bp.add_url_rule("/payments/slips/<int:slip_id>/image", "slip_image", slip_image)
     bp.add_url_rule("/payments/stripe/webhook", "webhook", webhook, methods=["POST"])
-    bp.add_url_rule("/payments/attention", "attention", attention)
-    bp.add_url_rule("/payments/<int:payment_id>/settled", "settled", settled, methods=["POST"])
-    bp.add_url_rule("/payments/invoices/<int:payment_id>/settled", "invoice_settled", invoice_settled,
-                    methods=["POST"])
+    bp.add_url_rule("/payments/reconcile", "reconcile", reconcile)
+    bp.add_url_rule("/payments/<int:payment_id>/settle", "settle", settle, methods=["POST"])
+    bp.add_url_rule("/payments/network-promptpay", "network_promptpay", network_promptpay, methods=["POST"])
     # fmt: on
 
 
-def _own(checkout_id: int) -> Checkout:
-    checkout = db.get_or_404(Checkout, checkout_id)
-    if checkout.consumer_id != current_user.id:
-        abort(404)
-    return checkout
+def _visible(reference: str) -> Payment:
+    payment = services.by_reference(reference)
+    if payment is None or not services.may_view(current_user, payment):
+        abort(404)  # another person's payment: not even its existence is confirmed
+    return payment
 
 
-def _state(checkout: Checkout) -> str:
-    statuses = {order.status for order in checkout.orders}
-    if statuses <= {OrderStatus.PENDING_PAYMENT}:
-        return "waiting"
-    return "expired" if statuses <= {OrderStatus.EXPIRED} else "done"
-
-
-@login_required
-def pay(checkout_id: int):
-    checkout = _own(checkout_id)
-    payment = services.payment_of(checkout)
-    if payment is None or _state(checkout) != "waiting":
-        return redirect(url_for("orders.mine"))
-    secret = ""
-    if payment.method is PaymentMethod.CARD:
-        try:
-            secret = services.client_secret(payment)
-        except DomainError as error:
-            flash(str(error), "error")
-    response = current_app.make_response(render_template(
-        "payments/pay.html", checkout=checkout, payment=payment, client_secret=secret,
-        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
-        expires_at=min(order.expires_at for order in checkout.orders if order.expires_at)))
-    if payment.method is PaymentMethod.CARD:
-        # Stripe's rules require Stripe.js from js.stripe.com (it cannot be vendored); only this page allows it.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; "
-            "connect-src 'self' https://api.stripe.com; frame-ancestors 'none'; base-uri 'self'; "
-            "form-action 'self'")
-    else:
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: https://*.stripe.com https://qr.stripe.com; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+def _private(response):
+    response = make_response(response)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 @login_required
-def status(checkout_id: int):
-    """Polled by the payment page: has the money arrived?"""
-    checkout = _own(checkout_id)
-    state = _state(checkout)
-    target = url_for("orders.detail", order_id=checkout.orders[0].id) if len(checkout.orders) == 1 else (
-        url_for("orders.mine"))
-    return jsonify(state=state, next=target if state != "waiting" else None)
+def show(reference: str):
+    payment = _visible(reference)
+    payable = registry.payable(payment.kind)
+    is_seller = services.may_confirm(current_user, payment)
+    form = SlipForm()
+    if request.method == "GET" and form.amount_baht.data is None:
+        form.amount_baht.data = Decimal(payment.amount_satang) / 100
+    payee_id = promptpay.PromptPayId(payment.payee_id_kind, payment.payee_id_value) if payment.payee_id_kind else None
+    response = _private(render_template(
+        "payments/show.html", payment=payment, title=payable.title(payment), back_url=payable.back_url(payment),
+        is_seller=is_seller, slip_form=form, reason_form=ReasonForm(), refund_form=RefundSentForm(),
+        action_form=BaseForm(), payee_id=payee_id))
+    if payment.channel is Channel.STRIPE_PROMPTPAY and payment.qr_image_url:
+        # Stripe's PromptPay QR image is the one thing this page loads from elsewhere.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    return response
+
+
+@login_required
+def qr(reference: str):
+    payment = _visible(reference)
+    if payment.channel is not Channel.PROMPTPAY_DIRECT:
+        abort(404)
+    response = make_response(promptpay.qr_png(services.direct_payload(payment)))
+    response.headers["Content-Type"] = "image/png"
+    return _private(response)
+
+
+@login_required
+def status(reference: str):
+    """Polled by the payment page: has the money arrived (or has the seller looked at the slip)?"""
+    payment = _visible(reference)
+    payable = registry.payable(payment.kind)
+    done = payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELLED)
+    return _private(jsonify(state=payment.status.value, label=payment.status.label,
+                            next=payable.back_url(payment) if done else None))
+
+
+@limiter.limit("20 per hour", key_func=lambda: f"slip:{current_user.get_id()}")
+@login_required
+def slip(reference: str):
+    payment = _visible(reference)
+    form = SlipForm()
+    target = url_for("payments.show", reference=payment.reference)
+
+    def send():
+        upload = form.slip.data
+        data = services.SlipData(image=upload.read() if upload else None, typed_reference=form.reference.data or "",
+                                 amount_satang=int(form.amount_baht.data * 100))
+        return services.send_slip(payment, current_user, data)
+
+    return act(form, target, send, lambda sent: _("Slip sent. %(name)s checks their account and confirms.",
+                                                  name=payment.payee_name) if sent.status == "sent" else
+               _("The bank confirmed the slip: paid."))
+
+
+@login_required
+def confirm(reference: str):
+    payment = _visible(reference)
+    return act(BaseForm(), url_for("payments.show", reference=payment.reference),
+               lambda: services.confirm(payment, current_user), _("Thank you: the payment is confirmed."))
+
+
+@login_required
+def refuse(reference: str):
+    payment = _visible(reference)
+    form = ReasonForm()
+    return act(form, url_for("payments.show", reference=payment.reference),
+               lambda: services.refuse_slip(payment, current_user, form.reason.data),
+               _("The payer is asked for the money or another slip."))
+
+
+@login_required
+def refund_sent(refund_id: int):
+    refund = db.get_or_404(Refund, refund_id)
+    if not services.may_view(current_user, refund.payment):
+        abort(404)
+    form = RefundSentForm()
+    return act(form, url_for("payments.show", reference=refund.payment.reference),
+               lambda: services.record_direct_refund(refund, current_user, form.reference.data),
+               _("The transfer back is recorded."))
+
+
+@login_required
+def slip_image(slip_id: int):
+    found = db.get_or_404(PaymentSlip, slip_id)
+    if not found.image_key or not services.may_view(current_user, found.payment):
+        abort(404)
+    return send_private("slips", found.image_key)
 
 
 @csrf.exempt  # Stripe signs its requests; the signature is checked instead of a CSRF token
 def webhook():
-    if not current_app.config["STRIPE_WEBHOOK_SECRET"]:
+    if not gateway.enabled():
         abort(404)
     payload = request.get_data(cache=False)
     try:
@@ -94,6 +154,9 @@ def webhook():
     except gateway.BadSignature:
         db.session.rollback()
         return jsonify(error="bad signature"), 400
+    except services.BadEvent as error:
+        db.session.commit()  # the refused event stays on record
+        return jsonify(error=str(error)), 400
     except DomainError as error:
         db.session.rollback()
         return jsonify(error=str(error)), 400
@@ -102,29 +165,34 @@ def webhook():
 
 
 @coordinator_required
-def attention():
-    return render_template("payments/attention.html", payments=services.needing_attention(),
-                           invoice_payments=invoice_payments.needing_attention(), form=ActionForm())
+def reconcile():
+    found = services.reconciliation()
+    titles = {}
+    for payment in found.flagged + found.slips_waiting + [refund.payment for refund in found.refunds_due]:
+        payable = registry.payable(payment.kind)
+        titles[payment.id] = (payable.title(payment), payable.back_url(payment)) if payable else (payment.kind, "")
+    account = services.account_of(NETWORK)
+    account_form = PromptPayForm(formdata=None, promptpay_id=account.id_value if account else "",
+                                 account_name=account.account_name if account else "")
+    return _private(render_template("payments/reconcile.html", found=found, titles=titles, form=SettleForm(),
+                                    account=account, account_form=account_form))
 
 
 @coordinator_required
-def settled(payment_id: int):
+def network_promptpay():
+    """The network's own PromptPay ID: kitchens' invoices and pledges to the network are paid to it."""
+    form = PromptPayForm()
+    return act(form, url_for("payments.reconcile"),
+               lambda: services.set_account(NETWORK, form.promptpay_id.data, form.account_name.data, current_user.id),
+               _("Saved: the network's PromptPay ID."))
+
+
+@coordinator_required
+def settle(payment_id: int):
     payment = db.get_or_404(Payment, payment_id)
-    if ActionForm().validate_on_submit():
-        services.settle(payment)
-        db.session.commit()
-        flash(_("Marked as settled."), "success")
-    return redirect(url_for("payments.attention"))
-
-
-@coordinator_required
-def invoice_settled(payment_id: int):
-    payment = db.get_or_404(InvoicePayment, payment_id)
-    if ActionForm().validate_on_submit():
-        invoice_payments.settle(payment)
-        db.session.commit()
-        flash(_("Marked as settled."), "success")
-    return redirect(url_for("payments.attention"))
+    form = SettleForm()
+    return act(form, url_for("payments.reconcile"), lambda: services.settle(payment, current_user, form.note.data),
+               _("Marked as settled."))
 
 
 register_routes(bp)

@@ -3,17 +3,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from greensmile.forms import BaseForm, DecimalField, at_most, required, strip
+from greensmile.submissions.forms import OnceFormMixin
 from greensmile.supporters.models import KIND_LABELS, VIA_LABELS, DeliveryVia, SupportKind
 
 BAHT = NumberRange(min=Decimal("1"), max=Decimal("100000000"), message=_l("Enter an amount in baht, ฿1 or more."))
 
 
-class PledgeForm(BaseForm):
+class PledgeForm(OnceFormMixin, BaseForm):
     supporter_id = SelectField(_l("On behalf of"), coerce=int, validators=[required()])
     kind = SelectField(_l("What is pledged"), choices=[SelectChoice(k.value, KIND_LABELS[k]) for k in SupportKind])
     title = StringField(_l("In one line (for example: 20 kg of vegetables a week for the canteen until March)"),
@@ -33,7 +34,7 @@ class PledgeForm(BaseForm):
     public_amount = BooleanField(_l("Show the amount there too"))
 
 
-class DeliveryForm(BaseForm):
+class DeliveryForm(OnceFormMixin, BaseForm):
     delivered_on = DateField(_l("Delivered on"), validators=[required()])
     via = SelectField(_l("How"), choices=[SelectChoice(v.value, VIA_LABELS[v])
                                           for v in (DeliveryVia.IN_KIND, DeliveryVia.BANK_TRANSFER)])
@@ -47,6 +48,18 @@ class DeliveryForm(BaseForm):
 
 class PayForm(BaseForm):
     amount_baht = DecimalField(_l("Amount (baht)"), places=2, validators=[required(), BAHT])
+    # Which button was pressed: PromptPay straight to the receiver, or through Stripe.
+    direct = SubmitField(_l("PromptPay straight to the receiver"))
+    stripe = SubmitField(_l("PromptPay through Stripe"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.direct.data and self.amount_baht.data < Decimal("10"):
+            # Stripe takes nothing under ฿10 in baht: say so here rather than let Stripe refuse it.
+            self.amount_baht.errors.append(_l("Payment through Stripe starts at ฿10."))
+            return False
+        return True
 
 
 class WithdrawForm(BaseForm):

@@ -14,7 +14,6 @@ from greensmile.accounts.models import User
 from greensmile.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from greensmile.extensions import db
 from greensmile.network.models import Organisation
-from greensmile.payments.models import PaymentStatus
 from greensmile.plots.models import Crop, Plot
 
 
@@ -64,6 +63,7 @@ SUPPORT_MOVES = {
 class DeliveryVia(enum.Enum):
     BANK_TRANSFER = "bank_transfer"  # money sent by transfer, recorded by hand
     STRIPE = "stripe"  # money paid through Stripe (PromptPay), recorded by its webhook
+    PROMPTPAY = "promptpay"  # money paid by PromptPay straight to the group or the network, confirmed by them
     IN_KIND = "in_kind"  # inputs handed over, training given, produce bought
 
     @property
@@ -72,7 +72,7 @@ class DeliveryVia(enum.Enum):
 
 
 VIA_LABELS = {DeliveryVia.BANK_TRANSFER: _l("Bank transfer"), DeliveryVia.STRIPE: _l("Paid online (Stripe)"),
-              DeliveryVia.IN_KIND: _l("In kind")}
+              DeliveryVia.PROMPTPAY: _l("PromptPay, confirmed by the receiver"), DeliveryVia.IN_KIND: _l("In kind")}
 
 
 class SupportPledge(TimestampMixin, db.Model):
@@ -124,21 +124,3 @@ class SupportDelivery(TimestampMixin, db.Model):
 
     pledge: Mapped[SupportPledge] = relationship(back_populates="deliveries")
     recorded_by: Mapped[User | None] = relationship()
-
-
-class SupportPayment(TimestampMixin, db.Model):
-    """A money pledge paid through Stripe: one PromptPay PaymentIntent an attempt; its webhook records the delivery."""
-
-    __tablename__ = "support_payments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("support_pledges.id"), index=True)
-    intent_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
-    amount_satang: Mapped[int]
-    status: Mapped[PaymentStatus] = mapped_column(enum_type(PaymentStatus), default=PaymentStatus.PENDING)
-    qr_image_url: Mapped[str] = mapped_column(sa.String(1000), default="")
-    hosted_instructions_url: Mapped[str] = mapped_column(sa.String(1000), default="")
-    failure_message: Mapped[str] = mapped_column(sa.Text, default="")
-    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-
-    pledge: Mapped[SupportPledge] = relationship()

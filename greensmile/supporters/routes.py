@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,12 +12,13 @@ from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.network.models import Category, Organisation
+from greensmile.payments import services as payments
 from greensmile.plots.models import Crop
 from greensmile.plots.services import find_by_typed_code
-from greensmile.responses import act, done, flash_form_errors, refused
+from greensmile.responses import act, flash_form_errors, refused
 from greensmile.supporters import services
 from greensmile.supporters.forms import DeliveryForm, PayForm, PledgeForm, WithdrawForm
-from greensmile.supporters.models import DeliveryVia, SupportKind, SupportPayment, SupportPledge
+from greensmile.supporters.models import DeliveryVia, SupportKind, SupportPledge
 
 bp = Blueprint("support", __name__)
 
@@ -29,7 +30,6 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/support/pledges/<int:pledge_id>", "pledge", pledge)
     bp.add_url_rule("/support/pledges/<int:pledge_id>/deliveries", "deliver", deliver, methods=["POST"])
     bp.add_url_rule("/support/pledges/<int:pledge_id>/pay", "pay", pay, methods=["POST"])
-    bp.add_url_rule("/support/payments/<int:payment_id>", "payment", payment)
     bp.add_url_rule("/support/pledges/<int:pledge_id>/withdraw", "withdraw", withdraw, methods=["POST"])
     # fmt: on
 
@@ -62,28 +62,23 @@ def new():
     form = _pledge_form()
     if not form.supporter_id.choices:
         abort(403)
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(url_for("support.home"))
+    return act(form, url_for("support.home"), lambda: _make_pledge(form), _("The pledge is recorded."),
+               once="support-pledge", made=lambda made: url_for("support.pledge", pledge_id=made.id))
+
+
+def _make_pledge(form: PledgeForm) -> SupportPledge:
     plot = None
     if form.plot_code.data:
         plot = find_by_typed_code(form.plot_code.data)
         if plot is None:
-            flash(_("No plot with the code %(code)s.", code=form.plot_code.data), "error")
-            return redirect(url_for("support.home"))
-    supporter = db.session.get(Organisation, form.supporter_id.data)
+            raise services.SupportError(_("No plot with the code %(code)s.", code=form.plot_code.data))
     beneficiary = form.beneficiary.data
-    data = services.PledgeData(
+    return services.make_pledge(current_user, db.session.get(Organisation, form.supporter_id.data), services.PledgeData(
         kind=SupportKind(form.kind.data), title=form.title.data, details=form.details.data or "",
         group_id=int(beneficiary[1:]) if beneficiary.startswith("g") else None, plot_id=plot.id if plot else None,
         amount_satang=_satang(form.amount_baht.data), crop_id=form.crop_id.data or None,
         kg_per_week=form.kg_per_week.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-        public=form.public.data, public_amount=form.public_amount.data)
-    try:
-        made = services.make_pledge(current_user, supporter, data)
-    except DomainError as error:
-        return refused(error, url_for("support.home"))
-    return done(_("The pledge is recorded."), url_for("support.pledge", pledge_id=made.id))
+        public=form.public.data, public_amount=form.public_amount.data))
 
 
 def _visible(pledge_id: int) -> tuple[SupportPledge, bool]:
@@ -104,7 +99,8 @@ def pledge(pledge_id: int):
     return render_template(
         "support/pledge.html", pledge=found, private=private, acting=acting, delivery_form=delivery_form,
         pay_form=pay_form, withdraw_form=WithdrawForm(), delivered=services.delivered_satang(found),
-        delivered_kg=services.delivered_kg(found), online=services.online_payment_enabled())
+        delivered_kg=services.delivered_kg(found), online=services.online_payment_enabled(),
+        direct=payments.account_of(services.receiver(found)) is not None)
 
 
 def _acting_on(pledge_id: int) -> SupportPledge:
@@ -122,7 +118,7 @@ def deliver(pledge_id: int):
                lambda: services.record_delivery(current_user, found, services.DeliveryData(
                    form.delivered_on.data, DeliveryVia(form.via.data), _satang(form.amount_baht.data),
                    form.quantity_kg.data, form.note.data or "", form.reference.data or "", form.completes.data)),
-               _("The delivery is recorded."))
+               _("The delivery is recorded."), once="support-delivery")
 
 
 @login_required
@@ -134,19 +130,11 @@ def pay(pledge_id: int):
         flash_form_errors(form)
         return redirect(target)
     try:
-        started = services.start_payment(current_user, found, _satang(form.amount_baht.data))
+        started = services.start_payment(current_user, found, _satang(form.amount_baht.data), bool(form.direct.data))
     except DomainError as error:
         return refused(error, target)
     db.session.commit()
-    return redirect(url_for("support.payment", payment_id=started.id))
-
-
-@login_required
-def payment(payment_id: int):
-    found = db.get_or_404(SupportPayment, payment_id)
-    if not services.speaks_for(current_user, found.pledge.supporter):
-        abort(404)
-    return render_template("support/payment.html", payment=found)
+    return redirect(url_for("payments.show", reference=started.reference))
 
 
 @login_required

@@ -16,17 +16,15 @@ from greensmile.db import squeeze
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.network.models import Category, Membership, Organisation
-from greensmile.orders.errors import PaymentUnavailable
-from greensmile.orders.services import online_payment_enabled
 from greensmile.payments import gateway
-from greensmile.payments.models import PAYMENT_MOVES, PaymentStatus
+from greensmile.payments import services as payments
+from greensmile.payments.models import NETWORK, Payment, PaymentStatus
 from greensmile.plots.models import Plot
 from greensmile.supporters.models import (
     SUPPORT_MOVES,
     DeliveryVia,
     SupportDelivery,
     SupportKind,
-    SupportPayment,
     SupportPledge,
     SupportStatus,
 )
@@ -207,86 +205,42 @@ def withdraw(acting: User, pledge: SupportPledge, reason: str) -> None:
     db.session.flush()
 
 
-# ---------------------------------------------------------------- money through Stripe
-def start_payment(acting: User, pledge: SupportPledge, amount_satang: int) -> SupportPayment:
-    """A PromptPay QR code for (part of) a money pledge; its webhook records the delivery."""
+# ---------------------------------------------------------------- money paid online
+def receiver(pledge: SupportPledge) -> str:
+    """Who a pledge's money goes to straight by PromptPay: the group it backs, where the group has an ID, else the
+    network."""
+    if pledge.group_id is not None and payments.account_of(f"organisation:{pledge.group_id}") is not None:
+        return f"organisation:{pledge.group_id}"
+    return NETWORK
+
+
+def start_payment(acting: User, pledge: SupportPledge, amount_satang: int, direct: bool = False) -> Payment:
+    """A PromptPay QR code for (part of) a money pledge, through Stripe or straight to the receiver; the payment,
+    once it arrives, records the delivery."""
     if not speaks_for(acting, pledge.supporter):
         raise NotAllowed()
-    if not online_payment_enabled():
-        raise PaymentUnavailable(_l("Online payment is not available; pay by bank transfer."))
     _lock(pledge)
     if pledge.kind is not SupportKind.MONEY or not pledge.status.is_open:
         raise SupportError(_l("Only an open money pledge can be paid."))
-    waiting = db.session.scalar(sa.select(SupportPayment).where(
-        SupportPayment.pledge_id == pledge.id, SupportPayment.status == PaymentStatus.PENDING))
-    if waiting is not None:  # one QR code at a time: a second could be paid too, for money no longer owed
-        return waiting
+    for waiting in payments.payments_for("pledge", [pledge.id]):
+        # One QR code at a time: a second could be paid too, for money no longer owed.
+        if waiting.status in (PaymentStatus.PENDING, PaymentStatus.SLIP_SENT):
+            return waiting
     remaining = pledge.amount_satang - delivered_satang(pledge)
     if not 0 < amount_satang <= remaining:
         raise SupportError(_l("Pay between ฿1 and what is still to come."))
-    if not acting.email:
-        raise SupportError(_l("PromptPay through Stripe needs an e-mail address on your account: add one, or pay "
-                              "by bank transfer."))
-    attempt = db.session.scalar(sa.select(sa.func.count()).select_from(SupportPayment).where(
-        SupportPayment.pledge_id == pledge.id))
-    intent = gateway.promptpay_intent(amount_satang, f"Green Smile support pledge {pledge.id}",
-                                      {"support_pledge": str(pledge.id)}, acting.email,
-                                      f"greensmile-support-{pledge.id}-{attempt}-{amount_satang}")
-    image, hosted = gateway.promptpay_qr(intent)
-    payment = SupportPayment(pledge_id=pledge.id, intent_id=intent.id, amount_satang=amount_satang,
-                             started_by_id=acting.id, qr_image_url=image, hosted_instructions_url=hosted)
-    db.session.add(payment)
-    db.session.flush()
-    return payment
+    if direct:
+        account = payments.account_of(receiver(pledge))
+        if account is None:
+            raise SupportError(_l("The network has no PromptPay ID yet: pay through Stripe or by bank transfer."))
+        return payments.start_direct("pledge", pledge.id, amount_satang, account, acting.id)
+    return payments.start_stripe("pledge", pledge.id, amount_satang, card=False,
+                                 description=f"Green Smile support pledge {pledge.id}", email=acting.email or "",
+                                 payer_id=acting.id)
 
 
-def _for_intent(obj: dict) -> SupportPayment | None:
-    return db.session.scalar(sa.select(SupportPayment).where(SupportPayment.intent_id == obj.get("id"))
-                             .with_for_update())
-
-
-def _move_payment(payment: SupportPayment, target: PaymentStatus) -> bool:
-    if target not in PAYMENT_MOVES[payment.status]:
-        return False
-    payment.status = target
-    return True
-
-
-def payment_succeeded(obj: dict) -> str | None:
-    """A webhook's success for a support payment (None when the intent is not one): the delivery is recorded once."""
-    payment = _for_intent(obj)
-    if payment is None:
-        return None
-    if not _move_payment(payment, PaymentStatus.SUCCEEDED):
-        return f"ignored: support payment already {payment.status.value}"
-    received = int(obj.get("amount_received") or obj.get("amount") or 0)
-    try:
-        with db.session.begin_nested():
-            record_delivery(None, payment.pledge, DeliveryData(today(), DeliveryVia.STRIPE, amount_satang=received,
-                                                               reference=payment.intent_id))
-    except SupportError as error:  # withdrawn or fully paid meanwhile: the webhook's record says so
-        log.warning("support payment %s of %s satang not recorded as a delivery: %s", payment.intent_id, received,
-                    error)
-        return f"flagged: support pledge {payment.pledge_id} closed; {received} satang to give back"
-    return f"support pledge {payment.pledge_id}: {received} satang delivered"
-
-
-def payment_failed(obj: dict) -> str | None:
-    payment = _for_intent(obj)
-    if payment is None:
-        return None
-    if not _move_payment(payment, PaymentStatus.FAILED):
-        return f"ignored: support payment already {payment.status.value}"
-    payment.failure_message = ((obj.get("last_payment_error") or {}).get("message") or "")[:1000]
-    return "support payment failed"
-
-
-def payment_cancelled(obj: dict) -> str | None:
-    payment = _for_intent(obj)
-    if payment is None:
-        return None
-    return "support payment cancelled" if _move_payment(payment, PaymentStatus.CANCELLED) else (
-        f"ignored: support payment already {payment.status.value}")
+def online_payment_enabled() -> bool:
+    return gateway.enabled()
 
 
 # ---------------------------------------------------------------- purchase guarantees

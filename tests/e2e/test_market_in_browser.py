@@ -16,7 +16,7 @@ from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.factories import make_plot
 
 
-def _produce_on_a_certified_plot(app):
+def _produce_on_a_certified_plot(app, days_ahead: int = 4):
     with app.app_context():
         farmer, committee = demo_user("farmer"), demo_user("committee")
         group = db.session.scalar(sa.select(Plot).where(Plot.owner_id == farmer.id).order_by(Plot.id)).group
@@ -25,7 +25,7 @@ def _produce_on_a_certified_plot(app):
         services._move(cert, CertStatus.CERTIFIED, EventKind.DECISION, committee, "ผ่านการตรวจ")
         cert.valid_from, cert.valid_until = services.today(), services.today() + timedelta(days=364)
         stall = db.session.scalar(sa.select(PickupPoint).order_by(PickupPoint.id))
-        harvest = date.today() + timedelta(days=4)
+        harvest = date.today() + timedelta(days=days_ahead)
         crop = db.session.scalar(sa.select(Crop).where(Crop.name_th == "มะเขือเทศ")) or db.session.scalar(
             sa.select(Crop).order_by(Crop.id))
         listing = listings.create_listing(farmer, listings.ListingData(

@@ -18,7 +18,7 @@ from greensmile.accounts.models import Role
 from greensmile.extensions import db
 from greensmile.listings.models import Listing, Unit
 from greensmile.orders.models import Order, OrderLine
-from tests.conftest import CSRF_RE
+from tests.conftest import CSRF_RE, form_keys
 from tests.dbutil import scratch_database
 from tests.factories import PASSWORD, make_user
 from tests.orders.helpers import make_market
@@ -58,7 +58,7 @@ def test_fifty_buyers_for_the_last_ten_units(database_url, tmp_path):
 
 
 def _race(app, emails, listing_id, farmer_id, point_id) -> dict[str, str]:
-    clients, tokens = {}, {}
+    clients, tokens = {}, {}  # tokens: each buyer's CSRF token and checkout key
     for email in emails:  # sign in and fill each cart first; only the checkout races
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
@@ -66,7 +66,7 @@ def _race(app, emails, listing_id, farmer_id, point_id) -> dict[str, str]:
                                     "password": PASSWORD})
         page = client.get(f"/market/{listing_id}").get_data(as_text=True)
         client.post(f"/cart/add/{listing_id}", data={"csrf_token": CSRF_RE.search(page).group(1), "quantity": "1"})
-        tokens[email] = CSRF_RE.search(client.get("/cart").get_data(as_text=True)).group(1)
+        tokens[email] = form_keys(client, "/cart")
         clients[email] = client
 
     start = threading.Barrier(len(emails))
@@ -75,7 +75,7 @@ def _race(app, emails, listing_id, farmer_id, point_id) -> dict[str, str]:
     def buy(email: str) -> None:
         client = clients[email]
         start.wait()
-        response = client.post("/checkout", data={"csrf_token": tokens[email], f"pickup_{farmer_id}": str(point_id),
+        response = client.post("/checkout", data={**tokens[email], f"pickup_{farmer_id}": str(point_id),
                                                   "payment_method": "cash"})
         if response.status_code == 302 and re.search(r"/orders/\d+$", response.location):
             outcomes[email] = "ordered"

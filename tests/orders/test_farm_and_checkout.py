@@ -34,15 +34,14 @@ def test_one_checkout_two_farmers_two_orders_with_delivery(client, given, app, c
     login(client, "buyer@example.com", PASSWORD)
     post_form(client, f"/cart/add/{market.listing.id}", {"quantity": "1"}, page=f"/market/{market.listing.id}")
     post_form(client, f"/cart/add/{second.id}", {"quantity": "20"}, page=f"/market/{second.id}")
-    token = csrf_token(client, "/cart")
-    form = {"csrf_token": token, f"pickup_{market.farmer.id}": str(market.stall.id),
-            f"pickup_{farmer2.id}": str(delivery.id), "payment_method": "cash"}
-    assert client.post("/checkout", data=form).status_code == 302  # a delivery without an address
+    form = {f"pickup_{market.farmer.id}": str(market.stall.id), f"pickup_{farmer2.id}": str(delivery.id),
+            "payment_method": "cash"}
+    assert post_form(client, "/checkout", form, page="/cart").status_code == 302  # a delivery without an address
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
     form[f"address_{farmer2.id}"] = "99 ถ.นิพัทธ์อุทิศ 3 หาดใหญ่"
     with caplog.at_level(logging.INFO, logger="greensmile.mail"):
-        response = client.post("/checkout", data={**form, "csrf_token": csrf_token(client, "/cart")})
+        response = post_form(client, "/checkout", form, page="/cart")
     assert response.status_code == 302 and response.location.endswith("/orders")
     with app.app_context():
         checkout = db.session.scalar(sa.select(Checkout))
@@ -62,9 +61,8 @@ def test_the_farmer_marks_ready_then_collected_and_the_buyer_hears(client, given
         market = make_market()
     login(client, "buyer@example.com", PASSWORD)
     post_form(client, f"/cart/add/{market.listing.id}", {"quantity": "1"}, page=f"/market/{market.listing.id}")
-    order_url = client.post("/checkout", data={
-        "csrf_token": csrf_token(client, "/cart"), f"pickup_{market.farmer.id}": str(market.stall.id),
-        "payment_method": "transfer"}).location
+    order_url = post_form(client, "/checkout", {f"pickup_{market.farmer.id}": str(market.stall.id),
+                                                "payment_method": "transfer"}, page="/cart").location
     token = csrf_token(client, order_url)
     farm_url = order_url.replace("/orders/", "/farm/orders/")
     assert client.post(farm_url + "/ready", data={"csrf_token": token}).status_code == 403  # not the farmer

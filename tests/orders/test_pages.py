@@ -25,9 +25,8 @@ def _reserved(app, listing_id):
 
 def _buy(client, market, quantity="2", method="cash"):
     post_form(client, f"/cart/add/{market.listing.id}", {"quantity": quantity}, page=f"/market/{market.listing.id}")
-    token = csrf_token(client, "/cart")
-    return client.post("/checkout", data={"csrf_token": token, f"pickup_{market.farmer.id}": str(market.stall.id),
-                                          "payment_method": method})
+    return post_form(client, "/checkout", {f"pickup_{market.farmer.id}": str(market.stall.id),
+                                           "payment_method": method}, page="/cart")
 
 
 def test_a_consumer_orders_with_cash_and_the_farmer_sees_it(client, given, app):
@@ -85,9 +84,8 @@ def test_a_sold_out_listing_says_so_and_takes_nothing(client, given, app):
     with app.app_context():  # someone else takes the last of it while this cart waits
         assert listings.reserve(market.listing.id, Decimal("1"))
         db.session.commit()
-    token = csrf_token(client, "/cart")
-    response = client.post("/checkout", data={"csrf_token": token, f"pickup_{market.farmer.id}": str(market.stall.id),
-                                              "payment_method": "cash"}, follow_redirects=True)
+    response = post_form(client, "/checkout", {f"pickup_{market.farmer.id}": str(market.stall.id),
+                                               "payment_method": "cash"}, page="/cart", follow_redirects=True)
     body = response.get_data(as_text=True)
     flashes = re.findall(r'class="flash flash-error"[^>]*>([^<]*)<', body)
     assert len(flashes) == 1 and "ผักบุ้งอินทรีย์" in flashes[0] and " 2 " in flashes[0]
@@ -102,9 +100,8 @@ def test_without_stripe_keys_only_pay_at_pickup_is_offered(client, given):
     post_form(client, f"/cart/add/{market.listing.id}", {"quantity": "1"}, page=f"/market/{market.listing.id}")
     page = client.get("/cart").get_data(as_text=True)
     assert 'value="cash"' in page and 'value="promptpay"' not in page and 'value="card"' not in page
-    token = csrf_token(client, "/cart")
-    response = client.post("/checkout", data={"csrf_token": token, f"pickup_{market.farmer.id}": str(market.stall.id),
-                                              "payment_method": "promptpay"})
+    response = post_form(client, "/checkout", {f"pickup_{market.farmer.id}": str(market.stall.id),
+                                               "payment_method": "promptpay"}, page="/cart")
     assert response.status_code == 400
 
 

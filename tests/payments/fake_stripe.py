@@ -3,9 +3,15 @@
 Why: localstripe 1.15 refuses PromptPay payment methods and has no separate confirm, so a PaymentIntent the app
 creates can never be paid there. This covers only what the app uses (card and PromptPay PaymentIntents in THB,
 cancel, refunds, the QR code, signed webhooks). It fakes only Stripe's HTTP edge: the app and the official
-library run unchanged against `StripeClient(key, base_addresses={"api": fake.url})`. What the payer does
-elsewhere (scans the QR code, Stripe.js confirms a card) the test does with `pay()` / `fail()`; webhooks are
-built with `event()` and signed with `sign()`. Standard library only; each request is handled under one lock.
+library run unchanged against `StripeClient(key, base_addresses={"api": fake.url}, stripe_version=API_VERSION)`.
+What the payer or Stripe does elsewhere (scans the QR code, Stripe.js confirms a card, the QR code expires, a
+refund settles) the test does with `pay()` / `fail()` / `cancel()` / `move_refund()`; webhooks are built with
+`event()` and signed with `sign()`.
+
+It speaks one API version, the installed library's default: every request must pin it with Stripe-Version, and
+every request is checked against that version's generated request types (`stripe_contract`) before the fake
+acts, so a parameter real Stripe refuses is refused here too. Objects and events carry the fields the library's
+classes declare for that version. Each request is handled under one lock.
 """
 from __future__ import annotations
 
@@ -22,9 +28,30 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-API_VERSION = "2024-06-20"
+import stripe
+
+from tests.payments import stripe_contract
+
+API_VERSION = stripe._api_version._ApiVersion.CURRENT
 JSON = "application/json"
 DECLINE = {"type": "card_error", "code": "card_declined", "decline_code": "generic_decline"}
+PAYABLE_TYPES = ("card", "promptpay")  # the payment method types this fake can take money with
+REFUND_STATUSES = ("pending", "requires_action", "succeeded", "failed", "canceled")  # as stripe.Refund documents
+# What the fake answers: method, path ({id} is any one segment), the request type in `stripe.params` the
+# parameters are checked against, and the handler, called with the parameters and the path's ids.
+ENDPOINTS = (
+    ("POST", "/v1/payment_intents", "PaymentIntentCreateParams", "_create"),
+    ("GET", "/v1/payment_intents/{id}", "PaymentIntentRetrieveParams", "_retrieve"),
+    ("POST", "/v1/payment_intents/{id}/confirm", "PaymentIntentConfirmParams", "_confirm_by_id"),
+    ("POST", "/v1/payment_intents/{id}/cancel", "PaymentIntentCancelParams", "_cancel_by_id"),
+    ("POST", "/v1/refunds", "RefundCreateParams", "_refund"),
+    ("GET", "/v1/refunds/{id}", "RefundRetrieveParams", "_retrieve_refund"),
+)
+INTENT_FIELDS = stripe_contract.object_fields(stripe.PaymentIntent)
+REFUND_FIELDS = stripe_contract.object_fields(stripe.Refund)
+EVENT_FIELDS = stripe_contract.object_fields(stripe.Event)
+EVENT_TYPES = frozenset(stripe_contract.literal_values(stripe.Event, "type"))
+CANCELLATION_REASONS = frozenset(stripe_contract.literal_values(stripe.PaymentIntent, "cancellation_reason"))
 
 
 class StripeErr(Exception):
@@ -92,6 +119,7 @@ class FakeStripe:
         self.refunds: list[dict] = []
         self.requests: list[tuple[str, str, dict, dict]] = []
         self.fail_next = 0  # when > 0, the next N API requests get a 500 api_error
+        self.refund_status = "succeeded"  # new refunds start so; "pending" for one that settles later
         self._idempotent: dict[str, tuple[tuple, int, bytes]] = {}
         self._lock = threading.RLock()
         self._server: _Server | None = None
@@ -128,15 +156,52 @@ class FakeStripe:
                       last_payment_error={"message": message, "code": "card_declined", "type": "card_error"})
             return copy.deepcopy(pi)
 
+    def cancel(self, intent_id: str, reason: str = "automatic") -> dict:
+        """Stripe cancels the intent itself (a PromptPay QR code left unpaid until it expired)."""
+        if reason not in CANCELLATION_REASONS:
+            raise ValueError(f"a PaymentIntent's cancellation_reason is one of {sorted(CANCELLATION_REASONS)}")
+        with self._lock:
+            pi = self._payable(intent_id)
+            pi.update(status="canceled", canceled_at=int(time.time()), cancellation_reason=reason, next_action=None)
+            return copy.deepcopy(pi)
+
     def _payable(self, intent_id: str) -> dict:
         pi = self.intents[intent_id]
         if pi["status"] in ("succeeded", "canceled"):
-            raise ValueError(f"{intent_id} is {pi['status']}: it cannot be paid or failed any more")
+            raise ValueError(f"{intent_id} is {pi['status']}: it cannot be paid, failed or cancelled any more")
         return pi
 
-    def event(self, type: str, obj: dict, event_id: str | None = None) -> dict:
-        return {"id": event_id or _rid("evt"), "object": "event", "type": type, "created": int(time.time()),
-                "livemode": False, "api_version": API_VERSION, "data": {"object": copy.deepcopy(obj)}}
+    def refund(self, refund_id: str) -> dict:
+        with self._lock:
+            return copy.deepcopy(self._find_refund(refund_id))
+
+    def move_refund(self, refund_id: str, status: str, failure_reason: str | None = None) -> dict:
+        """A refund settles at the bank (succeeded, failed...): the refund object for its refund.updated event."""
+        if status not in REFUND_STATUSES:
+            raise ValueError(f"a refund's status is one of {REFUND_STATUSES}, not {status!r}")
+        with self._lock:
+            refund = self._find_refund(refund_id)
+            refund.update(status=status, failure_reason=(failure_reason or "unknown") if status == "failed" else None)
+            return copy.deepcopy(refund)
+
+    def _find_refund(self, refund_id: str) -> dict:
+        for refund in self.refunds:
+            if refund["id"] == refund_id:
+                return refund
+        raise StripeErr(404, f"No such refund: '{refund_id}'", code="resource_missing", param="id")
+
+    def event(self, type: str, obj: dict, event_id: str | None = None, previous_attributes: dict | None = None,
+              request_id: str | None = None, idempotency_key: str | None = None) -> dict:
+        """An event as this API version delivers it; `request_id` is None for what Stripe did by itself."""
+        if type not in EVENT_TYPES:
+            raise ValueError(f"{type!r} is not an event type of API version {API_VERSION}")
+        data = {"object": copy.deepcopy(obj)}
+        if previous_attributes is not None:
+            data["previous_attributes"] = copy.deepcopy(previous_attributes)
+        return dict.fromkeys(EVENT_FIELDS) | {
+            "id": event_id or _rid("evt"), "object": "event", "api_version": API_VERSION, "created": int(time.time()),
+            "data": data, "livemode": False, "pending_webhooks": 1, "type": type,
+            "request": {"id": request_id, "idempotency_key": idempotency_key}}
 
     def _dispatch(self, method: str, path: str, params: dict, headers: dict) -> tuple[int, str, bytes, dict]:
         with self._lock:
@@ -152,6 +217,11 @@ class FakeStripe:
                     raise StripeErr(500, "An unknown error occurred while processing your request.", "api_error")
                 if not lower.get("authorization", "").startswith("Bearer sk_"):
                     raise StripeErr(401, "Invalid API Key provided")
+                version = lower.get("stripe-version")
+                if version != API_VERSION:  # the app's pinned version drifted from the library's, or is not sent
+                    said = f"Invalid Stripe API version: {version}" if version else "No Stripe-Version header was sent"
+                    raise StripeErr(400, f"{said}. This fake Stripe only knows {API_VERSION}, the version the "
+                                    "installed stripe library's types describe.")
                 if key in self._idempotent:
                     signature, status, body = self._idempotent[key]
                     if signature != (method, path, params):
@@ -167,18 +237,24 @@ class FakeStripe:
             return status, JSON, body, extra
 
     def _route(self, method: str, path: str, p: dict) -> dict:
-        match method, path.strip("/").split("/"):
-            case "POST", ["v1", "payment_intents"]:
-                return self._create(p)
-            case "GET", ["v1", "payment_intents", pid]:
-                return self._pi(pid)
-            case "POST", ["v1", "payment_intents", pid, "confirm"]:
-                return self._confirm(self._pi(pid), p)
-            case "POST", ["v1", "payment_intents", pid, "cancel"]:
-                return self._cancel(self._pi(pid), p)
-            case "POST", ["v1", "refunds"]:
-                return self._refund(p)
-        raise StripeErr(404, f"Unrecognized request URL ({method}: {path}).")
+        params_type, handler, ids = endpoint(method, path)
+        try:
+            stripe_contract.validate(params_type, p)
+        except stripe_contract.ContractError as error:
+            raise StripeErr(400, error.message, code=error.code, param=error.param) from error
+        return getattr(self, handler)(p, *ids)
+
+    def _retrieve(self, p: dict, pid: str) -> dict:
+        return self._pi(pid)
+
+    def _confirm_by_id(self, p: dict, pid: str) -> dict:
+        return self._confirm(self._pi(pid), p)
+
+    def _cancel_by_id(self, p: dict, pid: str) -> dict:
+        return self._cancel(self._pi(pid), p)
+
+    def _retrieve_refund(self, p: dict, rid: str) -> dict:
+        return self._find_refund(rid)
 
     def _pi(self, pid: str, param: str = "id") -> dict:
         if pid not in self.intents:
@@ -194,21 +270,38 @@ class FakeStripe:
         amount, currency, pid = int(p["amount"]), p["currency"].lower(), _rid("pi")
         if currency == "thb" and amount < 1000:
             raise StripeErr(400, "Amount must be at least ฿10.00 thb", code="amount_too_small", param="amount")
-        pi = {"id": pid, "object": "payment_intent", "amount": amount, "amount_received": 0, "currency": currency,
-              "status": "requires_payment_method", "client_secret": f"{pid}_secret_{secrets.token_hex(12)}",
-              "created": int(time.time()), "livemode": False, "metadata": p.get("metadata") or {},
-              "description": p.get("description"), "payment_method": None,
-              "payment_method_types": p.get("payment_method_types") or ["card"], "next_action": None,
-              "last_payment_error": None, "latest_charge": None, "canceled_at": None, "cancellation_reason": None}
+        pi = dict.fromkeys(INTENT_FIELDS) | {
+            "id": pid, "object": "payment_intent", "amount": amount, "amount_capturable": 0, "amount_received": 0,
+            "currency": currency, "status": "requires_payment_method", "created": int(time.time()),
+            "client_secret": f"{pid}_secret_{secrets.token_hex(12)}", "livemode": False,
+            "metadata": p.get("metadata") or {}, "description": p.get("description"),
+            "capture_method": p.get("capture_method") or "automatic_async",
+            "confirmation_method": p.get("confirmation_method") or "automatic",
+            "receipt_email": p.get("receipt_email") or None, "setup_future_usage": p.get("setup_future_usage")}
+        self._allow(pi, p.get("allowed_payment_method_types"))
         if p.get("confirm") == "true":
             return self._confirm(pi, p)  # stores the intent once its params are valid
         self.intents[pid] = pi
         return pi
 
+    def _allow(self, pi: dict, allowed: list[str] | None) -> None:
+        """Stripe answers with the allowed types it can use here in `payment_method_types` (card when none given)."""
+        if allowed is None:
+            pi["payment_method_types"] = pi["payment_method_types"] or ["card"]
+            return
+        usable = [kind for kind in allowed if kind in PAYABLE_TYPES]
+        if not usable:
+            raise StripeErr(400, f"None of the allowed_payment_method_types {allowed} can be used here (this fake "
+                            f"takes {', '.join(PAYABLE_TYPES)}).", code="payment_intent_invalid_parameter",
+                            param="allowed_payment_method_types")
+        pi.update(allowed_payment_method_types=list(allowed), payment_method_types=usable)
+
     def _confirm(self, pi: dict, p: dict) -> dict:
         if pi["status"] not in ("requires_payment_method", "requires_confirmation", "requires_action"):
             raise StripeErr(400, f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}.",
                             code="payment_intent_unexpected_state")
+        if "allowed_payment_method_types" in p:
+            self._allow(pi, p["allowed_payment_method_types"])
         pmd, pm, types = p.get("payment_method_data") or {}, p.get("payment_method"), pi["payment_method_types"]
         kind = "promptpay" if pmd.get("type") == "promptpay" else "card"
         if kind not in types:
@@ -253,7 +346,8 @@ class FakeStripe:
         if pi["status"] != "succeeded":
             raise StripeErr(400, f"This PaymentIntent ({pi['id']}) does not have a successful charge to refund.",
                             param="payment_intent")
-        done = sum(r["amount"] for r in self.refunds if r["payment_intent"] == pi["id"])
+        done = sum(r["amount"] for r in self.refunds
+                   if r["payment_intent"] == pi["id"] and r["status"] not in ("failed", "canceled"))
         left, cur = pi["amount_received"] - done, pi["currency"]
         if left <= 0:
             raise StripeErr(400, f"Charge {pi['latest_charge']} has already been refunded.",
@@ -266,9 +360,11 @@ class FakeStripe:
             what = "charge amount" if done == 0 else "unrefunded amount on charge"
             raise StripeErr(400, f"Refund amount ({_money(amount, cur)}) is greater than {what} ({_money(left, cur)})",
                             param="amount")
-        refund = {"id": _rid("re"), "object": "refund", "amount": amount, "currency": cur, "payment_intent": pi["id"],
-                  "charge": pi["latest_charge"], "status": "succeeded", "reason": p.get("reason"),
-                  "metadata": p.get("metadata") or {}, "created": int(time.time())}
+        refund = dict.fromkeys(REFUND_FIELDS) | {
+            "id": _rid("re"), "object": "refund", "amount": amount, "currency": cur, "payment_intent": pi["id"],
+            "charge": pi["latest_charge"], "status": self.refund_status, "reason": p.get("reason"),
+            "metadata": p.get("metadata") or {}, "created": int(time.time()),
+            "instructions_email": p.get("instructions_email")}
         self.refunds.append(refund)
         return refund
 
@@ -283,6 +379,17 @@ class FakeStripe:
         pi = self.intents[pid]
         page = f"<!doctype html><title>PromptPay</title><p>Pay {_money(pi['amount'], pi['currency'])}</p>"
         return 200, "text/html; charset=utf-8", f"{page}<img src='/qr/{pid}.png' alt='QR code'>".encode(), {}
+
+
+def endpoint(method: str, path: str) -> tuple[str, str, list[str]]:
+    """(request type, handler name, the path's ids) for a request, or a 404 StripeErr."""
+    parts = path.strip("/").split("/")
+    for verb, template, params_type, handler in ENDPOINTS:
+        pattern = template.strip("/").split("/")
+        if verb == method and len(pattern) == len(parts) and all(
+                want in ("{id}", got) for want, got in zip(pattern, parts)):
+            return params_type, handler, [got for want, got in zip(pattern, parts) if want == "{id}"]
+    raise StripeErr(404, f"Unrecognized request URL ({method}: {path}).")
 
 
 class _Server(ThreadingHTTPServer):

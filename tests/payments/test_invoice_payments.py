@@ -11,7 +11,7 @@ from greensmile.bulk import services as bulk
 from greensmile.bulk import shares as sharing
 from greensmile.bulk.models import Invoice, InvoiceStatus, PaymentTerms
 from greensmile.extensions import db
-from greensmile.payments.models import InvoicePayment, PaymentStatus
+from greensmile.payments.models import Payment, PaymentStatus
 from tests.bulk.helpers import make_kitchen, month_after, on_the_day, order_for
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
@@ -35,7 +35,8 @@ def _invoiced(pay_now: bool = False) -> Invoice:
 
 def _invoice(app, invoice_id):
     with app.app_context():
-        return db.session.get(Invoice, invoice_id), db.session.scalar(sa.select(InvoicePayment))
+        return db.session.get(Invoice, invoice_id), db.session.scalar(
+            sa.select(Payment).where(Payment.kind == "invoice").order_by(Payment.id.desc()).limit(1))
 
 
 def test_a_kitchen_pays_its_invoice_with_promptpay_and_the_webhook_marks_it_paid_once(client, given, app,
@@ -50,15 +51,15 @@ def test_a_kitchen_pays_its_invoice_with_promptpay_and_the_webhook_marks_it_paid
     assert post_form(client, f"{page}/pay", {}, page=page).status_code == 302  # asked twice: one intent
     _, payment = _invoice(app, invoice.id)
     intent = stripe_on.intent(payment.intent_id)
-    assert (intent["amount"], intent["currency"], intent["metadata"]["invoice_number"]) == (270000, "thb",
-                                                                                            invoice.number)
+    assert (intent["amount"], intent["currency"], intent["metadata"]["subject_id"]) == (270000, "thb",
+                                                                                        str(invoice.id))
     shown = client.get(page)
     assert payment.qr_image_url in shown.get_data(as_text=True)
     assert "https://*.stripe.com" in shown.headers["Content-Security-Policy"]
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(InvoicePayment)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
     event = stripe_on.event("payment_intent.succeeded", stripe_on.pay(payment.intent_id))
-    assert post_event(client, event).get_json()["outcome"] == f"invoice {invoice.number} paid"
+    assert post_event(client, event).get_json()["outcome"] == f"paid; invoice {invoice.number} paid"
     assert post_event(client, event).get_json()["outcome"].startswith("duplicate")
     paid, payment = _invoice(app, invoice.id)
     assert paid.status is InvoiceStatus.PAID and paid.payment_reference == payment.intent_id
@@ -86,12 +87,12 @@ def test_money_for_an_invoice_paid_by_transfer_meanwhile_is_flagged_not_lost(cli
         invoices.mark_paid(coordinator, db.session.get(Invoice, invoice.id), "KTB 99")
     _, payment = _invoice(app, invoice.id)
     outcome = post_event(client, stripe_on.event("payment_intent.succeeded", stripe_on.pay(payment.intent_id)))
-    assert outcome.get_json()["outcome"] == "flagged: invoice was paid already"
+    assert outcome.get_json()["outcome"] == "paid; flagged: invoice was paid already"
     paid, payment = _invoice(app, invoice.id)
     assert paid.payment_reference == "KTB 99" and payment.needs_attention
     post_form(client, "/logout", {}, page="/")
     login(client, "coord@example.com", PASSWORD)
-    assert invoice.number in client.get("/payments/attention").get_data(as_text=True)
+    assert invoice.number in client.get("/payments/reconcile").get_data(as_text=True)
 
 
 def test_a_failed_promptpay_attempt_can_be_tried_again(client, given, app, stripe_on):
@@ -103,7 +104,7 @@ def test_a_failed_promptpay_attempt_can_be_tried_again(client, given, app, strip
     _, first = _invoice(app, invoice.id)
     failed = stripe_on.event("payment_intent.payment_failed", {**stripe_on.intent(first.intent_id),
                              "last_payment_error": {"message": "หมดเวลา"}})
-    assert post_event(client, failed).get_json()["outcome"] == "invoice payment failed"
+    assert post_event(client, failed).get_json()["outcome"].startswith("failed")
     assert "หมดเวลา" in client.get(page).get_data(as_text=True)
     post_form(client, f"{page}/pay", {}, page=page)
     _, again = _invoice(app, invoice.id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from greensmile.extensions import db
+from greensmile.payments.models import Payment
 from greensmile.supporters import services as support
-from greensmile.supporters.models import DeliveryVia, SupportDelivery, SupportKind, SupportPayment, SupportStatus
+from greensmile.supporters.models import DeliveryVia, SupportDelivery, SupportKind, SupportStatus
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD
 from tests.payments.conftest import post_event
@@ -23,13 +24,15 @@ def test_a_money_pledge_paid_with_promptpay_is_delivered_once(client, given, app
     paid = post_form(client, f"{page}/pay", {"amount_baht": "15000"}, page=page)
     assert paid.status_code == 302
     with app.app_context():
-        payment = db.session.scalar(sa.select(SupportPayment))
+        payment = db.session.scalar(sa.select(Payment).where(Payment.kind == "pledge"))
     intent = stripe_on.intent(payment.intent_id)
-    assert (intent["amount"], intent["currency"], intent["metadata"]["support_pledge"]) == (1_500_000, "thb",
+    assert (intent["amount"], intent["currency"], intent["metadata"]["subject_id"]) == (1_500_000, "thb",
                                                                                             str(pledge.id))
-    assert payment.qr_image_url in client.get(paid.headers["Location"]).get_data(as_text=True)
+    shown = client.get(paid.headers["Location"])
+    assert payment.qr_image_url in shown.get_data(as_text=True)
+    assert "https://*.stripe.com" in shown.headers["Content-Security-Policy"]  # else the phone shows no QR code
     event = stripe_on.event("payment_intent.succeeded", stripe_on.pay(payment.intent_id))
-    assert post_event(client, event).get_json()["outcome"] == f"support pledge {pledge.id}: 1500000 satang delivered"
+    assert post_event(client, event).get_json()["outcome"] == f"paid; support pledge {pledge.id}: 1500000 satang delivered"
     assert post_event(client, event).get_json()["outcome"].startswith("duplicate")
     with app.app_context():
         (delivery,) = db.session.scalars(sa.select(SupportDelivery)).all()
@@ -53,12 +56,12 @@ def test_one_qr_code_at_a_time_and_never_more_than_is_owed(client, given, app, s
     too_much = post_form(client, f"{page}/pay", {"amount_baht": "10000.01"}, page=page, follow_redirects=True)
     assert "฿1" in too_much.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportPayment)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
     first = post_form(client, f"{page}/pay", {"amount_baht": "4000"}, page=page)
     second = post_form(client, f"{page}/pay", {"amount_baht": "10000"}, page=page)  # while the first is unpaid
     assert first.headers["Location"] == second.headers["Location"]
     with app.app_context():
-        assert db.session.scalars(sa.select(SupportPayment.amount_satang)).all() == [400_000]
+        assert db.session.scalars(sa.select(Payment.amount_satang)).all() == [400_000]
 
 
 def test_another_supporter_cannot_pay_or_see_a_private_pledge(client, given, app, stripe_on):
@@ -70,7 +73,7 @@ def test_another_supporter_cannot_pay_or_see_a_private_pledge(client, given, app
     page = f"/support/pledges/{pledge.id}"
     assert post_form(client, f"{page}/pay", {"amount_baht": "1000"}, page="/support").status_code == 404
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportPayment)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
     post_form(client, "/logout", {}, page="/")
     login(client, "giver@foundation.example", PASSWORD)
     location = post_form(client, f"{page}/pay", {"amount_baht": "1000"}, page=page).headers["Location"]
