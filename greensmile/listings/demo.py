@@ -11,6 +11,7 @@ from greensmile.demo import demo_user
 from greensmile.extensions import db
 from greensmile.listings import services
 from greensmile.listings.models import Listing, PickupKind, PickupPoint, Unit
+from greensmile.payments import services as payments
 from greensmile.plots.demo import demo_code
 from greensmile.plots.models import Crop
 from greensmile.plots.services import get_by_code
@@ -26,6 +27,9 @@ PRODUCE = [  # plot number, crop, title, unit, price in satang, quantity
     (1, "คะน้า", "คะน้าอินทรีย์", Unit.KG, 6000, Decimal("25")),
     (4, "ข้าวสังข์หยด", "ข้าวสังข์หยด (ระยะปรับเปลี่ยน)", Unit.KG, 8000, Decimal("50")),
 ]
+
+
+DEMO_PROMPTPAY = "0800000000"
 
 
 def seed_market() -> None:
@@ -58,3 +62,7 @@ def seed_market() -> None:
                 pickup_point_ids=[point.id for point in points]))
         except services.ListingError:
             continue  # the plot may not sell (its certificate lapsed in this database)
+    # The demo farmer takes PromptPay straight, so the demo shows it; the name says nobody should pay it for real.
+    farmer = demo_user("farmer")
+    if farmer is not None and payments.account_of(f"user:{farmer.id}") is None:
+        payments.set_account(f"user:{farmer.id}", DEMO_PROMPTPAY, "บัญชีตัวอย่าง ห้ามโอนเงินจริง (demo)", coordinator.id)

@@ -153,3 +153,18 @@ def test_signed_but_malformed_events_are_refused_on_record_never_a_500(client, g
         outcomes = db.session.scalars(sa.select(WebhookEvent.outcome)).all()
     assert len(outcomes) == len(bad) and all(outcome.startswith("refused") for outcome in outcomes)
     assert post_event(client, good).status_code == 200  # the well-formed event still goes through
+
+
+def test_a_refund_failed_event_flags_the_payment(client, given, app, stripe_on):
+    with given():
+        market = make_market()
+    _checkout(client, market, "card")
+    order, payment, _ = _state(app)
+    post_event(client, _paid_event(stripe_on, payment))
+    post_form(client, f"/orders/{order.id}/cancel", {"reason": "ฝนตกหนัก"}, page=f"/orders/{order.id}")
+    with app.app_context():
+        refund = db.session.scalar(sa.select(Refund))
+    failed = stripe_on.event("refund.failed", stripe_on.move_refund(refund.provider_ref, "failed"))
+    assert post_event(client, failed).get_json()["outcome"] == "refund failed"
+    with app.app_context():
+        assert db.session.get(Payment, refund.payment_id).needs_attention
