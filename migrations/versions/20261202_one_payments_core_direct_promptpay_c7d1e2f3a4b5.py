@@ -9,6 +9,7 @@ Create Date: 2026-12-02 17:30:00.000000
 
 """
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,8 +29,17 @@ def _reference() -> str:
     return "GS" + "".join(secrets.choice(_ALPHABET) for _ in range(12))
 
 
+_WHEN = ("created_at", "updated_at")
+
+
 def _rows(connection, sql: str) -> list[dict]:
-    return [dict(row._mapping) for row in connection.execute(sa.text(sql))]
+    """Rows as dicts; SQLite hands timestamps back as text, which the DateTime columns then refuse."""
+    rows = [dict(row._mapping) for row in connection.execute(sa.text(sql))]
+    for row in rows:
+        for name in _WHEN:
+            if isinstance(row.get(name), str):
+                row[name] = datetime.fromisoformat(row[name])
+    return rows
 
 
 def upgrade():
