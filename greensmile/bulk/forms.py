@@ -3,7 +3,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
@@ -146,3 +156,9 @@ class TraceForm(BaseForm):
     code = StringField(_l("Plot code"), validators=[required(), at_most(12)], filters=[strip])
     start = DateField(_l("From"), validators=[required()])
     end = DateField(_l("Until"), validators=[required()])
+
+
+class InvoicePayForm(BaseForm):
+    # Which button was pressed: PromptPay straight to the network's own ID, or PromptPay through Stripe.
+    direct = SubmitField(_l("PromptPay straight to the network"))
+

@@ -77,6 +77,16 @@ def _may_view(user, payment: Payment) -> bool:
     return invoice is not None and can_view_invoice(user, invoice)
 
 
+def _may_pay(user, payment: Payment) -> bool:
+    invoice = _invoice_of(payment)
+    return invoice is not None and bulk.can_order_for(user, invoice.organisation)
+
+
+def _wanted(payment: Payment) -> bool:
+    invoice = _invoice_of(payment)
+    return invoice is not None and invoice.status is InvoiceStatus.ISSUED
+
+
 def _may_confirm(user, payment: Payment) -> bool:
     # The network's own account: its coordinators see the money come in.
     return payment.payee == NETWORK and user.has_role(Role.COORDINATOR)
@@ -84,7 +94,8 @@ def _may_confirm(user, payment: Payment) -> bool:
 
 def register() -> None:
     registry.register(registry.Payable(
-        "invoice", paid=_paid, may_view=_may_view, may_confirm=_may_confirm,
+        "invoice", paid=_paid, may_view=_may_view, may_pay=_may_pay, may_confirm=_may_confirm, wanted=_wanted,
+        payer_may_cancel=True,
         title=lambda payment: _("Invoice %(number)s", number=_invoice_of(payment).number) if _invoice_of(payment)
         else "",
         back_url=lambda payment: url_for("bulk.invoice", invoice_id=payment.subject_id)))

@@ -18,6 +18,7 @@ from greensmile.bulk.forms import (
     BulkOrderForm,
     ChangeOrderForm,
     InvoiceForm,
+    InvoicePayForm,
     PaidForm,
     ProfileForm,
     QuantityForm,
@@ -404,9 +405,10 @@ def pay(invoice_id: int):
     if not invoices.can_view_invoice(current_user, found):
         abort(404)
     target = url_for("bulk.invoice", invoice_id=found.id)
-    if not ActionForm().validate_on_submit():
+    form = InvoicePayForm()
+    if not form.validate_on_submit():
         abort(400)
-    direct = request.form.get("direct") == "1"
+    direct = bool(form.direct.data)
     try:
         started = invoice_payments.start(current_user, found, direct)
     except DomainError as error:

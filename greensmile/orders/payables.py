@@ -63,9 +63,12 @@ def _order_paid(payment) -> str:
 
 
 def _order_waits(payment) -> str:
-    """A slip came: the produce is held until the farmer has looked, not released by the clock meanwhile."""
+    """A slip came: the produce is held for the farmer to look, for SLIP_CONFIRM_HOURS. Not for ever: a slip with a
+    made-up reference must not lock a harvest. Confirmed later, the order comes back if the produce is still there,
+    else the farmer gives the money back."""
+    hours = current_app.config["SLIP_CONFIRM_HOURS"]
     for order in _locked(Order.id == payment.subject_id, Order.status == OrderStatus.PENDING_PAYMENT):
-        order.expires_at = None
+        order.expires_at = utcnow() + timedelta(hours=hours)
     return "held for the farmer"
 
 
@@ -95,6 +98,21 @@ def _may_view_order(user, payment) -> bool:
     return order is not None and orders.can_view(user, order)
 
 
+def _may_pay_order(user, payment) -> bool:
+    order = _order_of(payment)
+    return order is not None and order.consumer_id == user.id
+
+
+def _order_wanted(payment) -> bool:
+    order = _order_of(payment)
+    return order is not None and order.status is OrderStatus.PENDING_PAYMENT
+
+
+def _may_pay_checkout(user, payment) -> bool:
+    checkout = _checkout_of(payment)
+    return checkout is not None and checkout.consumer_id == user.id
+
+
 def _may_confirm_order(user, payment) -> bool:
     # Only the farmer can see their own bank account: nobody else can say the money came.
     order = _order_of(payment)
@@ -113,9 +131,9 @@ def _checkout_title(payment) -> str:
 
 def register() -> None:
     registry.register(registry.Payable(
-        "checkout", paid=_checkout_paid, may_view=_may_view_checkout, title=_checkout_title,
+        "checkout", paid=_checkout_paid, may_view=_may_view_checkout, may_pay=_may_pay_checkout, title=_checkout_title,
         back_url=lambda payment: url_for("orders.mine")))
     registry.register(registry.Payable(
         "order", paid=_order_paid, slip_sent=_order_waits, failed=_order_slip_refused, may_view=_may_view_order,
-        may_confirm=_may_confirm_order, title=_order_title,
+        may_pay=_may_pay_order, may_confirm=_may_confirm_order, wanted=_order_wanted, title=_order_title,
         back_url=lambda payment: url_for("orders.detail", order_id=payment.subject_id)))

@@ -23,6 +23,7 @@ from greensmile.orders import services
 from greensmile.orders.forms import AddToCartForm, CancelForm, CartLineForm, checkout_form
 from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from greensmile.orders.services import PickupChoice
+from greensmile.payments import reconcile as payments_reconcile
 from greensmile.payments import services as payments
 from greensmile.payments.forms import PromptPayForm
 from greensmile.payments.models import PaymentStatus
@@ -343,7 +344,7 @@ def promptpay():
     if request.method == "GET" and account is not None:
         form.promptpay_id.data, form.account_name.data = account.id_value, account.account_name
     if request.method == "POST":
-        if request.form.get("remove"):
+        if form.remove.data:
             return act(BaseForm(), url_for("orders.promptpay"), lambda: payments.remove_account(owner, current_user.id),
                        _("Your PromptPay ID is removed: buyers pay at pickup or through Stripe."))
         if form.validate_on_submit():
@@ -356,7 +357,7 @@ def promptpay():
                 db.session.commit()
                 flash(_("Saved. Buyers can now pay you straight by PromptPay."), "success")
                 return redirect(url_for("orders.promptpay"))
-    waiting = payments.waiting_for_seller(owner)
+    waiting = payments_reconcile.waiting_for_seller(owner)
     return render_template("orders/promptpay.html", form=form, account=account, waiting=waiting,
                            statuses=PaymentStatus)
 

@@ -342,8 +342,8 @@ def cancel(order: Order, actor: User, reason: str) -> None:
         if payment is None:
             raise OrderError(_l("There is no online payment to refund for this order."))
         payments.refund_part(payment, f"order:{order.id}", order.total_satang, actor.id)
-    elif order.payment_method is PaymentMethod.PROMPTPAY_SELLER:
-        payments.cancel_open("order", [order.id])
+    # A direct QR code not yet confirmed stays open: a buyer who paid a moment ago can still send the slip, and the
+    # farmer then gives the money back (see orders/payables.py).
     listings.release({line.listing_id: line.quantity for line in order.lines})
     db.session.flush()
     notify.order_cancelled(order, actor)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import StringField, TextAreaField
+from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from greensmile.forms import BaseForm, DecimalField, at_most, required, strip
@@ -15,6 +15,7 @@ class PromptPayForm(BaseForm):
                                validators=[required(), at_most(30)], filters=[strip])
     account_name = StringField(_l("Account name, as a bank app shows it to the payer"),
                                validators=[required(), at_most(120)], filters=[strip])
+    remove = SubmitField(_l("Stop taking PromptPay"))
 
 
 class SlipForm(BaseForm):

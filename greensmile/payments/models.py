@@ -85,6 +85,8 @@ PAYMENT_STATUS_LABELS = {
 }
 
 
+# The kind of a payment for nothing we know (Stripe's money for an unknown intent): kept for coordinators.
+UNMATCHED = "unmatched"
 # The owner of the network's own PromptPay ID (a farmer's is "user:<id>", a group's "organisation:<id>").
 NETWORK = "network"
 
@@ -170,6 +172,34 @@ class PaymentSlip(TimestampMixin, db.Model):
     payment: Mapped[Payment] = relationship(back_populates="slips")
 
 
+# The one table of refund moves. Through Stripe, as Stripe reports them (a refund reported succeeded can still fail);
+# direct, the seller transfers back ("sent") and the payer says it arrived ("received"). A coordinator settles by
+# hand what Stripe could not refund, or a direct refund the payer never acknowledged.
+REFUND_MOVES: dict[str, frozenset[str]] = {
+    "pending": frozenset({"requires_action", "succeeded", "failed", "canceled"}),
+    "requires_action": frozenset({"succeeded", "failed", "canceled"}),
+    "succeeded": frozenset({"failed"}),
+    "failed": frozenset({"settled"}),
+    "canceled": frozenset({"settled"}),
+    "due": frozenset({"sent", "settled"}),
+    "sent": frozenset({"received", "settled"}),
+    "received": frozenset(),
+    "settled": frozenset(),
+}
+
+REFUND_STATUS_LABELS = {
+    "pending": _l("Refund under way"),
+    "requires_action": _l("Refund under way"),
+    "succeeded": _l("Refunded"),
+    "failed": _l("Refund failed"),
+    "canceled": _l("Refund cancelled"),
+    "due": _l("To transfer back"),
+    "sent": _l("Transferred back, waiting for the payer to see it"),
+    "received": _l("Refunded"),
+    "settled": _l("Settled by hand"),
+}
+
+
 class Refund(TimestampMixin, db.Model):
     """Money given back for one part of a payment (an order of a checkout, say); one per part, so retries are
     harmless. Through Stripe it carries Stripe's refund id; direct, the seller's transfer back and its reference."""
@@ -183,11 +213,15 @@ class Refund(TimestampMixin, db.Model):
     amount_satang: Mapped[int] = mapped_column(sa.BigInteger)
     # Stripe's refund id, or the reference of the seller's transfer back; empty while a direct refund is due.
     provider_ref: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
-    # As Stripe reports it (pending, succeeded, failed, canceled), or "due" / "sent" for a direct refund.
+    # One of REFUND_MOVES: as Stripe reports it, or due / sent / received for a direct refund; settled by hand.
     status: Mapped[str] = mapped_column(sa.String(32))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+    @property
+    def label(self) -> str:
+        return str(REFUND_STATUS_LABELS.get(self.status, self.status))
 
 
 class WebhookEvent(db.Model):

@@ -32,9 +32,16 @@ class Payable:
     cancelled: Callable[[Payment], str] = _nothing
     # A slip was sent (direct PromptPay): what is paid for should wait for the seller, not lapse meanwhile.
     slip_sent: Callable[[Payment], str] = _nothing
-    # Who may see the payment's page, pay it and send its slip; who confirms that the money arrived.
+    # Who may see the payment's page; who pays it (sends its slip, says a refund arrived); who confirms that the
+    # money arrived (the seller, who alone sees their own account). Never the same person for one payment.
     may_view: Callable[[object, Payment], bool] = _nobody
+    may_pay: Callable[[object, Payment], bool] = _nobody
     may_confirm: Callable[[object, Payment], bool] = _nobody
+    # Whether what it pays for still wants the money (an order cancelled or lapsed does not; a slip for money
+    # already sent is still taken, and the money goes back or revives it).
+    wanted: Callable[[Payment], bool] = lambda payment: True
+    # Whether the payer may call off a direct QR code they have not paid (to pay another amount or another way).
+    payer_may_cancel: bool = False
     # What the payment is for, in a few words for people, and the page it belongs to.
     title: Callable[[Payment], str] = lambda payment: payment.reference
     back_url: Callable[[Payment], str] = lambda payment: "/"

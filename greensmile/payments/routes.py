@@ -12,7 +12,8 @@ from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db, limiter
 from greensmile.forms import BaseForm
 from greensmile.media.storage import send_private
-from greensmile.payments import gateway, promptpay, registry, services
+from greensmile.payments import gateway, promptpay, registry, services, webhooks
+from greensmile.payments import reconcile as reconcile_
 from greensmile.payments.forms import PromptPayForm, ReasonForm, RefundSentForm, SettleForm, SlipForm
 from greensmile.payments.models import NETWORK, Channel, Payment, PaymentSlip, PaymentStatus, Refund
 from greensmile.responses import act
@@ -28,7 +29,11 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/payments/<reference>/slip", "slip", slip, methods=["POST"])
     bp.add_url_rule("/payments/<reference>/confirm", "confirm", confirm, methods=["POST"])
     bp.add_url_rule("/payments/<reference>/refuse", "refuse", refuse, methods=["POST"])
+    bp.add_url_rule("/payments/<reference>/cancel", "cancel", cancel, methods=["POST"])
     bp.add_url_rule("/payments/refunds/<int:refund_id>/sent", "refund_sent", refund_sent, methods=["POST"])
+    bp.add_url_rule("/payments/refunds/<int:refund_id>/received", "refund_received", refund_received,
+                    methods=["POST"])
+    bp.add_url_rule("/payments/refunds/<int:refund_id>/settle", "refund_settle", refund_settle, methods=["POST"])
     bp.add_url_rule("/payments/slips/<int:slip_id>/image", "slip_image", slip_image)
     bp.add_url_rule("/payments/stripe/webhook", "webhook", webhook, methods=["POST"])
     bp.add_url_rule("/payments/reconcile", "reconcile", reconcile)
@@ -61,8 +66,9 @@ def show(reference: str):
     payee_id = promptpay.PromptPayId(payment.payee_id_kind, payment.payee_id_value) if payment.payee_id_kind else None
     response = _private(render_template(
         "payments/show.html", payment=payment, title=payable.title(payment), back_url=payable.back_url(payment),
-        is_seller=is_seller, slip_form=form, reason_form=ReasonForm(), refund_form=RefundSentForm(),
-        action_form=BaseForm(), payee_id=payee_id))
+        is_seller=is_seller, is_payer=services.may_pay(current_user, payment), wanted=payable.wanted(payment),
+        payer_may_cancel=payable.payer_may_cancel, slip_form=form, reason_form=ReasonForm(),
+        refund_form=RefundSentForm(), action_form=BaseForm(), payee_id=payee_id))
     if payment.channel is Channel.STRIPE_PROMPTPAY and payment.qr_image_url:
         # Stripe's PromptPay QR image is the one thing this page loads from elsewhere.
         response.headers["Content-Security-Policy"] = (
@@ -126,10 +132,38 @@ def refuse(reference: str):
 
 
 @login_required
-def refund_sent(refund_id: int):
+def cancel(reference: str):
+    payment = _visible(reference)
+    return act(BaseForm(), url_for("payments.show", reference=payment.reference),
+               lambda: services.cancel_by_payer(payment, current_user), _("The QR code is called off."))
+
+
+def _refund(refund_id: int) -> Refund:
     refund = db.get_or_404(Refund, refund_id)
     if not services.may_view(current_user, refund.payment):
         abort(404)
+    return refund
+
+
+@login_required
+def refund_received(refund_id: int):
+    refund = _refund(refund_id)
+    return act(BaseForm(), url_for("payments.show", reference=refund.payment.reference),
+               lambda: services.refund_received(refund, current_user), _("Thank you: the refund is done."))
+
+
+@coordinator_required
+def refund_settle(refund_id: int):
+    refund = db.get_or_404(Refund, refund_id)
+    form = SettleForm()
+    return act(form, url_for("payments.reconcile"), lambda: reconcile_.settle_refund(refund, current_user,
+                                                                                   form.note.data),
+               _("Marked as settled."))
+
+
+@login_required
+def refund_sent(refund_id: int):
+    refund = _refund(refund_id)
     form = RefundSentForm()
     return act(form, url_for("payments.show", reference=refund.payment.reference),
                lambda: services.record_direct_refund(refund, current_user, form.reference.data),
@@ -150,11 +184,11 @@ def webhook():
         abort(404)
     payload = request.get_data(cache=False)
     try:
-        outcome = services.receive_webhook(payload, request.headers.get("Stripe-Signature", ""))
+        outcome = webhooks.receive_webhook(payload, request.headers.get("Stripe-Signature", ""))
     except gateway.BadSignature:
         db.session.rollback()
         return jsonify(error="bad signature"), 400
-    except services.BadEvent as error:
+    except webhooks.BadEvent as error:
         db.session.commit()  # the refused event stays on record
         return jsonify(error=str(error)), 400
     except DomainError as error:
@@ -166,7 +200,7 @@ def webhook():
 
 @coordinator_required
 def reconcile():
-    found = services.reconciliation()
+    found = reconcile_.reconciliation()
     titles = {}
     for payment in found.flagged + found.slips_waiting + [refund.payment for refund in found.refunds_due]:
         payable = registry.payable(payment.kind)
@@ -191,7 +225,7 @@ def network_promptpay():
 def settle(payment_id: int):
     payment = db.get_or_404(Payment, payment_id)
     form = SettleForm()
-    return act(form, url_for("payments.reconcile"), lambda: services.settle(payment, current_user, form.note.data),
+    return act(form, url_for("payments.reconcile"), lambda: reconcile_.settle(payment, current_user, form.note.data),
                _("Marked as settled."))
 
 

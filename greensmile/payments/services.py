@@ -1,5 +1,5 @@
 """The payments core: start a payment by Stripe or straight to the seller's PromptPay, take slips and the seller's
-word, take Stripe's webhooks once each, refund, and show coordinators whatever needs a person.
+word, refund. Stripe's webhooks are in webhooks.py, what coordinators sort out in reconcile.py.
 
 Invariants:
 - A payment moves only through PAYMENT_MOVES, by one conditional UPDATE on the status it was read with
@@ -13,11 +13,8 @@ Invariants:
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,21 +27,16 @@ from greensmile.payments import gateway, promptpay, registry, slips, verifier
 from greensmile.payments.errors import AmountTooSmall, NotAllowed, PaymentError, SlipRefused
 from greensmile.payments.models import (
     PAYMENT_MOVES,
+    REFUND_MOVES,
     Channel,
     Payment,
     PaymentSlip,
     PaymentStatus,
     PromptPayAccount,
     Refund,
-    WebhookEvent,
 )
 
 log = logging.getLogger(__name__)
-UNMATCHED = "unmatched"  # the kind of money that arrived for nothing we know: kept for coordinators
-
-
-class BadEvent(PaymentError):
-    message = _l("This webhook could not be read.")
 
 
 class PaymentChanged(PaymentError):
@@ -84,7 +76,14 @@ def _payable(payment: Payment) -> registry.Payable:
 
 def may_view(user, payment: Payment) -> bool:
     found = registry.payable(payment.kind)
-    return bool(user.is_authenticated and found and (found.may_view(user, payment) or found.may_confirm(user, payment)))
+    return bool(user.is_authenticated and found and (found.may_view(user, payment) or found.may_pay(user, payment)
+                                                     or found.may_confirm(user, payment)))
+
+
+def may_pay(user, payment: Payment) -> bool:
+    found = registry.payable(payment.kind)
+    return bool(user.is_authenticated and found and found.may_pay(user, payment)
+                and not found.may_confirm(user, payment))
 
 
 def may_confirm(user, payment: Payment) -> bool:
@@ -208,15 +207,11 @@ def direct_payload(payment: Payment) -> str:
                              payment.amount_satang, payment.reference)
 
 
-def cancel_open(kind: str, subject_ids: list[int]) -> None:
-    """What was paid for was called off: its direct payments still waiting are cancelled (Stripe's lapse by
-    themselves; a late payment is refunded when its webhook comes)."""
-    for payment in payments_for(kind, subject_ids):
-        if payment.channel is Channel.PROMPTPAY_DIRECT and payment.status is PaymentStatus.PENDING:
-            move(payment, PaymentStatus.CANCELLED)
-
-
 # ---------------------------------------------------------------- slips and the seller's word
+# Slips a seller has refused on one payment before it takes no more: a made-up reference cannot hold stock forever.
+MAX_REFUSED_SLIPS = 3
+
+
 @dataclass
 class SlipData:
     image: bytes | None = None
@@ -224,17 +219,8 @@ class SlipData:
     amount_satang: int | None = None
 
 
-def send_slip(payment: Payment, acting, data: SlipData) -> PaymentSlip:
-    """The payer's proof of a direct PromptPay transfer: the slip's own QR code, read here, or its reference typed.
-    With a slip-verification provider configured, a verified slip confirms the payment at once."""
-    payable = _payable(payment)
-    # The payer's side sends the slip; the seller's side confirms it (never both for one payment).
-    if not payable.may_view(acting, payment) or payable.may_confirm(acting, payment):
-        raise NotAllowed()
-    if payment.channel is not Channel.PROMPTPAY_DIRECT:
-        raise SlipRefused(_l("This payment is not paid by slip."))
-    if payment.status is not PaymentStatus.PENDING:
-        raise SlipRefused(_l("This payment is %(status)s: no slip is needed now.", status=payment.status.label))
+def _read_slip(data: SlipData) -> tuple[str, str, str, str]:
+    """(reference as stored, reference as printed, sending bank, source) from the slip's QR code or typed."""
     found = None
     if data.image:
         try:
@@ -242,43 +228,72 @@ def send_slip(payment: Payment, acting, data: SlipData) -> PaymentSlip:
         except slips.BadSlip as error:
             raise SlipRefused(str(error)) from None
     if found is not None:
-        # Upper case, as a typed reference is: the same transfer scanned once and typed once is still one slip.
-        reference, bank, source = found.transaction_ref.upper(), found.sending_bank, "qr"
-    elif data.typed_reference.strip():
+        # Stored in upper case, as a typed one is: the same transfer scanned once and typed once is one slip.
+        return found.transaction_ref.upper(), found.transaction_ref, found.sending_bank, "qr"
+    if data.typed_reference.strip():
         try:
-            reference, bank, source = slips.normalise_typed_reference(data.typed_reference), "", "typed"
+            typed = slips.normalise_typed_reference(data.typed_reference)
         except slips.BadSlip as error:
             raise SlipRefused(str(error)) from None
-    else:
-        raise SlipRefused(_l("We could not read a QR code on this slip. Type the reference printed on it."))
-    amount = data.amount_satang
+        return typed, typed, "", "typed"
+    raise SlipRefused(_l("We could not read a QR code on this slip. Type the reference printed on it."))
+
+
+def _verified(payment: Payment, printed: str, bank: str) -> tuple[int, str] | None:
+    """With a slip-verification provider: (amount the bank reports, provider name); else None. A slip the bank
+    does not know, money to someone else, or a transfer made before this payment was asked for is refused."""
     checked = verifier.configured()
-    verified_by = ""
-    if checked is not None:
-        result = checked.verify(reference)
-        if result is None:
-            raise SlipRefused(_l("The bank does not know this slip. Check the reference, or send the slip again."))
-        if result.receiver_id and result.receiver_id != payment.payee_id_value:
-            raise SlipRefused(_l("This slip paid someone else, not %(name)s.", name=payment.payee_name))
-        amount, verified_by = result.amount_satang, checked.name
+    if checked is None:
+        return None
+    try:
+        result = checked.verify(printed, bank)
+    except Exception as error:  # a provider down or confused is a refusal to try again, never our crash
+        current_app.logger.warning("slip verifier %s failed: %s", getattr(checked, "name", "?"), error)
+        raise SlipRefused(_l("The slip could not be checked with the bank just now. Try again in a few minutes."))
+    if result is None:
+        raise SlipRefused(_l("The bank does not know this slip. Check the reference, or send the slip again."))
+    if result.receiver_id != payment.payee_id_value:
+        raise SlipRefused(_l("This slip paid someone else, not %(name)s.", name=payment.payee_name))
+    if result.paid_at is None or result.paid_at < payment.created_at:
+        raise SlipRefused(_l("This transfer was made before this payment was asked for: it pays something else."))
+    return result.amount_satang, checked.name
+
+
+def send_slip(payment: Payment, acting, data: SlipData) -> PaymentSlip:
+    """The payer's proof of a direct PromptPay transfer: the slip's own QR code, read here, or its reference typed.
+    With a slip-verification provider configured, a verified slip confirms the payment at once."""
+    payable = _payable(payment)
+    if not may_pay(acting, payment):
+        raise NotAllowed()
+    if payment.channel is not Channel.PROMPTPAY_DIRECT:
+        raise SlipRefused(_l("This payment is not paid by slip."))
+    if payment.status is not PaymentStatus.PENDING:
+        raise SlipRefused(_l("This payment is %(status)s: no slip is needed now.", status=payment.status.label))
+    if sum(slip.status == "refused" for slip in payment.slips) >= MAX_REFUSED_SLIPS:
+        raise SlipRefused(_l("The seller did not find the money for several slips. Talk to the seller, or to the "
+                             "network's coordinators."))
+    reference, printed, bank, source = _read_slip(data)
+    verified = _verified(payment, printed, bank)
+    amount = verified[0] if verified else data.amount_satang
     if amount != payment.amount_satang:
         raise SlipRefused(_l("The slip's amount must be exactly what is owed: %(amount)s.",
                              amount=f"฿{payment.amount_satang / 100:,.2f}"))
+    used = _l("This slip has been sent for a payment before. Each transfer pays for one thing only.")
     if db.session.scalar(sa.select(PaymentSlip.id).where(PaymentSlip.reference == reference)) is not None:
-        raise SlipRefused(_l("This slip has been sent for a payment before. Each transfer pays for one thing only."))
-    image_key = _keep_slip_image(data.image) if data.image else ""
+        raise SlipRefused(used)
     slip = PaymentSlip(payment_id=payment.id, reference=reference, sending_bank=bank, amount_satang=amount,
-                       source=source, image_key=image_key, verified_by=verified_by, sent_by_id=acting.id)
+                       source=source, verified_by=verified[1] if verified else "", sent_by_id=acting.id)
     try:
         with db.session.begin_nested():
             db.session.add(slip)
     except IntegrityError:  # the same slip sent for another payment at this very moment
-        raise SlipRefused(_l("This slip has been sent for a payment before. Each transfer pays for one thing "
-                             "only.")) from None
+        raise SlipRefused(used) from None
+    if data.image:  # kept only once the slip is taken: a refused one leaves no file behind
+        slip.image_key = _keep_slip_image(data.image)
     move(payment, PaymentStatus.SLIP_SENT)
     payment.slip_sent_at = utcnow()
-    _payable(payment).slip_sent(payment)
-    if verified_by:
+    payable.slip_sent(payment)
+    if verified:
         slip.status = "accepted"
         move(payment, PaymentStatus.SUCCEEDED)
         _succeed(payment)
@@ -326,7 +341,26 @@ def refuse_slip(payment: Payment, acting, reason: str) -> None:
     db.session.flush()
 
 
+def cancel_by_payer(payment: Payment, acting) -> None:
+    """The payer drops a direct QR code they have not paid (to pay another amount or another way)."""
+    payable = _payable(payment)
+    if not may_pay(acting, payment) or not payable.payer_may_cancel:
+        raise NotAllowed()
+    if payment.channel is not Channel.PROMPTPAY_DIRECT or payment.status is not PaymentStatus.PENDING:
+        raise PaymentError(_l("This payment is %(status)s: it cannot be called off now.", status=payment.status.label))
+    move(payment, PaymentStatus.CANCELLED)
+    payable.cancelled(payment)
+    db.session.flush()
+
+
 # ---------------------------------------------------------------- refunds
+def move_refund(refund: Refund, target: str) -> bool:
+    """Along REFUND_MOVES, by one conditional UPDATE: a stale event (pending after failed) changes nothing."""
+    if target not in REFUND_MOVES.get(refund.status, frozenset()):
+        return False
+    return compare_and_set(refund, "status", target)
+
+
 def refund_part(payment: Payment, part: str, amount_satang: int, acting_id: int | None = None) -> Refund:
     """Give back one part of a payment (idempotent per part). Through Stripe at once (raises if Stripe refuses);
     direct, a refund due that the seller records once they have transferred it back."""
@@ -338,8 +372,9 @@ def refund_part(payment: Payment, part: str, amount_satang: int, acting_id: int 
     if payment.channel.through_stripe:
         made = gateway.refund(payment.intent_id, amount_satang, {"payment_reference": payment.reference, "part": part},
                               purpose=f"refund-{payment.reference}-{part}")
+        status = made.status if made.status in REFUND_MOVES else "pending"
         row = Refund(payment_id=payment.id, part=part, amount_satang=amount_satang, provider_ref=made.id,
-                     status=made.status or "pending", recorded_by_id=acting_id)
+                     status=status, recorded_by_id=acting_id)
     else:
         row = Refund(payment_id=payment.id, part=part, amount_satang=amount_satang, provider_ref=None, status="due",
                      recorded_by_id=acting_id)
@@ -349,205 +384,28 @@ def refund_part(payment: Payment, part: str, amount_satang: int, acting_id: int 
 
 
 def record_direct_refund(refund: Refund, acting, reference: str) -> None:
-    """The seller transferred the money back: their transfer's reference closes the refund."""
+    """The seller transferred the money back: their transfer's reference. The payer then says it arrived (or a
+    coordinator settles it); until then it stays on the reconciliation page."""
     payment = refund.payment
     if not may_confirm(acting, payment):
         raise NotAllowed()
-    if payment.channel.through_stripe or refund.status != "due":
-        raise PaymentError(_l("This refund is not waiting for a transfer."))
     reference = squeeze(reference).upper()[:255]
     if len(reference) < 6:
         raise PaymentError(_l("Enter the reference of your transfer back, as your bank app shows it."))
-    if db.session.scalar(sa.select(Refund.id).where(Refund.provider_ref == reference)) is not None:
+    taken = sa.select(Refund.id).where(Refund.provider_ref == reference)
+    if db.session.scalar(taken) is not None or db.session.scalar(
+            sa.select(PaymentSlip.id).where(PaymentSlip.reference == reference)) is not None:
         raise PaymentError(_l("A refund with this reference is recorded already."))
-    refund.provider_ref, refund.status, refund.recorded_by_id = reference, "sent", acting.id
+    if payment.channel.through_stripe or not move_refund(refund, "sent"):
+        raise PaymentError(_l("This refund is not waiting for a transfer."))
+    refund.provider_ref, refund.recorded_by_id = reference, acting.id
     db.session.flush()
 
 
-# ---------------------------------------------------------------- Stripe's webhooks
-def receive_webhook(payload: bytes, signature: str) -> str:
-    """Verify, store once, act. Returns what was done (kept on the event row and logged). A signed event that
-    cannot be read is stored with its refusal, then BadEvent is raised: the caller commits the record, answers 400."""
-    gateway.verify(payload, signature)  # raises gateway.BadSignature
-    text = payload.decode("utf-8")
-    try:
-        event = json.loads(text)
-    except ValueError:
-        event = None
-    problem = _malformed(event)
-    event_id = event.get("id") if isinstance(event, dict) and isinstance(event.get("id"), str) else None
-    event_id = (event_id or "malformed-" + hashlib.sha256(payload).hexdigest())[:255]
-    event_type = str(event.get("type"))[:100] if isinstance(event, dict) else "?"
-    row = WebhookEvent(event_id=event_id, type=event_type, payload=text)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return "duplicate: already received"
-    if problem:
-        row.outcome = f"refused: {problem}"[:200]
-        db.session.flush()
-        log.warning("stripe event %s refused: %s", event_id, problem)
-        raise BadEvent()
-    handler = HANDLERS.get(event_type)
-    row.outcome = (handler(event["data"]["object"]) if handler else "ignored: not an event we act on")[:200]
+def refund_received(refund: Refund, acting) -> None:
+    """The payer says the seller's transfer back arrived: the refund is done."""
+    if not may_pay(acting, refund.payment):
+        raise NotAllowed()
+    if not move_refund(refund, "received"):
+        raise PaymentError(_l("This refund is not waiting for you."))
     db.session.flush()
-    log.info("stripe event %s %s: %s", event_id, event_type, row.outcome)
-    return row.outcome
-
-
-def _malformed(event) -> str:
-    """What is wrong with a signed event's shape, or '' (read before anything acts on it)."""
-    if not isinstance(event, dict):
-        return "not a JSON object"
-    for name in ("id", "type"):
-        if not isinstance(event.get(name), str) or not event[name]:
-            return f"{name} is not a string"
-    data = event.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
-        return "data.object is not an object"
-    obj = data["object"]
-    if not isinstance(obj.get("id"), str):
-        return "data.object.id is not a string"
-    for name in ("amount", "amount_received"):
-        if name in obj and obj[name] is not None and (type(obj[name]) is not int or obj[name] < 0):
-            return f"data.object.{name} is not a whole number"
-    for name in ("metadata", "last_payment_error"):
-        if obj.get(name) is not None and not isinstance(obj[name], dict):
-            return f"data.object.{name} is not an object"
-    if obj.get("status") is not None and not isinstance(obj["status"], str):
-        return "data.object.status is not a string"
-    return ""
-
-
-def _for_intent(obj: dict) -> Payment | None:
-    return db.session.scalar(sa.select(Payment).where(Payment.intent_id == obj["id"]).with_for_update()
-                             .execution_options(populate_existing=True))
-
-
-def _recovered(obj: dict) -> Payment | None:
-    """A success for an intent we hold no row for: the app stopped between Stripe's answer and its commit. The
-    intent names its subject in its metadata, so the money still finds what it paid for."""
-    metadata = obj.get("metadata") or {}
-    kind, subject = str(metadata.get("kind") or ""), str(metadata.get("subject_id") or "")
-    if registry.payable(kind) is None or not subject.isdigit():
-        return None
-    channel = Channel.STRIPE_CARD if "card" in (obj.get("payment_method_types") or []) else Channel.STRIPE_PROMPTPAY
-    reference = str(metadata.get("payment_reference") or "")[:24]
-    payment = Payment(kind=kind, subject_id=int(subject), amount_satang=int(obj.get("amount") or 1),
-                      channel=channel, intent_id=obj["id"], status=PaymentStatus.PENDING)
-    if reference and by_reference(reference) is None:
-        payment.reference = reference
-    db.session.add(payment)
-    db.session.flush()
-    log.warning("payment %s for %s %s was unknown; recorded from its webhook", obj["id"], kind, subject)
-    return payment
-
-
-def _succeeded(obj: dict) -> str:
-    payment = _for_intent(obj) or _recovered(obj)
-    received = obj.get("amount_received") or obj.get("amount") or 0
-    if payment is None:
-        # Money for nothing we know: kept as a row of its own for coordinators, never silently.
-        payment = Payment(kind=UNMATCHED, subject_id=0, amount_satang=max(int(received), 1),
-                          channel=Channel.STRIPE_PROMPTPAY, intent_id=obj["id"], status=PaymentStatus.SUCCEEDED,
-                          paid_at=utcnow())
-        db.session.add(payment)
-        _flag(payment, f"money for an unknown payment intent {obj['id']}: {received} satang")
-        db.session.flush()
-        return "flagged: unknown payment intent"
-    if not move(payment, PaymentStatus.SUCCEEDED):
-        return f"ignored: payment already {payment.status.value}"
-    if received != payment.amount_satang:
-        _flag(payment, f"received {received} satang, expected {payment.amount_satang}")
-    return "paid; " + _succeed(payment)
-
-
-def _failed(obj: dict) -> str:
-    payment = _for_intent(obj)
-    if payment is None:
-        return "ignored: unknown payment intent"
-    if not move(payment, PaymentStatus.FAILED):
-        return f"ignored: payment already {payment.status.value}"
-    payment.failure_message = ((obj.get("last_payment_error") or {}).get("message") or "")[:1000]
-    return "failed; " + _payable(payment).failed(payment)
-
-
-def _cancelled(obj: dict) -> str:
-    payment = _for_intent(obj)
-    if payment is None:
-        return "ignored: unknown payment intent"
-    if not move(payment, PaymentStatus.CANCELLED):
-        return f"ignored: payment {payment.status.value}"
-    return "cancelled; " + _payable(payment).cancelled(payment)
-
-
-def _refund_changed(obj: dict) -> str:
-    refund = db.session.scalar(sa.select(Refund).where(Refund.provider_ref == obj["id"]).with_for_update())
-    if refund is None:
-        return "ignored: unknown refund"
-    refund.status = str(obj.get("status") or refund.status)[:32]
-    if refund.status in ("failed", "canceled"):
-        _flag(refund.payment, f"refund {refund.provider_ref} of {refund.amount_satang} satang {refund.status}")
-    return f"refund {refund.status}"
-
-
-HANDLERS = {
-    "payment_intent.succeeded": _succeeded,
-    "payment_intent.payment_failed": _failed,
-    "payment_intent.canceled": _cancelled,
-    "refund.created": _refund_changed,
-    "refund.updated": _refund_changed,
-    "refund.failed": _refund_changed,
-    "charge.refund.updated": _refund_changed,
-}
-
-
-# ---------------------------------------------------------------- what coordinators sort out
-@dataclass
-class Reconciliation:
-    unmatched: list[Payment]  # money for nothing we know
-    flagged: list[Payment]  # paid twice, too late, the wrong amount, closed meanwhile
-    slips_waiting: list[Payment]  # slips the seller has not confirmed in time
-    refunds_due: list[Refund]  # direct refunds not yet transferred back, Stripe refunds that failed
-
-    @property
-    def count(self) -> int:
-        return len(self.unmatched) + len(self.flagged) + len(self.slips_waiting) + len(self.refunds_due)
-
-
-def reconciliation(now: datetime | None = None) -> Reconciliation:
-    now = now or utcnow()
-    flagged = list(db.session.scalars(sa.select(Payment).where(Payment.needs_attention.is_(True))
-                                      .order_by(Payment.id)))
-    waited = now - timedelta(hours=current_app.config["SLIP_CONFIRM_HOURS"])
-    slips_waiting = list(db.session.scalars(sa.select(Payment).where(
-        Payment.status == PaymentStatus.SLIP_SENT, Payment.slip_sent_at <= waited).order_by(Payment.slip_sent_at)))
-    refunds_due = list(db.session.scalars(sa.select(Refund).where(Refund.status.in_(["due", "failed", "canceled"]))
-                                          .order_by(Refund.id)))
-    return Reconciliation([p for p in flagged if p.kind == UNMATCHED], [p for p in flagged if p.kind != UNMATCHED],
-                          slips_waiting, refunds_due)
-
-
-def settle(payment: Payment, acting, note: str) -> None:
-    """A coordinator has sorted out a flagged payment by hand (refunded it, matched it): the note says how."""
-    note = squeeze(note)
-    if not note:
-        raise PaymentError(_l("Say how it was sorted out: the note stays with the payment."))
-    if not payment.needs_attention:
-        raise PaymentError(_l("This payment needs nothing more."))
-    payment.needs_attention = False
-    payment.attention_note = "\n".join(filter(None, [payment.attention_note,
-                                                     f"[{utcnow():%Y-%m-%d}] {acting.display_name}: {note}"]))[:4000]
-    db.session.flush()
-
-
-def waiting_for_seller(payee: str) -> list[Payment]:
-    """A seller's direct payments with a slip to look at, oldest first."""
-    return list(db.session.scalars(sa.select(Payment).where(
-        Payment.payee == payee, Payment.status == PaymentStatus.SLIP_SENT).order_by(Payment.slip_sent_at)))
-
-
-def refunds_due_from(payee: str) -> list[Refund]:
-    return list(db.session.scalars(sa.select(Refund).join(Payment, Payment.id == Refund.payment_id).where(
-        Payment.payee == payee, Refund.status == "due").order_by(Refund.id)))

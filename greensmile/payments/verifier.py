@@ -2,7 +2,9 @@
 was paid to whom, so a direct PromptPay payment can be confirmed without waiting for the seller.
 
 None is configured by default. SLIP_VERIFIER names a class ("package.module:Class") built with the app's config;
-it must have a `name` and `verify(reference) -> SlipCheck | None` (None: the bank does not know the slip).
+it must have a `name` and `verify(reference, sending_bank) -> SlipCheck | None` (None: the bank does not know
+the slip). The reference is passed as printed on the slip (some banks' references are mixed case). A check that
+names no receiver, or no time, is refused: without them an old transfer, or one to someone else, would pass.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ class SlipCheck:
 class SlipVerifier(Protocol):
     name: str
 
-    def verify(self, reference: str) -> SlipCheck | None: ...
+    def verify(self, reference: str, sending_bank: str) -> SlipCheck | None: ...
 
 
 def configured() -> SlipVerifier | None:

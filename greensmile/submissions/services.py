@@ -19,6 +19,7 @@ from greensmile.submissions.models import FormSubmission
 def claim(kind: str, key: str, user: User) -> FormSubmission:
     """Take the form's key in this transaction; AlreadyReceived if the same person's form was received already."""
     submission = FormSubmission(kind=kind, key=key, user_id=user.id)
+    db.session.flush()  # anything else pending fails on its own, not as a taken key
     try:
         with db.session.begin_nested():  # only the claim is undone when the key is taken
             db.session.add(submission)

@@ -15,7 +15,14 @@ from greensmile.payments import registry
 from greensmile.payments import services as payments
 from greensmile.payments.models import NETWORK, Channel, Payment
 from greensmile.supporters.models import DeliveryVia, SupportPledge
-from greensmile.supporters.services import DeliveryData, SupportError, may_see_private, record_delivery, speaks_for
+from greensmile.supporters.services import (
+    DeliveryData,
+    SupportError,
+    delivered_satang,
+    may_see_private,
+    record_delivery,
+    speaks_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,10 @@ def _pledge_of(payment: Payment) -> SupportPledge | None:
 def _paid(payment: Payment) -> str:
     pledge = _pledge_of(payment)
     via = DeliveryVia.PROMPTPAY if payment.channel is Channel.PROMPTPAY_DIRECT else DeliveryVia.STRIPE
+    owed = pledge.amount_satang - delivered_satang(pledge)
+    if payment.amount_satang > owed:  # a transfer recorded meanwhile: more came than was still owed
+        payments.flag(payment, f"support pledge {pledge.id}: {payment.amount_satang} satang paid, "
+                               f"{max(owed, 0)} still owed; the rest to give back")
     try:
         with db.session.begin_nested():
             record_delivery(None, pledge, DeliveryData(today(), via, amount_satang=payment.amount_satang,
@@ -43,6 +54,16 @@ def _may_view(user, payment: Payment) -> bool:
     return pledge is not None and speaks_for(user, pledge.supporter) and may_see_private(user, pledge)
 
 
+def _may_pay(user, payment: Payment) -> bool:
+    pledge = _pledge_of(payment)
+    return pledge is not None and speaks_for(user, pledge.supporter)
+
+
+def _wanted(payment: Payment) -> bool:
+    pledge = _pledge_of(payment)
+    return pledge is not None and pledge.status.is_open
+
+
 def _may_confirm(user, payment: Payment) -> bool:
     """The receiver sees the money come in: the network's coordinators, or the managers of the group paid."""
     if payment.channel is not Channel.PROMPTPAY_DIRECT:
@@ -56,6 +77,7 @@ def _may_confirm(user, payment: Payment) -> bool:
 
 def register() -> None:
     registry.register(registry.Payable(
-        "pledge", paid=_paid, may_view=_may_view, may_confirm=_may_confirm,
+        "pledge", paid=_paid, may_view=_may_view, may_pay=_may_pay, may_confirm=_may_confirm, wanted=_wanted,
+        payer_may_cancel=True,
         title=lambda payment: _("Support pledge: %(title)s", title=_pledge_of(payment).title),
         back_url=lambda payment: url_for("support.pledge", pledge_id=payment.subject_id)))

@@ -18,7 +18,7 @@ from greensmile.extensions import db
 from greensmile.network.models import Category, Membership, Organisation
 from greensmile.payments import gateway
 from greensmile.payments import services as payments
-from greensmile.payments.models import NETWORK, Payment, PaymentStatus
+from greensmile.payments.models import NETWORK, Channel, Payment, PaymentStatus
 from greensmile.plots.models import Plot
 from greensmile.supporters.models import (
     SUPPORT_MOVES,
@@ -224,8 +224,14 @@ def start_payment(acting: User, pledge: SupportPledge, amount_satang: int, direc
         raise SupportError(_l("Only an open money pledge can be paid."))
     for waiting in payments.payments_for("pledge", [pledge.id]):
         # One QR code at a time: a second could be paid too, for money no longer owed.
-        if waiting.status in (PaymentStatus.PENDING, PaymentStatus.SLIP_SENT):
+        if waiting.status not in (PaymentStatus.PENDING, PaymentStatus.SLIP_SENT):
+            continue
+        if (waiting.channel is Channel.PROMPTPAY_DIRECT) == direct:
             return waiting
+        if waiting.channel is Channel.PROMPTPAY_DIRECT:
+            raise SupportError(_l("A PromptPay QR code for this pledge is waiting: pay it, or call it off on its page."))
+        raise SupportError(_l("A payment through Stripe is waiting for this pledge: pay it, or wait until its QR "
+                              "code lapses."))
     remaining = pledge.amount_satang - delivered_satang(pledge)
     if not 0 < amount_satang <= remaining:
         raise SupportError(_l("Pay between ฿1 and what is still to come."))

@@ -161,26 +161,39 @@ def upgrade():
     rows = [{"id": old["id"], **row(old, "checkout", old["checkout_id"], old["consumer_id"],
                                     "stripe_card" if old["method"] == "card" else "stripe_promptpay")}
             for old in old_payments]
-    if rows:
-        op.bulk_insert(payments, rows)
+    # The others get ids after the carried ones, given here: a sequence still at 1 would hand out a taken id.
+    next_id = max((r["id"] for r in rows), default=0) + 1
     later = ([row(old, "invoice", old["invoice_id"], None, "stripe_promptpay") for old in old_invoice]
              + [row(old, "pledge", old["pledge_id"], old["started_by_id"], "stripe_promptpay") for old in old_support])
-    if later:
-        op.bulk_insert(payments, later)
+    rows += [{"id": next_id + number, **later_row} for number, later_row in enumerate(later)]
+    if rows:
+        op.bulk_insert(payments, rows)
     if old_refunds:
         op.bulk_insert(refunds, [{"id": old["id"], "payment_id": old["payment_id"], "part": f"order:{old['order_id']}",
                                   "amount_satang": old["amount_satang"], "provider_ref": old["stripe_refund_id"],
                                   "status": old["status"], "recorded_by_id": None, "created_at": old["created_at"]}
                                  for old in old_refunds])
+    _move_sequences(connection, ("payments", "refunds"))
+
+
+def _move_sequences(connection, tables) -> None:
+    """PostgreSQL: after rows were written with their ids, the next id comes after the largest."""
     if connection.dialect.name == "postgresql":
-        for table in ("payments", "refunds"):
+        for table in tables:
             connection.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
 
 
 def downgrade():
-    # Direct PromptPay payments, slips and PromptPay IDs have no place in the old tables: they are dropped.
     connection = op.get_bind()
+    # Direct PromptPay payments, money with no match and refunds due have no place in the old tables: rather than
+    # drop money records, the downgrade stops while there are any.
+    at_risk = connection.execute(sa.text(
+        "SELECT COUNT(*) FROM payments WHERE channel = 'promptpay_direct' OR kind NOT IN ('checkout', 'invoice', "
+        "'pledge') OR status = 'slip_sent'")).scalar()
+    if at_risk:
+        raise RuntimeError(f"{at_risk} payments (direct PromptPay, unmatched, or with a slip) would be lost by this "
+                           "downgrade: export and settle them first")
     stripe_rows = _rows(connection, "SELECT * FROM payments WHERE channel <> 'promptpay_direct' AND status <> 'slip_sent'")
     old_refunds = _rows(connection, "SELECT r.* FROM refunds r JOIN payments p ON p.id = r.payment_id "
                                     "WHERE p.kind = 'checkout' AND r.provider_ref IS NOT NULL")
@@ -295,3 +308,4 @@ def downgrade():
             if old["payment_id"] in kept and old["part"].startswith("order:")]
     if rows:
         op.bulk_insert(refunds, rows)
+    _move_sequences(connection, ("payments", "refunds", "invoice_payments", "support_payments"))

@@ -11,11 +11,11 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (data && data.next) { window.location.assign(data.next); return; }
-        window.setTimeout(poll, 4000);
+        if (statusUrl) window.setTimeout(poll, 4000); // a settled payment's page stays put
       })
       .catch(function () { window.setTimeout(poll, 8000); });
   }
-  window.setTimeout(poll, 4000);
+  if (statusUrl) window.setTimeout(poll, 4000); // a settled payment's page stays put
 
   var form = document.getElementById("card-form");
   if (!form || typeof window.Stripe !== "function") return;

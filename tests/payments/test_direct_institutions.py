@@ -95,3 +95,27 @@ def test_a_pledge_to_a_group_is_paid_to_the_groups_id_and_its_manager_confirms(c
         (delivery,) = db.session.scalars(sa.select(SupportDelivery)).all()
         assert (delivery.via, delivery.amount_satang) == (DeliveryVia.PROMPTPAY, 500_000)
         assert delivery.pledge.status is SupportStatus.DELIVERED
+
+
+def test_a_supporter_calls_off_a_direct_qr_code_before_paying_another_way(client, given, app, stripe_on):
+    with given():
+        world = make_supporters()
+        payments.set_account(NETWORK, "0898765432", "เครือข่าย", world.coordinator.id)
+        pledge = support.make_pledge(world.giver, world.foundation, support.PledgeData(
+            SupportKind.MONEY, "ทุน", amount_satang=500_000))
+    login(client, "giver@foundation.example", PASSWORD)
+    page = f"/support/pledges/{pledge.id}"
+    post_form(client, f"{page}/pay", {"amount_baht": "5000", "direct": "1"}, page=page)
+    post_form(client, f"{page}/pay", {"amount_baht": "5000", "stripe": "1"}, page=page)  # one at a time
+    with app.app_context():
+        (payment,) = db.session.scalars(sa.select(Payment)).all()
+    _switch(client, "councillor@council.example")  # another supporter may not call it off
+    token = csrf_token(client, "/")
+    assert client.post(f"/payments/{payment.reference}/cancel", data={"csrf_token": token}).status_code == 404
+    _switch(client, "giver@foundation.example")
+    post_form(client, f"/payments/{payment.reference}/cancel", {}, page=f"/payments/{payment.reference}")
+    post_form(client, f"{page}/pay", {"amount_baht": "5000", "stripe": "1"}, page=page)
+    with app.app_context():
+        statuses = db.session.execute(sa.select(Payment.channel, Payment.status).order_by(Payment.id)).all()
+    assert [(c.value, s.value) for c, s in statuses] == [("promptpay_direct", "cancelled"),
+                                                         ("stripe_promptpay", "pending")]

@@ -134,7 +134,9 @@ def test_a_slip_with_its_qr_code_then_the_farmer_confirms_and_the_order_moves_on
     assert sent.status_code == 302
     payment, order = _payment(app), _order(app)
     assert payment.status is PaymentStatus.SLIP_SENT and order.status is OrderStatus.PENDING_PAYMENT
-    assert order.expires_at is None  # held for the farmer, not released by the clock
+    # Held for the farmer to look, for SLIP_CONFIRM_HOURS: not released by the order's 30 minutes, nor held for ever.
+    hours = app.config["SLIP_CONFIRM_HOURS"]
+    assert utcnow() + timedelta(hours=hours - 1) < order.expires_at <= utcnow() + timedelta(hours=hours)
     with app.app_context():
         slip = db.session.scalar(sa.select(PaymentSlip))
     assert (slip.reference, slip.sending_bank, slip.source, slip.amount_satang) == (
@@ -237,36 +239,98 @@ class FakeSlipVerifier:
 
     name = "fake-verifier"
     known: dict[str, SlipCheck] = {}
+    asked: list[tuple[str, str]] = []
 
     def __init__(self, config):
         self.config = config
 
-    def verify(self, reference: str) -> SlipCheck | None:
+    def verify(self, reference: str, sending_bank: str) -> SlipCheck | None:
+        self.asked.append((reference, sending_bank))
+        if reference == "TIMEOUT0000001":
+            raise TimeoutError("the provider did not answer")
         return self.known.get(reference)
 
 
-def test_a_configured_slip_verifier_confirms_at_once_or_refuses_money_sent_elsewhere(client, given, app):
+def test_a_configured_slip_verifier_confirms_at_once_or_refuses_what_does_not_pay_this(client, given, app):
     with given():
         market = make_market()
         _account(market.farmer)
     app.config["SLIP_VERIFIER"] = f"{__name__}:FakeSlipVerifier"
     try:
-        FakeSlipVerifier.known = {
-            "ELSEWHERE000001": SlipCheck("ELSEWHERE000001", 12000, "0899999999"),
-            "GOOD0000000001": SlipCheck("GOOD0000000001", 12000, FARMER_PHONE, utcnow()),
-        }
         _checkout(client, market)
         payment = _payment(app)
-        _send_slip(client, payment, reference="UNKNOWN0000001")
-        _send_slip(client, payment, reference="ELSEWHERE000001")
-        assert _payment(app).status is PaymentStatus.PENDING
-        _send_slip(client, payment, reference="GOOD0000000001", amount="1.00")  # the provider's amount counts
+        later = payment.created_at + timedelta(minutes=3)
+        FakeSlipVerifier.known = {
+            "ELSEWHERE000001": SlipCheck("ELSEWHERE000001", 12000, "0899999999", later),
+            "NORECEIVER00001": SlipCheck("NORECEIVER00001", 12000, "", later),
+            "LASTYEAR0000001": SlipCheck("LASTYEAR0000001", 12000, FARMER_PHONE, later - timedelta(days=365)),
+            "NOTIME000000001": SlipCheck("NOTIME000000001", 12000, FARMER_PHONE, None),
+            "20261202MixedCase01": SlipCheck("20261202MixedCase01", 12000, FARMER_PHONE, later),
+        }
+        for refused in ("UNKNOWN0000001", "ELSEWHERE000001", "NORECEIVER00001", "LASTYEAR0000001",
+                        "NOTIME000000001", "TIMEOUT0000001"):
+            assert _send_slip(client, payment, reference=refused).status_code == 302
+            assert _payment(app).status is PaymentStatus.PENDING, refused
+        # The provider's amount counts, and it is asked with the reference as printed (from the slip's QR code).
+        _send_slip(client, payment, slip_image(slip_text("014", "20261202MixedCase01")), amount="1.00")
+        assert ("20261202MixedCase01", "014") in FakeSlipVerifier.asked
         payment, order = _payment(app), _order(app)
         assert payment.status is PaymentStatus.SUCCEEDED and order.status is OrderStatus.CONFIRMED
         with app.app_context():
             assert db.session.scalar(sa.select(PaymentSlip.verified_by)) == "fake-verifier"
     finally:
         app.config["SLIP_VERIFIER"] = ""
+
+
+def test_a_seller_refusing_slip_after_slip_stops_further_slips(client, given, app):
+    with given():
+        market = make_market()
+        _account(market.farmer)
+    _checkout(client, market)
+    payment = _payment(app)
+    page = f"/payments/{payment.reference}"
+    for number in range(3):
+        _send_slip(client, payment, reference=f"MADEUP{number:08d}")
+        _switch(client, "farmer@example.com")
+        post_form(client, f"{page}/refuse", {"reason": "ไม่มีเงินเข้า"}, page=page)
+        _switch(client, "buyer@example.com")
+    _send_slip(client, payment, reference="MADEUP00000009")
+    assert _payment(app).status is PaymentStatus.PENDING
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentSlip)) == 3
+
+
+def test_only_the_buyer_sends_a_slip_not_a_coordinator(client, given, app):
+    with given():
+        market = make_market()
+        _account(market.farmer)
+    _checkout(client, market)
+    payment = _payment(app)
+    _switch(client, "coord@example.com")
+    assert client.get(f"/payments/{payment.reference}").status_code == 200  # coordinators see every order
+    _send_slip(client, payment, reference="COORD000000001")
+    assert _payment(app).status is PaymentStatus.PENDING
+
+
+def test_money_sent_just_before_a_cancel_is_not_kept(client, given, app):
+    with given():
+        market = make_market()
+        _account(market.farmer)
+    _checkout(client, market)
+    payment, order = _payment(app), _order(app)
+    post_form(client, f"/orders/{order.id}/cancel", {"reason": ""}, page=f"/orders/{order.id}")
+    assert _order(app).status is OrderStatus.CANCELLED
+    page = client.get(f"/payments/{payment.reference}").get_data(as_text=True)
+    assert "payments/" + payment.reference + "/qr.png" not in page  # no longer invites payment
+    _send_slip(client, payment, reference="PAIDBEFORE00001")  # the buyer had paid in the bank app already
+    assert _payment(app).status is PaymentStatus.SLIP_SENT
+    _switch(client, "farmer@example.com")
+    post_form(client, f"/payments/{payment.reference}/confirm", {}, page=f"/payments/{payment.reference}")
+    with app.app_context():
+        refund = db.session.scalar(sa.select(Refund))
+    assert _order(app).status is OrderStatus.REFUNDED and refund.status == "due"
+    _switch(client, "coord@example.com")
+    assert payment.reference in client.get("/payments/reconcile").get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- refunds and the coordinators' page
@@ -288,10 +352,20 @@ def test_cancelling_a_paid_direct_order_asks_the_farmer_to_transfer_back(client,
     _switch(client, "coord@example.com")
     assert payment.reference in client.get("/payments/reconcile").get_data(as_text=True)
     _switch(client, "farmer@example.com")
+    settled = client.get(page)  # a settled payment's page stays put for the refund form: it is not polled
+    assert 'data-status-url' not in settled.get_data(as_text=True)
     post_form(client, f"/payments/refunds/{refund.id}/sent", {"reference": "KBANK-BACK-777"}, page=page)
     with app.app_context():
         refund = db.session.get(Refund, refund.id)
     assert (refund.status, refund.provider_ref) == ("sent", "KBANK-BACK-777")
+    _switch(client, "coord@example.com")  # until the buyer says it came back, it stays on the coordinators' page
+    assert "KBANK-BACK-777" in client.get("/payments/reconcile").get_data(as_text=True)
+    _switch(client, "buyer@example.com")
+    post_form(client, f"/payments/refunds/{refund.id}/received", {}, page=page)
+    with app.app_context():
+        assert db.session.get(Refund, refund.id).status == "received"
+    _switch(client, "coord@example.com")
+    assert "KBANK-BACK-777" not in client.get("/payments/reconcile").get_data(as_text=True)
 
 
 def test_a_slip_unconfirmed_too_long_goes_to_the_coordinators(client, given, app):
@@ -323,3 +397,17 @@ def test_a_slip_for_a_lapsed_order_is_still_honoured_when_the_farmer_confirms(cl
     page = f"/payments/{payment.reference}"
     post_form(client, f"{page}/confirm", {}, page=page)
     assert _order(app).status is OrderStatus.CONFIRMED  # the stock was still there
+
+
+def test_a_slip_holds_the_produce_for_the_seller_only_so_long(client, given, app):
+    with given():
+        market = make_market()
+        _account(market.farmer)
+    _checkout(client, market)
+    _send_slip(client, _payment(app), reference="HOLD0000000001")
+    hours = app.config["SLIP_CONFIRM_HOURS"]
+    with app.app_context():
+        assert orders.expire_due(utcnow() + timedelta(hours=hours - 1)) == 0
+        assert orders.expire_due(utcnow() + timedelta(hours=hours + 1)) == 1
+        db.session.commit()
+    assert _order(app).status is OrderStatus.EXPIRED and _payment(app).status is PaymentStatus.SLIP_SENT

@@ -1,5 +1,6 @@
 """The payments-core migration keeps every Stripe payment the three old tables held, and gives them back on a
-downgrade: money records are not lost to a schema change."""
+downgrade: money records are not lost to a schema change. The first checkout payment has id 1, as in a real
+database, so the carried rows and the database's own ids must not collide."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -30,11 +31,11 @@ def _old_rows(consumer, checkout, order, invoice, pledge) -> None:
     db.session.execute(sa.text(
         "INSERT INTO payments (id, checkout_id, method, intent_id, amount_satang, currency, status, qr_image_url, "
         "hosted_instructions_url, failure_message, needs_attention, attention_note, updated_at, created_at) VALUES "
-        "(7, :checkout, 'card', 'pi_old_checkout', 12000, 'thb', 'succeeded', :qr, :hosted, '', :flag, '', :now, "
+        "(1, :checkout, 'card', 'pi_old_checkout', 12000, 'thb', 'succeeded', :qr, :hosted, '', :flag, '', :now, "
         ":now)"), {**common, "checkout": checkout.id, "flag": False})
     db.session.execute(sa.text(
         "INSERT INTO refunds (id, payment_id, order_id, amount_satang, stripe_refund_id, status, created_at) VALUES "
-        "(3, 7, :order, 12000, 're_old_1', 'succeeded', :now)"), {**common, "order": order.id})
+        "(1, 1, :order, 12000, 're_old_1', 'succeeded', :now)"), {**common, "order": order.id})
     db.session.execute(sa.text(
         "INSERT INTO invoice_payments (invoice_id, intent_id, amount_satang, status, qr_image_url, "
         "hosted_instructions_url, failure_message, needs_attention, attention_note, updated_at, created_at) VALUES "
@@ -76,14 +77,14 @@ def test_the_stripe_rows_of_the_old_tables_are_carried_over_and_back(database_ur
                 assert set(rows) == {"checkout", "invoice", "pledge"}
                 paid = rows["checkout"]
                 assert (paid.id, paid.subject_id, paid.channel, paid.status, paid.intent_id, paid.payer_id) == (
-                    7, checkout.id, Channel.STRIPE_CARD, PaymentStatus.SUCCEEDED, "pi_old_checkout", consumer.id)
+                    1, checkout.id, Channel.STRIPE_CARD, PaymentStatus.SUCCEEDED, "pi_old_checkout", consumer.id)
                 assert (rows["invoice"].subject_id, rows["invoice"].needs_attention, rows["invoice"].attention_note) == (
                     invoice.id, True, "paid twice")
                 assert (rows["pledge"].status, rows["pledge"].failure_message, rows["pledge"].payer_id) == (
                     PaymentStatus.FAILED, "declined", consumer.id)
                 assert len({p.reference for p in rows.values()}) == 3
                 (refund,) = db.session.scalars(sa.select(Refund)).all()
-                assert (refund.payment_id, refund.part, refund.provider_ref) == (7, f"order:{order.id}", "re_old_1")
+                assert (refund.payment_id, refund.part, refund.provider_ref) == (1, f"order:{order.id}", "re_old_1")
                 # New rows take ids after the carried ones (PostgreSQL's sequences were moved on).
                 db.session.add(Payment(kind="checkout", subject_id=checkout.id, channel=Channel.STRIPE_PROMPTPAY,
                                        amount_satang=1000))
@@ -99,6 +100,18 @@ def test_the_stripe_rows_of_the_old_tables_are_carried_over_and_back(database_ur
                 assert back == {"payments": ["pi_old_checkout"], "invoice_payments": ["pi_old_invoice"],
                                 "support_payments": ["pi_old_pledge"]}
                 assert [tuple(row) for row in refunds] == [(order.id, "re_old_1")]
+                another = Checkout(consumer_id=consumer.id, payment_method=PaymentMethod.CARD, total_satang=5000)
+                db.session.add(another)
+                db.session.flush()
+                other_id = another.id
+                db.session.commit()  # and the session holds no transaction (SQLite's write lock) from here
+                with db.engine.begin() as connection:  # the next payment after the downgrade takes a free id
+                    connection.execute(sa.text(
+                        "INSERT INTO payments (checkout_id, method, intent_id, amount_satang, currency, status, "
+                        "qr_image_url, hosted_instructions_url, failure_message, needs_attention, attention_note, "
+                        "updated_at, created_at) SELECT :other, method, 'pi_after', amount_satang, currency, "
+                        "status, '', '', '', needs_attention, '', updated_at, created_at FROM payments"),
+                        {"other": other_id})
             finally:
                 db.session.remove()
                 db.engine.dispose()

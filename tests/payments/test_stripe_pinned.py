@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from greensmile.extensions import db
 from greensmile.orders.models import Order, OrderStatus
-from greensmile.payments import gateway
+from greensmile.payments import gateway, reconcile
 from greensmile.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
 from greensmile.supporters import services as support
 from greensmile.supporters.models import SupportKind
-from tests.conftest import login, post_form
+from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
 from tests.orders.helpers import make_market
 from tests.payments.conftest import WEBHOOK_SECRET, post_event
@@ -94,7 +94,7 @@ def test_a_cancelled_intent_cancels_the_payment_and_a_late_success_cannot_follow
     assert post_event(client, stale).get_json()["outcome"].startswith("ignored")
 
 
-def test_refund_events_follow_the_refund_and_a_failed_refund_is_flagged(client, given, app, stripe_on):
+def test_refund_events_follow_the_refund_and_a_failed_refund_is_listed_as_due(client, given, app, stripe_on):
     with given():
         market = make_market()
     _checkout(client, market, "card")
@@ -116,8 +116,8 @@ def test_refund_events_follow_the_refund_and_a_failed_refund_is_flagged(client, 
     assert post_event(client, failed).get_json()["outcome"] == "refund failed"
     with app.app_context():
         refund = db.session.get(Refund, refund.id)
-        flagged = db.session.get(Payment, refund.payment_id)
-    assert refund.status == "failed" and flagged.needs_attention
+        due = reconcile.reconciliation().refunds_due
+    assert refund.status == "failed" and [r.id for r in due] == [refund.id]
 
 
 def _post_raw(client, payload: str):
@@ -141,6 +141,9 @@ def test_signed_but_malformed_events_are_refused_on_record_never_a_500(client, g
         json.dumps({**good, "data": {"object": {**good["data"]["object"], "amount_received": "12000"}}}),
         json.dumps({**good, "data": {"object": {**good["data"]["object"], "metadata": ["x"]}}}),
         json.dumps({**good, "data": {"object": {**good["data"]["object"], "id": ["pi"]}}}),
+        json.dumps({**good, "data": {"object": {**good["data"]["object"], "payment_method_types": 7}}}),
+        json.dumps({**good, "data": {"object": {**good["data"]["object"],
+                                                "last_payment_error": {"message": {"th": "x"}}}}}),
     ]
     for number, payload in enumerate(bad):
         if payload.startswith("{"):
@@ -155,7 +158,7 @@ def test_signed_but_malformed_events_are_refused_on_record_never_a_500(client, g
     assert post_event(client, good).status_code == 200  # the well-formed event still goes through
 
 
-def test_a_refund_failed_event_flags_the_payment(client, given, app, stripe_on):
+def test_a_refund_failed_event_puts_the_refund_among_those_due(client, given, app, stripe_on):
     with given():
         market = make_market()
     _checkout(client, market, "card")
@@ -167,4 +170,32 @@ def test_a_refund_failed_event_flags_the_payment(client, given, app, stripe_on):
     failed = stripe_on.event("refund.failed", stripe_on.move_refund(refund.provider_ref, "failed"))
     assert post_event(client, failed).get_json()["outcome"] == "refund failed"
     with app.app_context():
-        assert db.session.get(Payment, refund.payment_id).needs_attention
+        assert [r.id for r in reconcile.reconciliation().refunds_due] == [refund.id]
+
+
+def test_a_coordinator_settles_a_refund_stripe_could_not_make(client, given, app, stripe_on):
+    with given():
+        market = make_market()
+    _checkout(client, market, "card")
+    order, payment, _ = _state(app)
+    post_event(client, _paid_event(stripe_on, payment))
+    post_form(client, f"/orders/{order.id}/cancel", {"reason": "ฝนตกหนัก"}, page=f"/orders/{order.id}")
+    with app.app_context():
+        refund = db.session.scalar(sa.select(Refund))
+    post_event(client, stripe_on.event("refund.updated", stripe_on.move_refund(refund.provider_ref, "failed")))
+    # A stale event cannot hide the failure.
+    stale = stripe_on.event("refund.updated", {**stripe_on.refund(refund.provider_ref), "status": "pending"})
+    assert post_event(client, stale).get_json()["outcome"].startswith("ignored")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "coord@example.com", PASSWORD)
+    page = client.get("/payments/reconcile")
+    assert refund.provider_ref in page.get_data(as_text=True)
+    assert "<form" not in page.get_data(as_text=True).split("<title>")[1].split("</title>")[0]
+    post_form(client, f"/payments/refunds/{refund.id}/settle", {"note": ""}, page="/payments/reconcile")
+    with app.app_context():
+        assert db.session.get(Refund, refund.id).status == "failed"  # a note is required
+    post_form(client, f"/payments/refunds/{refund.id}/settle", {"note": "คืนผ่านแดชบอร์ด Stripe แล้ว"},
+              page="/payments/reconcile")
+    with app.app_context():
+        assert db.session.get(Refund, refund.id).status == "settled"
+    assert refund.provider_ref not in client.get("/payments/reconcile").get_data(as_text=True)
