@@ -12,45 +12,33 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
-import sqlalchemy as sa  # noqa: E402
 
-from bench.support import demo_app  # noqa: E402
+from bench.support import demo_app, sale_listing  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
-from greensmile.listings import services as listings  # noqa: E402
-from greensmile.listings.models import PickupPoint, Unit  # noqa: E402
 from greensmile.orders import services as orders  # noqa: E402
 from greensmile.orders.models import PaymentMethod  # noqa: E402
 from greensmile.payments import promptpay  # noqa: E402
 from greensmile.payments import services as payments  # noqa: E402
-from greensmile.plots.demo import demo_code  # noqa: E402
-from greensmile.plots.services import get_by_code  # noqa: E402
 
 ROUNDS = 300
 
 
 def _setup(app) -> tuple[int, int, int, int]:
+    listing_id, farmer_id, point_id = sale_listing(app, ROUNDS * 4)
     with app.app_context():
-        plot = get_by_code(demo_code(1))
-        point = db.session.scalar(sa.select(PickupPoint).order_by(PickupPoint.id))
-        harvest = date.today() + timedelta(days=5)
-        listing = listings.create_listing(plot.owner, listings.ListingData(
-            plot_id=plot.id, crop_id=plot.crops[0].id if plot.crops else 1, title="ผักรวม (bench)", unit=Unit.BUNCH,
-            price_satang=2500, quantity=Decimal(ROUNDS * 4), harvest_on=harvest,
-            order_by=datetime.combine(harvest, datetime.min.time(), tzinfo=timezone.utc), pickup_point_ids=[point.id]))
-        payments.set_account(f"user:{plot.owner_id}", "0812345678", "เกษตรกรทดสอบ", plot.owner_id)
+        payments.set_account(f"user:{farmer_id}", "0812345678", "เกษตรกรทดสอบ", farmer_id)
         buyer = accounts.create_user(email=f"bench-direct-{uuid.uuid4().hex[:8]}@example.com", display_name="ผู้ซื้อ",
                                      password="x" * 12, roles=(Role.CONSUMER,))
         db.session.commit()
-        return listing.id, plot.owner_id, point.id, buyer.id
+        return listing_id, farmer_id, point_id, buyer.id
 
 
 def _run(app, method: PaymentMethod, listing_id: int, farmer_id: int, point_id: int, buyer_id: int) -> float:

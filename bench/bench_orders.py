@@ -13,7 +13,6 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,33 +21,17 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import demo_app  # noqa: E402
+from bench.support import demo_app, sale_listing  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
-from greensmile.listings import services as listings  # noqa: E402
-from greensmile.listings.models import Listing, PickupPoint, Unit  # noqa: E402
+from greensmile.listings.models import Listing  # noqa: E402
 from greensmile.orders import services as orders  # noqa: E402
 from greensmile.orders.errors import SoldOut  # noqa: E402
 from greensmile.orders.models import OrderLine, PaymentMethod  # noqa: E402
-from greensmile.plots.demo import demo_code  # noqa: E402
-from greensmile.plots.services import get_by_code  # noqa: E402
 
 THREADS = 16
 STOCK = 1600
-
-
-def _listing(app) -> tuple[int, int, int]:
-    with app.app_context():
-        plot = get_by_code(demo_code(1))
-        point = db.session.scalar(sa.select(PickupPoint).order_by(PickupPoint.id))
-        harvest = date.today() + timedelta(days=5)
-        listing = listings.create_listing(plot.owner, listings.ListingData(
-            plot_id=plot.id, crop_id=plot.crops[0].id if plot.crops else 1, title="ผักรวม (bench)", unit=Unit.BUNCH,
-            price_satang=2500, quantity=Decimal(STOCK), harvest_on=harvest,
-            order_by=datetime.combine(harvest, datetime.min.time(), tzinfo=timezone.utc), pickup_point_ids=[point.id]))
-        db.session.commit()
-        return listing.id, plot.owner_id, point.id
 
 
 def _buyers(app) -> list[int]:
@@ -121,8 +104,8 @@ def raw_worker(engine, listing_id):
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         app, url = demo_app(folder)
-        listing_id, farmer_id, point_id = _listing(app)
-        floor_id, _, _ = _listing(app)
+        listing_id, farmer_id, point_id = sale_listing(app, STOCK)
+        floor_id, _, _ = sale_listing(app, STOCK)
         buyers = _buyers(app)
         with app.app_context():
             engine = db.engine

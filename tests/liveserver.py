@@ -18,11 +18,11 @@ from tests.dbutil import scratch_database
 
 
 @contextmanager
-def live_app(database_url: str, suffix: str, tmp_path, build):
+def live_app(database_url: str, suffix: str, tmp_path, build, config: dict | None = None):
     """Yield (app, base URL, what `build()` returned); `build` fills the new database in an app context."""
     with scratch_database(database_url, suffix, tmp_path) as url:
         pooled = {"pool_size": 10, "max_overflow": 10} if url.startswith("postgresql") else {}
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": pooled})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": pooled, **(config or {})})
         with app.app_context():
             flask_migrate.upgrade()
             built = build()

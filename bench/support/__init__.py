@@ -87,3 +87,26 @@ def counted(action) -> tuple[int, float, object]:
         return len(statements), time.perf_counter() - started, result
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def sale_listing(app, quantity) -> tuple[int, int, int]:
+    """Bunches for sale on the first demo plot at the first pickup point: (listing id, farmer id, point id)."""
+    from datetime import date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from greensmile.listings import services as listings
+    from greensmile.listings.models import PickupPoint, Unit
+    from greensmile.plots.demo import demo_code
+    from greensmile.plots.services import get_by_code
+
+    with app.app_context():
+        plot = get_by_code(demo_code(1))
+        point = db.session.scalar(sa.select(PickupPoint).order_by(PickupPoint.id))
+        harvest = date.today() + timedelta(days=5)
+        listing = listings.create_listing(plot.owner, listings.ListingData(
+            plot_id=plot.id, crop_id=plot.crops[0].id if plot.crops else 1, title="ผักรวม (bench)", unit=Unit.BUNCH,
+            price_satang=2500, quantity=Decimal(quantity), harvest_on=harvest,
+            order_by=datetime.combine(harvest, datetime.min.time(), tzinfo=timezone.utc), pickup_point_ids=[point.id]))
+        db.session.commit()
+        return listing.id, plot.owner_id, point.id
+

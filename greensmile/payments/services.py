@@ -101,15 +101,11 @@ def move(payment: Payment, target: PaymentStatus) -> bool:
     return True
 
 
-def _flag(payment: Payment, note: str) -> None:
+def flag(payment: Payment, note: str) -> None:
+    """Money that cannot be used as meant (paid twice, too late, closed meanwhile): kept for the coordinators."""
     payment.needs_attention = True
     payment.attention_note = "\n".join(filter(None, [payment.attention_note, note]))[:4000]
     log.warning("payment %s needs attention: %s", payment.reference, note)
-
-
-def flag(payment: Payment, note: str) -> None:
-    """For a Payable that cannot use the money as meant (paid twice, too late, closed meanwhile)."""
-    _flag(payment, note)
 
 
 def _succeed(payment: Payment, confirmed_by_id: int | None = None) -> str:

@@ -19,7 +19,7 @@ from greensmile.extensions import db
 from greensmile.payments import gateway, registry
 from greensmile.payments.errors import PaymentError
 from greensmile.payments.models import UNMATCHED, Channel, Payment, PaymentStatus, Refund, WebhookEvent
-from greensmile.payments.services import _flag, _payable, _succeed, by_reference, move, move_refund
+from greensmile.payments.services import _payable, _succeed, by_reference, flag, move, move_refund
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +122,13 @@ def _succeeded(obj: dict) -> str:
                           channel=Channel.STRIPE_PROMPTPAY, intent_id=obj["id"], status=PaymentStatus.SUCCEEDED,
                           paid_at=utcnow())
         db.session.add(payment)
-        _flag(payment, f"money for an unknown payment intent {obj['id']}: {received} satang")
+        flag(payment, f"money for an unknown payment intent {obj['id']}: {received} satang")
         db.session.flush()
         return "flagged: unknown payment intent"
     if not move(payment, PaymentStatus.SUCCEEDED):
         return f"ignored: payment already {payment.status.value}"
     if received != payment.amount_satang:
-        _flag(payment, f"received {received} satang, expected {payment.amount_satang}")
+        flag(payment, f"received {received} satang, expected {payment.amount_satang}")
     return "paid; " + _succeed(payment)
 
 

@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
-import flask_migrate
 import pytest
-from werkzeug.serving import make_server
 
-from greensmile import create_app
 from greensmile.demo import seed_demo
-from greensmile.extensions import db
-from tests.dbutil import scratch_database
+from tests.liveserver import live_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -36,22 +31,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def live_server(database_url, tmp_path_factory):
-    with scratch_database(database_url, "e2e", tmp_path_factory.mktemp("e2e")) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PUBLIC_BASE_URL": "http://127.0.0.1"})
-        with app.app_context():
-            flask_migrate.upgrade()
-            accounts = seed_demo()
-            db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield {"url": f"http://127.0.0.1:{server.server_port}", "accounts": accounts, "app": app}
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
+    with live_app(database_url, "e2e", tmp_path_factory.mktemp("e2e"), seed_demo,
+                  {"PUBLIC_BASE_URL": "http://127.0.0.1"}) as (app, url, accounts):
+        yield {"url": url, "accounts": accounts, "app": app}
 
 
 @pytest.fixture(scope="session")
