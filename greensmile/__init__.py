@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -57,7 +57,7 @@ def _init_extensions(app: Flask) -> None:
     from greensmile.accounts.models import Role, User
     from greensmile.listings import services as _listings  # noqa: F401  (withdraws listings when a certificate lapses)
     from greensmile.navigation import items_for
-    from greensmile.urls import page_url
+    from greensmile.urls import page_url, public_base
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -88,7 +88,7 @@ def _init_extensions(app: Flask) -> None:
 
         # A function, so that pages which show no menu (the fatal error page) never load the account.
         return {"nav_items": lambda: items_for(current_user),
-                "public_base_url": current_app.config["PUBLIC_BASE_URL"]}
+                "public_base_url": public_base()}
 
     app.add_template_global(page_url)
     app.add_template_global(Role, "Role")

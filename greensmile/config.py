@@ -57,7 +57,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Unset in development: the host and port being served (greensmile/urls.py). Required in production.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
     REDIS_URL = os.environ.get("REDIS_URL", "")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 16) * 1024 * 1024
@@ -146,6 +147,10 @@ class ProductionConfig(Config):
             )
         if len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+        if not self.PUBLIC_BASE_URL:
+            # Printed QR labels keep their address for years: it must be the one the network chose, never a guess.
+            raise ConfigError("PUBLIC_BASE_URL is not set. In production set it to the public address, for example "
+                              "https://greensmile.example.org, before any QR code is printed.")
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
             logging.getLogger(__name__).warning(
                 "REDIS_URL is not set: log-in rate limits are counted per worker process, "

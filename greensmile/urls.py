@@ -1,14 +1,26 @@
 """Addresses: absolute public ones (for mail and QR codes) and safe redirect targets."""
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
+
+
+def public_base() -> str:
+    """PUBLIC_BASE_URL, for QR codes and links sent out. Unset in development, it is the host and port this server
+    answers on (`PORT=5101 make run` makes links to port 5101); production refuses to start without it."""
+    configured = current_app.config["PUBLIC_BASE_URL"]
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or 5000}"
 
 
 def public_url(endpoint: str, **values) -> str:
-    """An absolute address under PUBLIC_BASE_URL, whatever host the request came in on."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """An absolute address under the public base address, whatever host the request came in on."""
+    return public_base() + url_for(endpoint, **values)
 
 
 def safe_next(target: str | None, fallback: str = "site.home") -> str:

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 
 from greensmile.certification.services import today
@@ -13,6 +12,7 @@ from greensmile.extensions import db
 from greensmile.network.models import Organisation
 from greensmile.plots.models import Plot
 from greensmile.public import qr, scans, services
+from greensmile.urls import public_base
 
 qr_cli = AppGroup("qr", help="QR codes and scan counts.")
 
@@ -32,7 +32,7 @@ def export_command(out_dir: Path, group_name: str | None) -> None:
     with_qr = services.ever_certified_ids([plot.id for plot in chosen])
     printable = [plot for plot in chosen if plot.id in with_qr]
     out_dir.mkdir(parents=True, exist_ok=True)
-    base_url = current_app.config["PUBLIC_BASE_URL"]
+    base_url = public_base()
     with click.progressbar(printable, label="QR codes", show_pos=True) as bar:
         for plot in bar:
             payload = qr.qr_payload(base_url, plot.code)

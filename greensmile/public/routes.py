@@ -20,6 +20,7 @@ from greensmile.plots.models import Plot
 from greensmile.public import qr, scans, services
 from greensmile.public.forms import ConcernForm
 from greensmile.public.models import Concern
+from greensmile.urls import public_base
 
 bp = Blueprint("public", __name__)
 # A status change reaches every phone within a minute; a busy market day is served from caches meanwhile.
@@ -111,7 +112,7 @@ def qr_png(code: str):
     if code != plot.code:
         return redirect(url_for("public.qr_png", code=plot.code, **request.args), 301)
     size = qr.QRSize.SIGN if request.args.get("size") == "sign" else qr.QRSize.STICKER
-    payload = qr.qr_payload(current_app.config["PUBLIC_BASE_URL"], plot.code)
+    payload = qr.qr_payload(public_base(), plot.code)
     response = current_app.response_class(qr.render_png(payload, size), mimetype="image/png")
     response.headers["Cache-Control"] = QR_CACHE
     return response
@@ -121,7 +122,7 @@ def qr_svg(code: str):
     plot = _qr_plot(code)
     if code != plot.code:
         return redirect(url_for("public.qr_svg", code=plot.code), 301)
-    payload = qr.qr_payload(current_app.config["PUBLIC_BASE_URL"], plot.code)
+    payload = qr.qr_payload(public_base(), plot.code)
     response = current_app.response_class(qr.render_svg(payload), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = QR_CACHE
     return response
@@ -172,7 +173,7 @@ def labels():
     with_qr = services.ever_certified_ids([plot.id for plot in chosen])
     printable = [plot for plot in chosen if plot.id in with_qr]
     skipped = [plot for plot in chosen if plot.id not in with_qr]
-    base_url = current_app.config["PUBLIC_BASE_URL"]
+    base_url = public_base()
     codes_svg = {
         plot.code: Markup(qr.render_svg(qr.qr_payload(base_url, plot.code)).decode().split("?>", 1)[-1])
         for plot in printable

@@ -7,6 +7,7 @@ from greensmile.certification import charter, groups
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.public import qr
 from greensmile.rubber import lots
+from greensmile.urls import public_base
 
 bp = Blueprint("rubber", __name__)
 PAGE_CACHE = "public, max-age=60"
@@ -52,7 +53,7 @@ def trace(code: str):
 
 def qr_png(code: str):
     lot, canonical = _lot(code)
-    payload = qr.lot_qr_payload(current_app.config["PUBLIC_BASE_URL"], canonical)
+    payload = qr.lot_qr_payload(public_base(), canonical)
     response = current_app.response_class(qr.render_png(payload), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

@@ -45,6 +45,7 @@ def test_seed_demo_is_idempotent_and_prints_working_accounts(app, client):
 
 def test_seed_demo_refuses_production_without_the_flag(monkeypatch, database_url):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "p" * 40)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_BASE_URL", "https://greensmile.example.org")
     app = create_app(ProductionConfig)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url
     result = app.test_cli_runner().invoke(args=["seed-demo"])
