@@ -70,13 +70,15 @@ clean:
 	rm -rf $(VENV) *.egg-info
 
 # Front-end libraries: npm installs them, their built files are copied into static/vendor and committed,
-# so neither `make run` nor a visitor's browser needs npm or a CDN.
+# so neither `make run` nor a visitor's browser needs npm or a CDN. axe-core is for the browser tests only
+# (tests/e2e/test_phone_layout.py injects it); no page loads it.
 vendor:
 	npm ci --no-audit --no-fund --ignore-scripts
-	rm -rf static/vendor && mkdir -p static/vendor/workbox static/vendor/idb-keyval static/vendor/signature_pad
+	rm -rf static/vendor && mkdir -p static/vendor/workbox static/vendor/idb-keyval static/vendor/signature_pad static/vendor/axe-core
 	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
 	for m in core routing strategies expiration cacheable-response; do \
 	  cp node_modules/workbox-$$m/build/workbox-$$m.prod.js static/vendor/workbox/; done
 	cp node_modules/workbox-sw/LICENSE static/vendor/workbox/LICENSE
 	cp node_modules/idb-keyval/dist/umd.js node_modules/idb-keyval/LICENCE static/vendor/idb-keyval/
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js node_modules/signature_pad/LICENSE static/vendor/signature_pad/
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE static/vendor/axe-core/

@@ -1,13 +1,23 @@
-"""What every form shares: WTForms' own messages in our catalogue, and validators with Thai messages."""
+"""What every form shares: WTForms' own messages in our catalogue, validators with Thai messages, and the year and
+date fields that take the Buddhist era as well as the Christian one."""
 from __future__ import annotations
 
-from flask_babel import get_translations, lazy_ngettext
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import has_request_context
+from flask_babel import get_locale, get_translations, lazy_ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields import DateField as _WTFormsDateField
 from wtforms.fields import DecimalField as _WTFormsDecimalField
-from wtforms.fields import SelectMultipleField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.fields import IntegerField, SelectMultipleField
+from wtforms.validators import DataRequired, Email, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from greensmile.i18n import BUDDHIST_ERA_OFFSET
 
 
 class _CatalogueTranslations:
@@ -88,3 +98,126 @@ class DecimalField(_WTFormsDecimalField):
         if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+# ---------------------------------------------------------------- years and dates in either era
+# Thai people write the Buddhist era (B.E. = C.E. + 543); the pages show it in Thai. A year field takes both, and
+# stores the Christian era. Its two ranges never meet (the Christian one ends centuries before the Buddhist one
+# starts), so the number itself says which era was meant; nothing in between is guessed.
+BANGKOK = ZoneInfo("Asia/Bangkok")
+ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+THAI_DAY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # 5/12/2569: day, month, year, as Thai people write
+FIRST_BUDDHIST_YEAR_IN_A_DATE = 2400  # C.E. 2400 is no date anyone types today; B.E. 2400 was 1857
+
+
+def this_year() -> int:
+    return datetime.now(BANGKOK).year
+
+
+def _thai_page() -> bool:
+    return has_request_context() and str(get_locale()) == "th"
+
+
+class YearField(IntegerField):
+    """A year typed in either era, kept in the Christian era: 2566 is read as B.E. 2566, that is C.E. 2023.
+
+    `first` is the earliest Christian-era year taken, `ahead` how many years past this one (0: not in the future);
+    `said` words how it was read after a save, around %(year)s (by default "label: year").
+    A number in neither range is refused with both ranges named."""
+
+    def __init__(self, label=None, validators=None, first: int = 1950, ahead: int = 0, said=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        if first + BUDDHIST_ERA_OFFSET <= 2200:
+            raise ValueError("the two eras' ranges would meet: start the Christian one later")
+        self.first, self.ahead, self.said, self.era = first, ahead, said, None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]  # as typed, after a refusal
+        if self.data is None:
+            return ""
+        return str(self.data + BUDDHIST_ERA_OFFSET) if _thai_page() else str(self.data)  # as the page shows years
+
+    def process_formdata(self, valuelist):
+        self.era = None
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip()
+        if not text:
+            self.data = None
+            return
+        last = this_year() + self.ahead
+        try:
+            typed = int(text)  # Thai digits too: int("๒๕๖๖") is 2566
+        except ValueError:
+            typed = None
+        if typed is not None and self.first <= typed <= last:
+            self.data, self.era = typed, "ce"
+        elif typed is not None and self.first + BUDDHIST_ERA_OFFSET <= typed <= last + BUDDHIST_ERA_OFFSET:
+            self.data, self.era = typed - BUDDHIST_ERA_OFFSET, "be"
+        else:
+            self.data = None
+            raise ValueError(_(
+                "Enter the year as four digits: B.E. %(first_be)s to %(last_be)s, or C.E. %(first)s to %(last)s.",
+                first_be=self.first + BUDDHIST_ERA_OFFSET, last_be=last + BUDDHIST_ERA_OFFSET, first=self.first,
+                last=last))
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the year's own message stands; "fill in this field" would mislead
+
+    def example(self) -> str:
+        """A hint for the page: both eras, this year."""
+        year = this_year()
+        return _("B.E. or C.E.: %(be)s or %(ce)s", be=year + BUDDHIST_ERA_OFFSET, ce=year)
+
+    def understood(self) -> str | None:
+        """How the typed year was read, in both eras, to be said after a save."""
+        if self.data is None or self.era is None:
+            return None
+        be, ce = self.data + BUDDHIST_ERA_OFFSET, self.data
+        year = _("B.E. %(be)s (C.E. %(ce)s)", be=be, ce=ce) if self.era == "be" else _(
+            "C.E. %(ce)s (B.E. %(be)s)", be=be, ce=ce)
+        if self.said is not None:
+            return str(self.said) % {"year": year}
+        return _("%(label)s: %(year)s", label=str(self.label.text), year=year)
+
+
+class DateField(_WTFormsDateField):
+    """A date as a browser's date picker sends it (2026-12-05) or as a person types it (2569-12-05, 5/12/2569):
+    a year past 2400 is a Buddhist-era year, kept as the Christian-era day."""
+
+    def __init__(self, label=None, validators=None, format="%Y-%m-%d", **kwargs):
+        super().__init__(label, validators, format=format, **kwargs)
+        self.buddhist = False
+
+    def process_formdata(self, valuelist):
+        self.buddhist = False
+        if self.format != ["%Y-%m-%d"]:
+            return super().process_formdata(valuelist)
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        iso, thai = ISO_DAY.match(text), THAI_DAY.match(text)
+        if iso:
+            year, month, day = (int(part) for part in iso.groups())
+        elif thai:
+            day, month, year = (int(part) for part in thai.groups())
+        else:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid date value."))
+        if year > FIRST_BUDDHIST_YEAR_IN_A_DATE:
+            # Converted before the date is made: 29 Feb B.E. 2567 is a real day (2024) though 2567 is no leap year.
+            year, self.buddhist = year - BUDDHIST_ERA_OFFSET, True
+        try:
+            self.data = date(year, month, day)
+        except ValueError:
+            self.data, self.buddhist = None, False
+            raise ValueError(self.gettext("Not a valid date value.")) from None
+
+    def understood(self) -> str | None:
+        """Said after a save only when the year was read as Buddhist era."""
+        if not self.buddhist or self.data is None:
+            return None
+        return _("%(label)s: read as B.E. %(be)s, that is %(day)s (C.E.)", label=str(self.label.text),
+                 be=self.data.year + BUDDHIST_ERA_OFFSET, day=self.data.isoformat())

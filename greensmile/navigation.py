@@ -47,6 +47,23 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
+# Where each role's work starts, the first role the account holds winning: a signed-in person lands on their desk.
+DESKS: list[tuple[Role, str]] = [
+    (Role.COORDINATOR, "certification.pipeline"),
+    (Role.COMMITTEE, "certification.decisions"),
+    (Role.INSPECTOR, "inspections.assignments"),
+    (Role.FARMER, "orders.incoming"),
+    (Role.BUYER, "bulk.home"),
+    (Role.SUPPORTER, "support.home"),
+]
+
+
+def desk_for(user) -> str:
+    """The endpoint of the page a person's work starts on (a consumer's: the home page)."""
+    roles = user.role_set
+    return next((endpoint for role, endpoint in DESKS if role in roles), "site.home")
+
+
 def items_for(user) -> list[NavItem]:
     """The links this user may follow, each endpoint once, in table order."""
     signed_in = bool(user and user.is_authenticated)

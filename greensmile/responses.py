@@ -7,18 +7,35 @@ from flask import flash, jsonify, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.file import FileField
 from wtforms import ValidationError
+from wtforms.fields import HiddenField
 
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.submissions import services as submissions
 from greensmile.submissions.errors import AlreadyReceived
+from greensmile.submissions.forms import new_key
+
+# A refused form comes back as the same page with what was typed in it, never as a redirect that loses it:
+INVALID = 400  # the form's own checks refused a field
+REFUSED = 409  # the fields were good, a rule of the domain refused (over a ceiling, a tag already used, ...)
 
 
-def done(message: str, target: str):
+def done(message: str, target: str, form=None):
     db.session.commit()
     flash(message, "success")
+    if form is not None:
+        flash_understood(form)
     return redirect(target)
+
+
+def flash_understood(form) -> None:
+    """Say how a field read what was typed where it could mean two things (a Buddhist-era year, for one)."""
+    for field in form:
+        note = field.understood() if callable(getattr(field, "understood", None)) else None
+        if note:
+            flash(note, "info")
 
 
 def refused(error: DomainError, target: str):
@@ -65,7 +82,56 @@ def act(form, target: str, action: Callable[[], object], message: str | Callable
     destination = made(result) if made else target
     if claimed is not None:
         submissions.made(claimed, getattr(result, "id", None), destination)
-    return done(message(result) if callable(message) else message, destination)
+    return done(message(result) if callable(message) else message, destination, form)
+
+
+def act_or_render(form, render: Callable[[], str], target: str, action: Callable[[], object],
+                  message: str | Callable[[object], str], *, once: str | None = None,
+                  made: Callable[[object], str] | None = None):
+    """As `act`, but a refusal answers with the page itself, `render()` drawing it with the posted form: every field
+    keeps what was typed. INVALID (400) when a field is refused, REFUSED (409) when a domain rule is.
+
+    A success still redirects (so a reload cannot post twice), and so does a form received before (to what its
+    first post made). A refusal has made nothing and claimed no key (the claim is rolled back with the rest), so
+    the page comes back with a new key, as every rendering of a form does: the one it was posted with may be the
+    reason it was refused.
+
+    A refused form's page stands at the form's own address, so a reload of it, or the language switch on it, asks
+    for that address by GET: the route takes GET too, and is sent on to `target`."""
+    if not form.is_submitted():
+        return redirect(target)
+    if not form.validate():
+        hidden = [error for field in form if isinstance(field, HiddenField) for error in field.errors]
+        for error in hidden:  # a hidden field has no place on the page to show its error
+            flash(str(error), "error")
+        if len(hidden) < sum(len(errors) for errors in form.errors.values()):
+            flash(_("Nothing was saved: correct the fields marked below."), "error")
+        return rerender(form, render, INVALID)
+    try:
+        claimed = submissions.claim(once, form.submission_key.data, current_user) if once else None
+        result = action()
+    except AlreadyReceived as repeat:
+        return received(repeat, target)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return rerender(form, render, REFUSED)
+    destination = made(result) if made else target
+    if claimed is not None:
+        submissions.made(claimed, getattr(result, "id", None), destination)
+    return done(message(result) if callable(message) else message, destination, form)
+
+
+def rerender(form, render: Callable[[], str], status: int):
+    """The refused form's page again: what was typed stays; a file, which no browser sends twice, is named."""
+    if "submission_key" in form:
+        form.submission_key.data = new_key()
+        form.submission_key.raw_data = None
+    for field in form:
+        filename = getattr(field.data, "filename", None) if isinstance(field, FileField) else None
+        if filename:
+            field.errors = [*field.errors, _("%(name)s was not kept: choose it again.", name=filename[-80:])]
+    return render(), status
 
 
 # ---------------------------------------------------------------- the offline forms' JSON endpoints

@@ -21,6 +21,7 @@ from greensmile.accounts.models import Role, User
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.extensions import db, limiter
 from greensmile.mail import send_mail
+from greensmile.navigation import desk_for
 from greensmile.urls import public_url, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -58,7 +59,7 @@ def _login_account_key() -> str:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next"), desk_for(current_user)))
     form = LoginForm()
     if request.method == "GET" and request.args.get("login"):
         form.login.data = request.args["login"]
@@ -71,7 +72,7 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), desk_for(user)))
     return render_template("accounts/login.html", form=form)
 
 

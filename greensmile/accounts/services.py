@@ -86,6 +86,15 @@ def login_key(identifier: str) -> str:
         return identifier.lower()
 
 
+def accounts_named(identifier: str) -> list[User]:
+    """The accounts an e-mail address or a phone number (spelt as at log-in) names: a phone may name a household."""
+    key = login_key(identifier)
+    if not key:
+        return []
+    column = User.email if "@" in key else User.phone
+    return list(db.session.scalars(sa.select(User).where(column == key).order_by(User.id)))
+
+
 def _login_candidates(identifier: str) -> list[User]:
     key = login_key(identifier)
     if not key:

@@ -44,7 +44,9 @@ def _own_share(share_id: int) -> Share:
 
 @role_required(Role.FARMER)
 def shares():
-    return render_template("bulk/farm.html", shares=sharing.shares_of_farmer(current_user),
+    asked = sharing.shares_of_farmer(current_user)
+    kitchens = {share.line.order.organisation for share in asked}  # where and when each kitchen takes deliveries
+    return render_template("bulk/farm.html", shares=asked, profiles={k.id: services.profile_of(k) for k in kitchens},
                            capacities=services.capacities_of(current_user), form=ActionForm(), reason_form=ReasonForm)
 
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     IntegerField,
@@ -18,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from greensmile.bulk.models import PAYMENT_TERMS_LABELS, PaymentTerms
-from greensmile.forms import BaseForm, DecimalField, MultiCheckboxField, at_most, required, strip
+from greensmile.forms import BaseForm, DateField, DecimalField, MultiCheckboxField, at_most, required, strip
 from greensmile.listings.models import UNIT_LABELS, WEEKDAY_LABELS, Unit
 
 LINE_ROWS = 6  # blank rows on a new order; a row without a crop is ignored

@@ -29,6 +29,7 @@ from greensmile.bulk.models import (
     StandingStatus,
 )
 from greensmile.bulk.transitions import check_bulk_move, check_share_move, check_standing_move
+from greensmile.certification import scope
 from greensmile.certification.models import CertStatus
 from greensmile.certification.services import today
 from greensmile.db import compare_and_set, squeeze
@@ -37,7 +38,7 @@ from greensmile.i18n import for_the_record, format_date_for, format_quantity_for
 from greensmile.listings import services as listings
 from greensmile.listings.models import Unit
 from greensmile.mail import queue_mail
-from greensmile.network.models import Category, Membership, Organisation
+from greensmile.network.models import Category, Membership, Organisation, OrganisationKind
 from greensmile.plots.models import Crop, Plot
 
 MAX_LINES = 30
@@ -52,13 +53,18 @@ def iso_week(on: date) -> str:
 
 
 # ---------------------------------------------------------------- who may do what
+# The buyers that order food for delivery (and are invoiced for it); a rubber exporter buys lots, not kitchen food.
+KITCHEN_KINDS = frozenset({OrganisationKind.HOSPITAL_KITCHEN, OrganisationKind.COMMUNITY_KITCHEN,
+                           OrganisationKind.SCHOOL})
+
+
 def buyer_organisations_of(user: User) -> list[Organisation]:
-    """The buying organisations this user orders for (a coordinator sees them all)."""
+    """The kitchens this user orders for (a coordinator sees them all)."""
     query = sa.select(Organisation).order_by(Organisation.name)
     if not user.has_role(Role.COORDINATOR):
         query = query.join(Membership, Membership.organisation_id == Organisation.id).where(
             Membership.user_id == user.id)
-    return [org for org in db.session.scalars(query) if org.category is Category.BUYER]
+    return [org for org in db.session.scalars(query) if org.kind in KITCHEN_KINDS]
 
 
 def can_view(user: User, organisation: Organisation) -> bool:
@@ -73,7 +79,7 @@ def can_order_for(user: User, organisation: Organisation) -> bool:
 
 
 def require_buyer(user: User, organisation: Organisation) -> None:
-    if organisation.category is not Category.BUYER or not can_order_for(user, organisation):
+    if organisation.kind not in KITCHEN_KINDS or not can_order_for(user, organisation):
         raise NotAllowed()
 
 
@@ -185,8 +191,13 @@ def save_capacity(farmer: User, capacity: FarmCapacity | None, data: CapacityDat
     plot = db.session.get(Plot, data.plot_id)
     if plot is None or plot.owner_id != farmer.id:
         raise NotAllowed(_l("Choose one of your own plots."))
-    if db.session.get(Crop, data.crop_id) is None:
+    crop = db.session.get(Crop, data.crop_id)
+    if crop is None:
         raise BulkError(_l("Choose a crop from the list."))
+    # A plot not yet decided on may state its capacity ahead: it is only asked once a decision covers the crop.
+    problem = scope.outside_scope(plot, crop, undecided_ok=True)
+    if problem:
+        raise BulkError(problem)
     quantity = listings.check_quantity(data.weekly_quantity, data.unit)
     if not 0 < data.price_satang <= 10_000_000:
         raise BulkError(_l("Enter a price between ฿0.01 and ฿100,000."))

@@ -27,6 +27,7 @@ from greensmile.bulk.services import (
     require_coordinator,
     tell_farmer,
 )
+from greensmile.certification import scope
 from greensmile.certification.services import today
 from greensmile.db import squeeze, utcnow
 from greensmile.extensions import db
@@ -60,7 +61,8 @@ def offers_for(line: BulkLine, lock: bool = False) -> list[Offer]:
     declined = {share.farmer_id for share in line.shares if share.status is ShareStatus.DECLINED}
     capacities = [c for c in capacities if c.farmer_id not in declined]
     certified = _certified_on([c.plot_id for c in capacities], order.delivery_on)
-    capacities = [c for c in capacities if c.plot_id in certified]
+    covered = scope.covered_crops([c.plot_id for c in capacities])  # a crop its certificate does not cover: not asked
+    capacities = [c for c in capacities if c.plot_id in certified and c.crop_id in covered[c.plot_id]]
     week = iso_week(order.delivery_on)
     held = dict(db.session.execute(
         sa.select(Share.capacity_id, sa.func.sum(Share.quantity))
@@ -180,6 +182,9 @@ def confirm_share(farmer: User, share: Share) -> None:
     if share.plot_id not in _certified_on([share.plot_id], order.delivery_on):
         raise BulkError(_l("Plot %(code)s has no valid organic certificate for the delivery date, so it cannot "
                            "supply this kitchen; decline the request.", code=share.plot.code))
+    problem = scope.outside_scope(share.plot, share.line.crop)
+    if problem:
+        raise BulkError(problem)
     move_share(share, ShareStatus.CONFIRMED)
     share.answered_at = utcnow()
     record_event(share.line.order, "confirmed", farmer, "", share)

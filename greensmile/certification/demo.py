@@ -58,7 +58,14 @@ def _assigned(standard, code: str, inspector, coordinator) -> None:
     services.assign(_apply(standard, code), inspector, services.today() + timedelta(days=3), coordinator)
 
 
-def _decided(standard, code: str, inspector, coordinator, committee, outcome: Outcome) -> None:
+def certify_through_the_cycle(plot, outcome: Outcome = Outcome.CERTIFY) -> None:
+    """Apply, inspect (another group's inspector) and decide on a plot with the demo committee: the decision records
+    the crops it covers, as a real one does. For demos and browser journeys that need a freshly certified plot."""
+    _decided(charter.ensure_pgs_standard(), plot.code, None, demo_user("coordinator"), demo_user("committee"), outcome,
+             run=uuid.uuid4().hex)
+
+
+def _decided(standard, code: str, inspector, coordinator, committee, outcome: Outcome, run: str = "") -> None:
     application = _apply(standard, code)
     # The demo inspector's own group may not inspect its plots; another inspector does.
     if inspector is None or application.plot.group_id in {m.organisation_id for m in memberships_of(inspector)}:
@@ -66,7 +73,7 @@ def _decided(standard, code: str, inspector, coordinator, committee, outcome: Ou
     assignment = services.assign(application, inspector, services.today() - timedelta(days=10), coordinator)
     visited = datetime.now(timezone.utc) - timedelta(days=10)
     services.submit_inspection(services.InspectionSubmission(
-        client_uuid=_uuid(code), assignment_id=assignment.id, visited_at=visited, recommendation=outcome,
+        client_uuid=_uuid(code + run), assignment_id=assignment.id, visited_at=visited, recommendation=outcome,
         answers={item.id: (Answer.COMPLIANT, "") for item in application.version.items},
         summary="แปลงเป็นไปตามข้อกำหนด บันทึกการใช้ปัจจัยการผลิตครบถ้วน",
     ), inspector)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -13,7 +13,7 @@ from greensmile.certification.models import (
     ResidueMethod,
     ResidueResult,
 )
-from greensmile.forms import BaseForm, at_most, required, strip
+from greensmile.forms import BaseForm, DateField, at_most, required, strip
 from greensmile.submissions.forms import OnceFormMixin
 
 REASON_HINT = _l("Kept in the plot's history; shown to the farmer, not to the public.")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from greensmile.accounts.models import User
 from greensmile.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from greensmile.extensions import db
-from greensmile.plots.models import Plot
+from greensmile.plots.models import Crop, Plot
 
 
 class StandardKind(enum.Enum):
@@ -377,6 +377,16 @@ class InspectionPhoto(TimestampMixin, db.Model):
     inspection: Mapped[Inspection] = relationship(back_populates="photos")
 
 
+# The crops a decision covers: those registered on the plot when the committee decided. Written once with the
+# decision, never edited; a crop added to the plot later is "not yet inspected" until a later decision covers it.
+decision_crops = sa.Table(
+    "decision_crops",
+    db.metadata,
+    sa.Column("decision_id", sa.ForeignKey("decisions.id"), primary_key=True),
+    sa.Column("crop_id", sa.ForeignKey("crops.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
 class Decision(db.Model):
     """The committee's decision on an application. Append-only."""
 
@@ -396,6 +406,7 @@ class Decision(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship()
+    crops: Mapped[list[Crop]] = relationship(secondary=decision_crops, order_by=Crop.name_th)
 
 
 class ResidueMethod(enum.Enum):

@@ -136,7 +136,8 @@ class PublicStatus:
     valid_from: date | None
     valid_until: date | None
     last_inspected_on: date | None
-    version_label: str | None
+    version_label: str | None  # the standard's code and version, for the JSON API; pages show version_number
+    version_number: int | None = None
 
 
 def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
@@ -150,7 +151,8 @@ def public_statuses(plot: Plot, on: date | None = None) -> list[PublicStatus]:
             status = _with_group(status, plot.group_id in valid_groups([plot.group_id], cert.standard, on))
             status = _with_requests(status, _major_requests([cert.id]).get(cert.id, []), on)
         result.append(PublicStatus(cert.standard, status, cert.valid_from, cert.valid_until, cert.last_inspected_on,
-                                   cert.version.label if cert.version else None))
+                                   cert.version.label if cert.version else None,
+                                   cert.version.number if cert.version else None))
     return result
 
 

@@ -71,6 +71,9 @@ OUTCOME_STATUS = {
 REASON_REQUIRED = _l("Give the reason: it is kept in the plot's history.")
 CONDITIONS_REQUIRED = _l("Write the conditions the farmer must meet.")
 WITNESS_REQUIRED = _l("Write the name of the witness to the spoken pledge.")
+PLEDGE_NEEDED = _l("The pledge is needed: sign on the screen, or add a photo of the pledge made before a witness.")
+AGREEMENT_NEEDED = _l("No membership agreement is on file for this plot: attach a photo of the signed agreement, or "
+                      "ask the member to sign it on the screen on their plot's page.")
 # A certificate starts on the day of the decision, or on the committee's meeting day up to two months before.
 MAX_BACKDATE_DAYS = 60
 BAD_START = _l("A certificate starts today or on a day in the last 60 days, never in the future.")
@@ -216,6 +219,8 @@ def apply(plot: Plot, standard: Standard, acting: User, *, pledge_kind: PledgeKi
     on_file = _agreement_on_file(cert) if standard.held_by_group and not pledge_image else None
     if on_file is not None:
         pledge_kind, witness_name = on_file.pledge_kind, on_file.witness_name
+    elif not pledge_image:  # nothing to keep: say what is missing, not that an empty file is no image
+        raise CertificationError(AGREEMENT_NEEDED if standard.held_by_group else PLEDGE_NEEDED)
     elif pledge_kind is PledgeKind.WITNESSED and not witness_name:
         raise CertificationError(WITNESS_REQUIRED)
     stored = on_file.pledge_image if on_file is not None else _store_private_image(PLEDGE_KIND, pledge_image)
@@ -433,6 +438,7 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
     decision = Decision(
         application=application, decided_by_id=member.id, outcome=outcome, reasons=reasons, conditions=conditions,
         valid_from=start if target else None, valid_until=until, area_m2=cert.plot.area_m2,
+        crops=list(cert.plot.crops),  # what the certificate covers (scope.py); a crop added later awaits inspection
     )
     db.session.add(decision)
     db.session.flush()

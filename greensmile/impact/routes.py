@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from greensmile.i18n import format_baht, format_quantity_for
@@ -32,7 +32,7 @@ def page():
     charts = {
         "area": bar_chart(_("Certified area (rai) per standard"), [
             Bar(s.name_en if locale == "en" else s.name_th, float(s.area_rai),
-                _("%(rai)s rai · %(plots)s plots", rai=qty(s.area_rai), plots=s.plots)) for s in impact.standards]),
+                ngettext("%(rai)s rai · %(num)s plot", "%(rai)s rai · %(num)s plots", s.plots, rai=qty(s.area_rai))) for s in impact.standards]),
         "sales": bar_chart(_("Produce sold this year (baht)"), [
             Bar(_("To consumers"), impact.consumers.satang,
                 f"{format_baht(impact.consumers.satang, locale)} · {qty(impact.consumers.kg)} kg"),

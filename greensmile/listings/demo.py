@@ -25,7 +25,8 @@ POINTS = [
 PRODUCE = [  # plot number, crop, title, unit, price in satang, quantity
     (1, "ผักบุ้ง", "ผักบุ้งจีนอินทรีย์", Unit.BUNCH, 2000, Decimal("40")),
     (1, "คะน้า", "คะน้าอินทรีย์", Unit.KG, 6000, Decimal("25")),
-    (4, "ข้าวสังข์หยด", "ข้าวสังข์หยด (ระยะปรับเปลี่ยน)", Unit.KG, 8000, Decimal("50")),
+    # Plot 4 grows ผักกาดขาว (not rice): a listing names only a crop its certificate covers.
+    (4, "ผักกาดขาว", "ผักกาดขาว (ระยะปรับเปลี่ยน)", Unit.KG, 5000, Decimal("30")),
 ]
 
 
@@ -44,7 +45,9 @@ def seed_market() -> None:
                 kind=kind, name=name, name_en=name_en, weekdays=days, opens_at=opens, closes_at=closes,
                 address=address))
         points.append(point)
-    harvest = today() + timedelta(days=3)
+    harvest = today() + timedelta(days=2)
+    while harvest.isoweekday() not in POINTS[1][3]:  # a day the truck stops: a listing naming it is harvested then
+        harvest += timedelta(days=1)
     for number, crop_name, title, unit, price, quantity in PRODUCE:
         plot = get_by_code(demo_code(number))
         crop = db.session.scalar(sa.select(Crop).where(Crop.name_th == crop_name)) or db.session.scalar(

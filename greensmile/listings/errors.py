@@ -12,6 +12,10 @@ class NotSellable(ListingError):
                  "can be sold.")
 
 
+class OutsideScope(ListingError):
+    message = _l("This crop is not covered by the plot's certificate.")
+
+
 class NotYourListing(ListingError):
     message = _l("You may not change this.")
 

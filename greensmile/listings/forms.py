@@ -4,11 +4,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from greensmile.forms import BaseForm, DecimalField, MultiCheckboxField, at_most, required, strip
+from greensmile.forms import BaseForm, DateField, DecimalField, MultiCheckboxField, at_most, required, strip
 from greensmile.listings.models import PICKUP_KIND_LABELS, UNIT_LABELS, WEEKDAY_LABELS, PickupKind, Unit
 
 ANY = SelectChoice("0", _l("Any"))

@@ -60,7 +60,7 @@ def expire_unpaid() -> None:
 def catalogue():
     expire_unpaid()
     search = CatalogueForm(request.args)
-    search.set_choices(all_crops(), all_districts(), services.active_pickup_points(), _locale())
+    search.set_choices(services.crops_on_sale(), all_districts(), services.active_pickup_points(), _locale())
     filters = CatalogueFilters()
     if search.validate():
         filters = CatalogueFilters(

@@ -14,14 +14,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
-from greensmile.certification import charter, signals
+from greensmile.certification import charter, scope, signals
 from greensmile.certification.models import Certification, CertStatus, Standard
 from greensmile.certification.services import BANGKOK, today
 from greensmile.db import Quantity, contains, squeeze, utcnow
 from greensmile.extensions import db
-from greensmile.i18n import format_quantity_for
-from greensmile.listings.errors import BadQuantity, ListingError, NotSellable, NotYourListing
+from greensmile.i18n import format_date_for, format_quantity_for
+from greensmile.listings.errors import BadQuantity, ListingError, NotSellable, NotYourListing, OutsideScope
 from greensmile.listings.models import (
+    WEEKDAY_LABELS,
     Listing,
     ListingPhoto,
     ListingStatus,
@@ -82,6 +83,13 @@ def selling_label(plot: Plot, on: date | None = None) -> str:
     if status not in SELLING_LABELS:
         raise NotSellable()
     return SELLING_LABELS[status]
+
+
+def check_scope(plot: Plot, crop: Crop) -> None:
+    """Refuse a crop the plot's organic certificate does not cover (not registered, or added since the inspection)."""
+    problem = scope.outside_scope(plot, crop)
+    if problem:
+        raise OutsideScope(problem)
 
 
 def sellable_plots(on: date | None = None) -> sa.Select:
@@ -153,6 +161,7 @@ def _apply(listing: Listing, farmer: User, data: ListingData, creating: bool) ->
     crop = db.session.get(Crop, data.crop_id)
     if crop is None:
         raise ListingError(_l("Choose a crop from the list."))
+    check_scope(plot, crop)
     if data.price_satang <= 0 or data.price_satang > 10_000_000:
         raise ListingError(_l("Enter a price above zero."))
     quantity = check_quantity(data.quantity, data.unit)
@@ -170,6 +179,7 @@ def _apply(listing: Listing, farmer: User, data: ListingData, creating: bool) ->
     chosen = [allowed[i] for i in dict.fromkeys(data.pickup_point_ids) if i in allowed]
     if not chosen or len(chosen) != len(set(data.pickup_point_ids)):
         raise ListingError(_l("Choose at least one pickup point from the list."))
+    check_truck_days(chosen, data.harvest_on)
     listing.plot = plot
     listing.farmer_id = farmer.id
     listing.crop = crop
@@ -181,6 +191,19 @@ def _apply(listing: Listing, farmer: User, data: ListingData, creating: bool) ->
     listing.harvest_on = data.harvest_on
     listing.order_by = data.order_by
     listing.pickup_points = chosen
+
+
+def check_truck_days(points: list[PickupPoint], harvest_on: date) -> None:
+    """The truck takes the produce at a stop on a day it runs there: a stop that does not run on the harvest day is
+    refused. (A market stall is not: produce harvested the day before its market day is usual.)"""
+    for point in points:
+        if point.kind is PickupKind.TRUCK_STOP and point.weekdays and harvest_on.isoweekday() not in point.weekday_numbers:
+            locale = str(get_locale())
+            raise ListingError(_l(
+                "The truck does not stop at %(point)s on %(date)s, the harvest date: it stops there on %(days)s. "
+                "Choose another harvest date or pickup point.", point=point.display_name(locale),
+                date=format_date_for(harvest_on, locale),
+                days=", ".join(str(WEEKDAY_LABELS[day - 1]) for day in point.weekday_numbers)))
 
 
 def create_listing(farmer: User, data: ListingData) -> Listing:
@@ -221,6 +244,7 @@ def put_back_on_sale(listing: Listing, farmer: User) -> None:
     if listing.farmer_id != farmer.id:
         raise NotYourListing()
     selling_label(listing.plot)
+    check_scope(listing.plot, listing.crop)
     _move(listing, ListingStatus.ACTIVE)
     db.session.flush()
 
@@ -386,15 +410,24 @@ def catalogue(filters: CatalogueFilters) -> sa.Select:
 
 
 def labels_for(listings: list[Listing]) -> dict[int, str]:
-    """Each listing's selling label today ("organic" or "conversion"), in one query for a page."""
-    statuses = plot_statuses(sorted({listing.plot_id for listing in listings}))
-    return {listing.id: SELLING_LABELS.get(statuses[listing.plot_id], "") for listing in listings}
+    """Each listing's selling label today ("organic" or "conversion"; none for a crop outside the certificate's
+    scope), in a few queries for a page."""
+    plot_ids = sorted({listing.plot_id for listing in listings})
+    statuses, covered = plot_statuses(plot_ids), scope.covered_crops(plot_ids)
+    return {listing.id: SELLING_LABELS.get(statuses[listing.plot_id], "")
+            if listing.crop_id in covered[listing.plot_id] else "" for listing in listings}
 
 
 def listed_on_plot(plot: Plot, limit: int = 10) -> list[Listing]:
     """What a shopper at the plot's QR page can pre-order now: one light query."""
     return list(db.session.scalars(
         sa.select(Listing).where(Listing.plot_id == plot.id, on_sale()).order_by(Listing.harvest_on).limit(limit)))
+
+
+def crops_on_sale() -> list[Crop]:
+    """The crops a shopper can order right now, for the catalogue's filter (a crop with nothing on sale is noise)."""
+    return list(db.session.scalars(
+        sa.select(Crop).where(Crop.id.in_(sa.select(Listing.crop_id).where(on_sale()))).order_by(Crop.name_th)))
 
 
 def active_pickup_points() -> list[PickupPoint]:

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, StringField, TelField, TextAreaField
+from wtforms import SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from greensmile.accounts.forms import thai_phone
 from greensmile.forms import BaseForm, at_most, email_address, required, strip
@@ -22,8 +22,20 @@ class OrganisationForm(BaseForm):
         ]
 
 
+def email_or_phone(form, field):
+    """An e-mail address, or a Thai phone number in any usual spelling (as at log-in)."""
+    try:
+        if "@" in (field.data or ""):
+            email_address()(form, field)
+        else:
+            thai_phone(form, field)
+    except ValidationError:
+        raise ValidationError(_l("Enter an e-mail address or a Thai phone number, for example 081-234-5678.")) from None
+
+
 class AddMemberForm(BaseForm):
-    email = EmailField(_l("Member's e-mail"), validators=[required(), email_address(), at_most(254)], filters=[strip])
+    member = StringField(_l("Member's e-mail or phone number"), validators=[required(), at_most(254), email_or_phone],
+                         filters=[strip])
     position = SelectField(
         _l("Position"), choices=[SelectChoice(position.value, POSITION_LABELS[position]) for position in Position]
     )

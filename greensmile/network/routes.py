@@ -126,7 +126,7 @@ def add_member(org_id: int):
     if form.validate_on_submit():
         try:
             membership = services.add_member(
-                organisation, form.email.data, Position(form.position.data), acting=current_user
+                organisation, form.member.data, Position(form.position.data), acting=current_user
             )
         except NetworkError as error:
             flash(str(error), "error")

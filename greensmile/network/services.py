@@ -7,7 +7,7 @@ from greensmile.accounts import services as accounts
 from greensmile.accounts.models import User
 from greensmile.db import squeeze
 from greensmile.extensions import db
-from greensmile.network.errors import AlreadyMember, NameTaken, UnknownMember
+from greensmile.network.errors import AlreadyMember, NameTaken, SharedPhone, UnknownMember, UnknownPhone
 from greensmile.network.models import (
     CATEGORY_ROLE,
     KIND_CATEGORY,
@@ -52,11 +52,15 @@ def save_organisation(
     return organisation
 
 
-def add_member(organisation: Organisation, email: str, position: Position, acting: User) -> Membership:
-    """Add an existing account as a member and give it the role that goes with the body."""
-    user = accounts.get_user_by_email(email)
-    if user is None:
-        raise UnknownMember()
+def add_member(organisation: Organisation, identifier: str, position: Position, acting: User) -> Membership:
+    """Add an existing account, named by its e-mail or its phone number (farmers often have no e-mail), as a member
+    and give it the role that goes with the body."""
+    found = accounts.accounts_named(identifier)
+    if not found:
+        raise UnknownMember() if "@" in identifier else UnknownPhone()
+    if len(found) > 1:
+        raise SharedPhone()
+    (user,) = found
     if db.session.get(Membership, (organisation.id, user.id)) is not None:
         raise AlreadyMember()
     membership = Membership(organisation=organisation, user=user, position=position)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import Role, User
-from greensmile.certification import overview, residue
+from greensmile.certification import overview, residue, scope
 from greensmile.certification.charter import PGS_ORGANIC
 from greensmile.certification.models import Certification, CertificationEvent, CertStatus, ResidueTest
 from greensmile.db import utcnow
@@ -52,6 +52,7 @@ class PublicPage:
     tests: list[ResidueTest]
     has_qr: bool
     on_sale: list = field(default_factory=list)  # listings from this plot a shopper can pre-order now
+    crop_scope: scope.Scope | None = None  # the crops its organic certificate covers, and those not yet inspected
 
     @property
     def status(self) -> CertStatus:
@@ -66,7 +67,7 @@ def public_page(plot: Plot) -> PublicPage:
         statuses[0] if statuses else None)
     others = [status for status in statuses if status is not main]
     return PublicPage(plot, main, others, residue.public_residue_tests(plot, limit=5), ever_certified(plot),
-                      listings.listed_on_plot(plot))
+                      listings.listed_on_plot(plot), scope.scope_of(plot))
 
 
 def report_concern(plot: Plot, message: str, contact: str) -> Concern:

@@ -4,12 +4,12 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from greensmile.certification.group_models import GROUP_OUTCOME_LABELS, SEVERITY_LABELS, GroupOutcome, Severity
-from greensmile.forms import BaseForm, DecimalField, MultiCheckboxField, at_most, required, strip
+from greensmile.forms import BaseForm, DateField, DecimalField, MultiCheckboxField, YearField, at_most, required, strip
 from greensmile.rubber.models import PRODUCT_LABELS, RubberProduct
 
 
@@ -19,8 +19,7 @@ def two_places(form, field):
 
 
 class ProfileForm(BaseForm):
-    planting_year = IntegerField(_l("Year planted"), validators=[
-        required(), NumberRange(min=1900, max=2200, message=_l("Enter the year the trees were planted."))])
+    planting_year = YearField(_l("Year planted"), validators=[required()], first=1900)  # the table's check
     clone = StringField(_l("Clone"), validators=[required(), at_most(40)], filters=[strip])
     tapped_trees = IntegerField(_l("Trees tapped"), default=0, validators=[
         Optional(), NumberRange(min=0, max=100000, message=_l("Enter how many trees are tapped."))])

@@ -3,7 +3,7 @@ corrective actions, lots), and the lots a buyer or group may see."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,7 +18,7 @@ from greensmile.listings.forms import ActionForm
 from greensmile.network.models import Organisation, OrganisationKind
 from greensmile.plots.models import Plot
 from greensmile.plots.services import find_by_typed_code
-from greensmile.responses import act, done, flash_form_errors, refused
+from greensmile.responses import act, act_or_render, done, flash_form_errors, refused
 from greensmile.rubber import lots, register, services
 from greensmile.rubber.forms import (
     AddHarvestsForm,
@@ -41,8 +41,8 @@ bp = Blueprint("rubber_desk", __name__)
 def register_routes(bp: Blueprint) -> None:
     # fmt: off
     bp.add_url_rule("/rubber/plots/<code>", "plot", plot, methods=["GET"])
-    bp.add_url_rule("/rubber/plots/<code>/profile", "profile", profile, methods=["POST"])
-    bp.add_url_rule("/rubber/plots/<code>/harvests", "harvest", harvest, methods=["POST"])
+    bp.add_url_rule("/rubber/plots/<code>/profile", "profile", profile, methods=["GET", "POST"])
+    bp.add_url_rule("/rubber/plots/<code>/harvests", "harvest", harvest, methods=["GET", "POST"])
     bp.add_url_rule("/rubber/plots/<code>/audit", "audit", audit, methods=["POST"])
     bp.add_url_rule("/rubber/applications/<int:application_id>/decide", "decide", decide, methods=["POST"])
     bp.add_url_rule("/rubber/groups/<int:group_id>", "group", group)
@@ -72,12 +72,19 @@ def _plot(code: str) -> Plot:
 
 @login_required
 def plot(code: str):
-    found = _plot(code)
+    return _plot_page(_plot(code))
+
+
+def _plot_page(found: Plot, profile_form: ProfileForm | None = None, harvest_form: HarvestForm | None = None) -> str:
+    """The plot's rubber details and harvests; a refused form is drawn again as it was posted."""
     year = today().year
     current = db.session.get(RubberProfile, found.id)
-    profile_form = ProfileForm(obj=current)
-    harvest_form = HarvestForm()
-    harvest_form.harvested_on.data = harvest_form.harvested_on.data or today()
+    # The page's other form starts afresh: it must not pick up the refused form's posted fields.
+    if profile_form is None:
+        profile_form = ProfileForm(formdata=None, obj=current)
+    if harvest_form is None:
+        harvest_form = HarvestForm(formdata=None)
+        harvest_form.harvested_on.data = today()
     fsc = charter.ensure_fsc_standard()
     agreement = db.session.scalar(db.select(Application.id).join(Certification, Certification.id ==
                                                                  Application.certification_id)
@@ -93,20 +100,24 @@ def plot(code: str):
 def profile(code: str):
     found = _plot(code)
     form = ProfileForm()
-    return act(form, url_for("rubber_desk.plot", code=found.code), lambda: services.save_profile(
-        current_user, found, services.ProfileData(form.planting_year.data, form.clone.data,
-                                                  form.tapped_trees.data or 0, form.tapping_system.data or "")),
-        _("Saved."))
+    return act_or_render(form, lambda: _plot_page(found, profile_form=form),
+                         url_for("rubber_desk.plot", code=found.code),
+                         lambda: services.save_profile(current_user, found, services.ProfileData(
+                             form.planting_year.data, form.clone.data, form.tapped_trees.data or 0,
+                             form.tapping_system.data or "")),
+                         _("Saved."))
 
 
 @login_required
 def harvest(code: str):
     found = _plot(code)
     form = HarvestForm()
-    return act(form, url_for("rubber_desk.plot", code=found.code), lambda: services.record_harvest(
-        current_user, found, services.HarvestData(form.harvested_on.data, RubberProduct(form.product.data),
-                                                  form.weight_kg.data, form.drc_percent.data, form.note.data or "")),
-        lambda record: _("Recorded: %(kg)s kg of dry rubber.", kg=record.dry_rubber_kg))
+    return act_or_render(form, lambda: _plot_page(found, harvest_form=form),
+                         url_for("rubber_desk.plot", code=found.code),
+                         lambda: services.record_harvest(current_user, found, services.HarvestData(
+                             form.harvested_on.data, RubberProduct(form.product.data), form.weight_kg.data,
+                             form.drc_percent.data, form.note.data or "")),
+                         lambda record: _("Recorded: %(kg)s kg of dry rubber.", kg=record.dry_rubber_kg))
 
 
 # ---------------------------------------------------------------- the group manager's desk
@@ -297,7 +308,7 @@ def add(lot_id: int):
         count = lots.add_harvests(current_user, found, form.harvest_ids.data)
     except DomainError as error:
         return refused(error, target)
-    return done(_("%(count)s harvest records added.", count=count), target)
+    return done(ngettext("%(num)s harvest record added.", "%(num)s harvest records added.", count), target)
 
 
 @login_required

@@ -3,11 +3,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from greensmile.forms import BaseForm, DecimalField, at_most, required, strip
+from greensmile.forms import BaseForm, DateField, DecimalField, at_most, required, strip
 from greensmile.submissions.forms import OnceFormMixin
 from greensmile.supporters.models import KIND_LABELS, VIA_LABELS, DeliveryVia, SupportKind
 

@@ -47,7 +47,8 @@ class SupportStatus(enum.Enum):
         return self in (SupportStatus.PLEDGED, SupportStatus.PARTLY_DELIVERED)
 
 
-STATUS_LABELS = {SupportStatus.PLEDGED: _l("Pledged"), SupportStatus.PARTLY_DELIVERED: _l("Partly delivered"),
+# "Promised", not "Pledged": that word is the tree bank's (loan collateral), and one msgid has one translation.
+STATUS_LABELS = {SupportStatus.PLEDGED: _l("Promised"), SupportStatus.PARTLY_DELIVERED: _l("Partly delivered"),
                  SupportStatus.DELIVERED: _l("Delivered"), SupportStatus.WITHDRAWN: _l("Withdrawn")}
 
 # The one table of legal moves.

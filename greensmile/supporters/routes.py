@@ -15,7 +15,7 @@ from greensmile.network.models import Category, Organisation
 from greensmile.payments import services as payments
 from greensmile.plots.models import Crop
 from greensmile.plots.services import find_by_typed_code
-from greensmile.responses import act, flash_form_errors, refused
+from greensmile.responses import act, act_or_render, flash_form_errors, refused
 from greensmile.supporters import services
 from greensmile.supporters.forms import DeliveryForm, PayForm, PledgeForm, WithdrawForm
 from greensmile.supporters.models import DeliveryVia, SupportKind, SupportPledge
@@ -26,7 +26,7 @@ bp = Blueprint("support", __name__)
 def register_routes(bp: Blueprint) -> None:
     # fmt: off
     bp.add_url_rule("/support", "home", home)
-    bp.add_url_rule("/support/pledges", "new", new, methods=["POST"])
+    bp.add_url_rule("/support/pledges", "new", new, methods=["GET", "POST"])
     bp.add_url_rule("/support/pledges/<int:pledge_id>", "pledge", pledge)
     bp.add_url_rule("/support/pledges/<int:pledge_id>/deliveries", "deliver", deliver, methods=["POST"])
     bp.add_url_rule("/support/pledges/<int:pledge_id>/pay", "pay", pay, methods=["POST"])
@@ -54,6 +54,10 @@ def home():
     form = _pledge_form()
     if request.method == "GET" and not form.starts_on.data:
         form.starts_on.data = today()
+    return _home_page(form)
+
+
+def _home_page(form: PledgeForm) -> str:
     return render_template("support/home.html", pledges=services.visible_to(current_user), form=form)
 
 
@@ -62,8 +66,9 @@ def new():
     form = _pledge_form()
     if not form.supporter_id.choices:
         abort(403)
-    return act(form, url_for("support.home"), lambda: _make_pledge(form), _("The pledge is recorded."),
-               once="support-pledge", made=lambda made: url_for("support.pledge", pledge_id=made.id))
+    return act_or_render(form, lambda: _home_page(form), url_for("support.home"), lambda: _make_pledge(form),
+                         _("The pledge is recorded."), once="support-pledge",
+                         made=lambda made: url_for("support.pledge", pledge_id=made.id))
 
 
 def _make_pledge(form: PledgeForm) -> SupportPledge:

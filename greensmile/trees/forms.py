@@ -2,21 +2,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from greensmile.forms import BaseForm, DecimalField, at_most, required, strip
+from greensmile.forms import BaseForm, DateField, DecimalField, YearField, at_most, required, strip
 from greensmile.trees.models import TREE_STATUS_LABELS, TreeStatus
 
-YEAR = NumberRange(min=1800, max=2200, message=_l("Enter the year it was planted."))
-
+FIRST_PLANTING_YEAR = 1800  # C.E.; the tree bank values old trees too
+PLANTED_IN = _l("Planted in %(year)s.")
 
 class TreeForm(BaseForm):
     tag = StringField(_l("Tag number"), validators=[required(), at_most(20)], filters=[strip])
     species_id = SelectField(_l("Species"), coerce=int, validators=[required()])
     planted_on = DateField(_l("Planting date (if known)"), validators=[Optional()])
-    planting_year = IntegerField(_l("Or the year it was planted"), validators=[Optional(), YEAR])
+    planting_year = YearField(_l("Or the year it was planted"), validators=[Optional()], first=FIRST_PLANTING_YEAR,
+                              said=PLANTED_IN)
     latitude = DecimalField(_l("Latitude"), places=6, validators=[
         Optional(), NumberRange(min=-90, max=90, message=_l("Enter a latitude between -90 and 90."))])
     longitude = DecimalField(_l("Longitude"), places=6, validators=[
@@ -36,7 +37,8 @@ class StandForm(BaseForm):
     species_id = SelectField(_l("Species"), coerce=int, validators=[required()])
     count = IntegerField(_l("How many trees"), validators=[
         required(), NumberRange(min=1, max=100000, message=_l("Enter how many trees there are."))])
-    planting_year = IntegerField(_l("Year planted"), validators=[Optional(), YEAR])
+    planting_year = YearField(_l("Year planted"), validators=[Optional()], first=FIRST_PLANTING_YEAR,
+                              said=PLANTED_IN)
 
 
 class SplitForm(BaseForm):

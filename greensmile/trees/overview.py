@@ -189,3 +189,7 @@ def tree_bank_groups_of(user: User) -> list[Organisation]:
 
 def group_plots(group: Organisation) -> list[Plot]:
     return list(db.session.scalars(sa.select(Plot).where(Plot.group_id == group.id).order_by(Plot.code)))
+
+
+def has_trees(plot: Plot) -> bool:
+    return db.session.scalar(sa.select(Tree.id).where(Tree.plot_id == plot.id).limit(1)) is not None

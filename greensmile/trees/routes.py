@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -19,9 +20,18 @@ from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
 from greensmile.media import storage
 from greensmile.network.models import Organisation, OrganisationKind
-from greensmile.plots.models import Plot
+from greensmile.plots.models import Plot, PlotType
 from greensmile.plots.services import find_by_typed_code
-from greensmile.responses import act, done, flash_form_errors, json_refusal, phone_csrf_refusal, phone_token, refused
+from greensmile.responses import (
+    act,
+    act_or_render,
+    done,
+    flash_form_errors,
+    json_refusal,
+    phone_csrf_refusal,
+    phone_token,
+    refused,
+)
 from greensmile.trees import overview, services, valuation
 from greensmile.trees.errors import NeedsConfirmation, NotAllowed
 from greensmile.trees.forms import (
@@ -43,8 +53,8 @@ def register_routes(bp: Blueprint) -> None:
     # fmt: off
     bp.add_url_rule("/trees", "home", home)
     bp.add_url_rule("/trees/plots/<code>", "plot", plot)
-    bp.add_url_rule("/trees/plots/<code>/trees", "add_tree", add_tree, methods=["POST"])
-    bp.add_url_rule("/trees/plots/<code>/stands", "add_stand", add_stand, methods=["POST"])
+    bp.add_url_rule("/trees/plots/<code>/trees", "add_tree", add_tree, methods=["GET", "POST"])
+    bp.add_url_rule("/trees/plots/<code>/stands", "add_stand", add_stand, methods=["GET", "POST"])
     bp.add_url_rule("/trees/stands/<int:stand_id>/split", "split", split, methods=["POST"])
     bp.add_url_rule("/trees/plots/<code>/measure", "measure_plot", measure_plot)
     bp.add_url_rule("/trees/groups/<int:group_id>/measure", "measure_group", measure_group)
@@ -61,6 +71,20 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/trees/farmers/<int:user_id>/register.csv", "register_csv", register_csv)
     bp.add_url_rule("/trees/prices", "prices", prices, methods=["GET", "POST"])
     # fmt: on
+
+
+def trees_link(plot: Plot) -> bool:
+    """On a plot's page: whether to link to its trees (a tree-bank plot, or one with trees, that this person may see)."""
+    if plot.plot_type is not PlotType.TREE_BANK and not overview.has_trees(plot):
+        return False
+    return current_user.is_authenticated and services.may_view(current_user, plot)
+
+
+def group_tree_plots(group: Organisation) -> list[Plot]:
+    """A tree-bank group's plots whose trees this person manages (the group's manager and committee, coordinators)."""
+    if group.kind is not OrganisationKind.TREE_BANK_GROUP or not current_user.is_authenticated:
+        return []
+    return [p for p in overview.group_plots(group) if services.may_manage(current_user, p)]
 
 
 def _allowed(plot: Plot | None, manage: bool) -> Plot:
@@ -100,22 +124,38 @@ def home():
 
 @login_required
 def plot(code: str):
-    found = _plot(code)
+    return _plot_page(_plot(code))
+
+
+def _plot_page(found: Plot, tree_form: TreeForm | None = None, stand_form: StandForm | None = None) -> str:
+    """The plot's trees; a refused form is drawn again as it was posted."""
     rows = overview.rows_for(overview.trees_of_plots([found.id]))
     may_manage = services.may_manage(current_user, found)
-    tree_form, stand_form = TreeForm(), StandForm()
-    tree_form.species_id.choices = stand_form.species_id.choices = _species_choices()
+    # The page's other forms start empty: they must not pick up the refused form's posted fields.
+    tree_form = tree_form if tree_form is not None else _tree_form(formdata=None)
+    stand_form = stand_form if stand_form is not None else _stand_form(formdata=None)
     return render_template(
         "trees/plot.html", plot=found, rows=rows, totals=overview.totals(rows), stands=overview.stands_of(found),
         history=valuation.yearly_totals([row.tree.id for row in rows if row.tree.status is TreeStatus.STANDING]),
-        may_manage=may_manage, tree_form=tree_form, stand_form=stand_form, split_form=SplitForm())
+        may_manage=may_manage, tree_form=tree_form, stand_form=stand_form, split_form=SplitForm(formdata=None))
+
+
+def _tree_form(**kwargs) -> TreeForm:
+    form = TreeForm(**kwargs)
+    form.species_id.choices = _species_choices()
+    return form
+
+
+def _stand_form(**kwargs) -> StandForm:
+    form = StandForm(**kwargs)
+    form.species_id.choices = _species_choices()
+    return form
 
 
 @login_required
 def add_tree(code: str):
     found = _plot(code, manage=True)
-    form = TreeForm()
-    form.species_id.choices = _species_choices()
+    form = _tree_form()
 
     def register_with_photo() -> Tree:
         tree = services.register_tree(current_user, found, services.TreeData(
@@ -125,19 +165,18 @@ def add_tree(code: str):
             services.set_tree_photo(current_user, tree, form.photo.data.read())
         return tree
 
-    return act(form, url_for("trees.plot", code=found.code), register_with_photo,
-               lambda tree: _("Tree %(tag)s is registered.", tag=tree.tag))
+    return act_or_render(form, lambda: _plot_page(found, tree_form=form), url_for("trees.plot", code=found.code),
+                         register_with_photo, lambda tree: _("Tree %(tag)s is registered.", tag=tree.tag))
 
 
 @login_required
 def add_stand(code: str):
     found = _plot(code, manage=True)
-    form = StandForm()
-    form.species_id.choices = _species_choices()
-    return act(form, url_for("trees.plot", code=found.code),
-               lambda: services.register_stand(current_user, found, form.species_id.data, form.count.data,
-                                               form.planting_year.data),
-               _("The stand is registered."))
+    form = _stand_form()
+    return act_or_render(form, lambda: _plot_page(found, stand_form=form), url_for("trees.plot", code=found.code),
+                         lambda: services.register_stand(current_user, found, form.species_id.data, form.count.data,
+                                                         form.planting_year.data),
+                         _("The stand is registered."))
 
 
 @login_required
@@ -148,7 +187,7 @@ def split(stand_id: int):
     form = SplitForm()
     return act(form, url_for("trees.plot", code=stand.plot.code),
                lambda: services.split_stand(current_user, stand, form.tags.data.splitlines()),
-               lambda made: _("%(count)s trees are tagged.", count=len(made)))
+               lambda made: ngettext("%(num)s tree is tagged.", "%(num)s trees are tagged.", len(made)))
 
 
 # ---------------------------------------------------------------- measuring (offline)
@@ -364,3 +403,5 @@ def prices():
 
 
 register_routes(bp)
+bp.add_app_template_global(trees_link)
+bp.add_app_template_global(group_tree_plots)

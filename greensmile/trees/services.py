@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from greensmile.accounts.models import Role, User
 from greensmile.certification.conflicts import manages_group_of
@@ -295,7 +296,8 @@ def split_stand(acting: User, stand: Stand, tags: list[str]) -> list[Tree]:
     if len(set(tags)) != len(tags):
         raise TreeError(_l("A tag number is entered twice."))
     if len(tags) > stand.count:
-        raise TreeError(_l("The stand has %(count)s trees: fewer tags, please.", count=stand.count))
+        raise TreeError(lazy_ngettext("The stand has %(num)s tree: fewer tags, please.",
+                                      "The stand has %(num)s trees: fewer tags, please.", stand.count))
     made = [register_tree(acting, stand.plot, TreeData(tag, stand.species_id, planting_year=stand.planting_year))
             for tag in tags]
     for tree in made:

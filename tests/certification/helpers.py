@@ -34,7 +34,7 @@ class Cycle:
     plot: Plot
 
 
-def make_cycle() -> Cycle:
+def make_cycle(crops: tuple[str, ...] = ("ผักบุ้ง",)) -> Cycle:
     standard = charter.ensure_pgs_standard()
     coordinator = make_user(Role.COORDINATOR, email="coord@example.com")
     committee = make_user(Role.COMMITTEE, email="committee@example.com")
@@ -44,7 +44,7 @@ def make_cycle() -> Cycle:
     inspector = make_user(Role.FARMER, Role.INSPECTOR, email="inspector@example.com", phone="0822222222")
     add_member(group, farmer, coordinator)
     add_member(other_group, inspector, coordinator)
-    plot = make_plot(farmer, group, name="แปลงสมัคร")
+    plot = make_plot(farmer, group, name="แปลงสมัคร", crops=list(crops))
     return Cycle(standard, coordinator, committee, inspector, farmer, group, other_group, plot)
 
 
@@ -77,3 +77,14 @@ def certified(cycle: Cycle, outcome: Outcome = Outcome.CERTIFY):
     conditions = "ทำแนวกันชนให้เสร็จภายใน 3 เดือน" if outcome is Outcome.CERTIFY_WITH_CONDITIONS else ""
     services.decide(application, cycle.committee, outcome, "ผ่านการตรวจทุกข้อ", conditions)
     return application.certification
+
+
+def grow(plot: Plot, *names: str) -> None:
+    """The farmer registers more crops on the plot (through the plot service, as the plot's page does)."""
+    from greensmile.plots import services as plots
+    from tests.factories import crop
+
+    data = plots.PlotData(district_id=plot.district_id, area_m2=plot.area_m2, plot_type=plot.plot_type,
+                          name=plot.name, group_id=plot.group_id,
+                          crop_ids=[c.id for c in plot.crops] + [crop(name).id for name in names])
+    plots.update_plot(plot.owner, plot, data)

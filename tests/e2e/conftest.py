@@ -52,8 +52,9 @@ def sign_in(page, live_server, role: str) -> None:
     page.goto(live_server["url"] + "/login")
     page.fill("#login", account.email)
     page.fill("#password", account.password)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server["url"] + "/")
+    with page.expect_navigation():  # each role lands on its own desk
+        page.click("main form button[type=submit]")
+    assert "/login" not in page.url
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 
 from greensmile.bulk import services as bulk
 from greensmile.bulk.models import BulkOrder, StandingOrder
-from greensmile.certification import charter, services
-from greensmile.certification.models import CertStatus, EventKind
+from greensmile.certification.demo import certify_through_the_cycle
 from greensmile.demo import demo_user
 from greensmile.extensions import db
 from greensmile.listings.models import Unit
@@ -19,6 +18,7 @@ from greensmile.plots.models import Crop, Plot
 from greensmile.plots.services import get_by_code
 from tests.bulk.helpers import next_weekday
 from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.menu import click_nav
 from tests.factories import make_plot
 
 CROP = "ผักกาดขาว"
@@ -27,14 +27,16 @@ CROP = "ผักกาดขาว"
 def _two_farms_offer_cabbage(app) -> tuple[int, list[str]]:
     """The demo farmer's certified plot and a newly certified plot of the demo inspector (a farmer too)."""
     with app.app_context():
-        farmer, inspector, committee = demo_user("farmer"), demo_user("inspector"), demo_user("committee")
+        farmer, inspector = demo_user("farmer"), demo_user("inspector")
         crop = db.session.scalar(sa.select(Crop).where(Crop.name_th == CROP))
         first = get_by_code(demo_code(1))
         group = db.session.scalar(sa.select(Plot).where(Plot.owner_id == inspector.id).order_by(Plot.id)).group
         second = make_plot(inspector, group, name="แปลงผักกาดริมคลอง")
-        cert = services.certification_for(second, charter.ensure_pgs_standard())
-        services._move(cert, CertStatus.CERTIFIED, EventKind.DECISION, committee, "ผ่านการตรวจ")
-        cert.valid_from, cert.valid_until = services.today(), services.today() + timedelta(days=364)
+        # Both plots grow cabbage and an inspection's decision covers it: the first one's certificate is renewed.
+        for plot in (first, second):
+            plot.crops.append(crop)
+            db.session.flush()
+            certify_through_the_cycle(plot)
         for plot, owner, quantity in ((first, farmer, "40"), (second, inspector, "35")):
             bulk.save_capacity(owner, None, bulk.CapacityData(plot.id, crop.id, Unit.KG, Decimal(quantity), 3500))
         db.session.commit()
@@ -55,7 +57,7 @@ def test_standing_order_allocated_confirmed_and_traced_on_the_delivery_note(brow
     page.set_default_timeout(15000)
     try:
         sign_in(page, live_server, "buyer")
-        page.click("nav a[href='/bulk']")
+        click_nav(page, "nav a[href='/bulk']")
         page.click("main a[href='/bulk/standing/new']")
         page.check("input[name=weekdays][value='1']")
         page.fill("#starts_on", monday.isoformat())
@@ -96,7 +98,7 @@ def test_standing_order_allocated_confirmed_and_traced_on_the_delivery_note(brow
         page.set_default_timeout(15000)
         try:
             sign_in(page, live_server, role)
-            page.click("nav a[href='/farm/bulk']")
+            click_nav(page, "nav a[href='/farm/bulk']")
             card = page.locator("li.share-proposed", has_text=CROP)
             card.locator("form[action$='/confirm'] button").click()
             page.wait_for_url(f"{url}/farm/bulk")

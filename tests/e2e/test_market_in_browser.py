@@ -5,8 +5,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from greensmile.certification import charter, services
-from greensmile.certification.models import CertStatus, EventKind
+from greensmile.certification.demo import certify_through_the_cycle
 from greensmile.demo import demo_user
 from greensmile.extensions import db
 from greensmile.listings import services as listings
@@ -18,16 +17,16 @@ from tests.factories import make_plot
 
 def _produce_on_a_certified_plot(app, days_ahead: int = 4):
     with app.app_context():
-        farmer, committee = demo_user("farmer"), demo_user("committee")
+        farmer = demo_user("farmer")
         group = db.session.scalar(sa.select(Plot).where(Plot.owner_id == farmer.id).order_by(Plot.id)).group
         plot = make_plot(farmer, group, name="แปลงผักหน้าบ้าน")
-        cert = services.certification_for(plot, charter.ensure_pgs_standard())
-        services._move(cert, CertStatus.CERTIFIED, EventKind.DECISION, committee, "ผ่านการตรวจ")
-        cert.valid_from, cert.valid_until = services.today(), services.today() + timedelta(days=364)
-        stall = db.session.scalar(sa.select(PickupPoint).order_by(PickupPoint.id))
-        harvest = date.today() + timedelta(days=days_ahead)
         crop = db.session.scalar(sa.select(Crop).where(Crop.name_th == "มะเขือเทศ")) or db.session.scalar(
             sa.select(Crop).order_by(Crop.id))
+        plot.crops.append(crop)  # grown there, then inspected and certified: the decision covers it
+        db.session.flush()
+        certify_through_the_cycle(plot)
+        stall = db.session.scalar(sa.select(PickupPoint).order_by(PickupPoint.id))
+        harvest = date.today() + timedelta(days=days_ahead)
         listing = listings.create_listing(farmer, listings.ListingData(
             plot_id=plot.id, crop_id=crop.id, title="มะเขือเทศเชอร์รี่", unit=Unit.KG, price_satang=8000,
             quantity=Decimal("12"), harvest_on=harvest,

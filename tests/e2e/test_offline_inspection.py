@@ -9,6 +9,7 @@ from greensmile.certification.models import Application, ApplicationStatus, Assi
 from greensmile.demo import demo_user
 from greensmile.extensions import db
 from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.menu import click_nav
 
 
 def _jpeg() -> bytes:
@@ -40,7 +41,7 @@ def test_inspection_made_offline_arrives_once(browser, live_server):
     page.set_default_timeout(20000)
     try:
         sign_in(page, live_server, "inspector")
-        page.click('.mainnav [data-nav="inspections.assignments"]')
+        click_nav(page, '.mainnav [data-nav="inspections.assignments"]')
         page.wait_for_function("() => document.documentElement.dataset.offlineReady === 'yes'")
         page.click(f'a[href="/inspections/assignments/{assignment_id}"]')
         page.wait_for_function("() => document.documentElement.dataset.offlineReady === 'yes'")
@@ -108,7 +109,7 @@ def test_inspection_made_offline_arrives_once(browser, live_server):
         # Signing out takes the cached inspection pages off the phone.
         assert page.evaluate("() => caches.has('gs-inspection-pages')")
         with page.expect_navigation():
-            page.click(".mainnav form[data-sign-out] button")
+            click_nav(page, ".mainnav form[data-sign-out] button")
         assert not page.evaluate("() => caches.has('gs-inspection-pages')")
     finally:
         context.close()

@@ -1,5 +1,6 @@
 """A farmer registers a plot on a phone: one tap takes the GPS position, the form saves, the page shows it."""
 from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.menu import click_nav
 
 
 def test_farmer_registers_a_plot_with_the_phones_position(browser, live_server):
@@ -13,7 +14,7 @@ def test_farmer_registers_a_plot_with_the_phones_position(browser, live_server):
     try:
         sign_in(page, live_server, "farmer")
 
-        page.click('.mainnav [data-nav="plots.index"]')
+        click_nav(page, '.mainnav [data-nav="plots.index"]')
         assert page.locator("table tbody tr").count() >= 2  # the demo plots of this farmer
         page.click("text=ลงทะเบียนแปลง")
         page.fill("#name", "แปลงทดสอบจากเบราว์เซอร์")

@@ -2,6 +2,7 @@
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.menu import click_nav
 
 EXPECTED_NAV = {
     "consumer": {"site.home"},
@@ -38,7 +39,7 @@ def test_each_demo_role_signs_in_and_sees_its_navigation(page, live_server, role
     assert "accounts.account" in _nav(page) and "accounts.login" not in _nav(page)
     ARTIFACTS.mkdir(exist_ok=True)
     for endpoint in sorted(EXPECTED_NAV[role] - {"site.home"}):
-        page.click(f'.mainnav [data-nav="{endpoint}"]')
+        click_nav(page, f'.mainnav [data-nav="{endpoint}"]')
         assert page.locator("h1").count() == 1
         assert "ไม่ได้รับอนุญาต" not in page.content()
         page.screenshot(path=str(ARTIFACTS / f"{role}-{endpoint}.png"), full_page=True)
@@ -46,7 +47,7 @@ def test_each_demo_role_signs_in_and_sees_its_navigation(page, live_server, role
         response = page.goto(live_server["url"] + "/users")
         assert response.status == 403
     with page.expect_navigation():  # signing out first clears the offline pages, then navigates
-        page.click(".mainnav form button")
+        click_nav(page, ".mainnav form button")
     assert "accounts.login" in _nav(page)
 
 

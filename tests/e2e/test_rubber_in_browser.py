@@ -16,6 +16,7 @@ from greensmile.plots.demo import demo_code
 from greensmile.plots.services import get_by_code
 from greensmile.rubber.models import Lot
 from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.menu import click_nav
 
 
 def _jpeg() -> bytes:
@@ -83,7 +84,7 @@ def test_internal_audit_offline_then_the_exporter_traces_a_lot_by_its_qr(browser
     page.set_default_timeout(20000)
     try:
         sign_in(page, live_server, "exporter")
-        page.click("nav a[href='/rubber/lots']")
+        click_nav(page, "nav a[href='/rubber/lots']")
         page.click(f"main a[href='/rubber/lots/{lot_id}']")
         qr = page.request.get(f"{url}/lots/{lot_code}/qr.png")
         (decoded,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.body())))

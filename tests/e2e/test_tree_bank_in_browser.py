@@ -8,6 +8,7 @@ from greensmile.i18n import format_baht
 from greensmile.trees import valuation
 from greensmile.trees.models import Measurement, Tree
 from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.menu import click_nav
 
 
 def _today_measurements(app) -> dict[str, tuple[str, str]]:
@@ -26,7 +27,7 @@ def test_two_trees_measured_offline_sync_once_and_appear_on_the_bank_register(br
     page.set_default_timeout(20000)
     try:
         sign_in(page, live_server, "treebank")
-        page.click('.mainnav [data-nav="trees.home"]')
+        click_nav(page, '.mainnav [data-nav="trees.home"]')
         page.wait_for_function("() => document.documentElement.dataset.offlineReady === 'yes'")
         page.click("a[href*='/measure']")
         page.wait_for_function("() => document.documentElement.dataset.offlineReady === 'yes'")
@@ -86,7 +87,7 @@ def test_two_trees_measured_offline_sync_once_and_appear_on_the_bank_register(br
     page.set_default_timeout(20000)
     try:
         sign_in(page, live_server, "bank")
-        page.click('.mainnav [data-nav="trees.home"]')
+        click_nav(page, '.mainnav [data-nav="trees.home"]')
         page.click("text=มาลี ป่างาม")
         page.wait_for_selector("table.register")
         assert "ทะเบียนต้นไม้ที่ใช้เป็นหลักประกัน" in page.inner_text("h1")

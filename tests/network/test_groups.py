@@ -1,5 +1,6 @@
 import sqlalchemy as sa
 
+from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role, User
 from greensmile.extensions import db
 from greensmile.network import services
@@ -21,7 +22,7 @@ def test_coordinator_creates_a_group_and_adds_a_member_who_becomes_a_farmer(clie
     )
     assert created.status_code == 302
     org_path = created.headers["Location"]
-    added = post_form(client, f"{org_path}/members", {"email": "NewFarmer@example.com", "position": "member"},
+    added = post_form(client, f"{org_path}/members", {"member": "NewFarmer@example.com", "position": "member"},
                       page=org_path)
     assert added.status_code == 302
     with app.app_context():
@@ -47,7 +48,7 @@ def test_duplicate_names_and_unknown_members_are_refused(client, given, app):
     duplicate = post_form(client, "/network/new", {"name": "กลุ่มเดิม", "kind": "pgs_group", "district_id": "0"})
     assert duplicate.status_code == 200
     assert "มีกลุ่มหรือองค์กรชื่อนี้อยู่แล้ว" in duplicate.get_data(as_text=True)
-    unknown = post_form(client, f"/network/{group.id}/members", {"email": "ghost@example.com", "position": "member"},
+    unknown = post_form(client, f"/network/{group.id}/members", {"member": "ghost@example.com", "position": "member"},
                         page=f"/network/{group.id}")
     assert unknown.status_code == 400
     assert "ไม่มีบัญชีที่ใช้อีเมลนี้" in unknown.get_data(as_text=True)
@@ -80,7 +81,7 @@ def test_only_coordinators_change_groups(client, given, app):
     login(client, "member@example.com", PASSWORD)
     page = f"/network/{group.id}"
     assert post_form(client, f"/network/{group.id}/edit", {"name": "ถูกแก้", "kind": "pgs_group"}, page=page).status_code == 403
-    assert post_form(client, f"{page}/members", {"email": "member@example.com", "position": "member"}, page=page).status_code == 403
+    assert post_form(client, f"{page}/members", {"member": "member@example.com", "position": "member"}, page=page).status_code == 403
     assert post_form(client, f"{page}/members/{member.id}/remove", {}, page=page).status_code == 403
     with app.app_context():
         assert db.session.get(Organisation, group.id).name == "กลุ่มห้ามแก้"
@@ -107,3 +108,23 @@ def test_missing_group_is_404(client, given):
     response = client.get("/network/999999")
     assert response.status_code == 404
     assert "ไม่พบหน้านี้" in response.get_data(as_text=True)
+
+
+def test_a_farmer_without_e_mail_is_added_to_a_group_by_phone_number(client, given, app):
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+        group = make_organisation(name="กลุ่มผักบ้านนา")
+        farmer = accounts.create_user(email=None, phone="0812345678", display_name="ลุงมี ไม่มีอีเมล", password=PASSWORD)
+        for name in ("พี่", "น้อง"):
+            accounts.create_user(email=None, phone="0899999999", display_name=name, password=PASSWORD)
+    login(client, "coord@example.com", PASSWORD)
+    page = f"/network/{group.id}"
+    added = post_form(client, f"{page}/members", {"member": "+66 81-234-5678", "position": "member"}, page=page)
+    assert added.status_code == 302
+    unknown = post_form(client, f"{page}/members", {"member": "081-000-0000", "position": "member"}, page=page)
+    assert unknown.status_code == 400
+    shared = post_form(client, f"{page}/members", {"member": "089 999 9999", "position": "member"}, page=page)
+    assert shared.status_code == 400  # a household's phone: which of them is meant is not guessed
+    with app.app_context():
+        assert [m.user_id for m in db.session.get(Organisation, group.id).memberships] == [farmer.id]
+        assert Role.FARMER in db.session.get(User, farmer.id).role_set

@@ -40,8 +40,9 @@ def listing_data(plot_id: int, point_ids: list[int], **fields) -> listings.Listi
         pickup_point_ids=point_ids, **fields)
 
 
-def make_market(**listing_fields) -> Market:
-    cycle = make_cycle()
+def make_market(crops: tuple[str, ...] = ("ผักบุ้ง",), **listing_fields) -> Market:
+    """`crops`: what the plot grows when it is certified (a listing may only name one of them)."""
+    cycle = make_cycle(crops)
     certified(cycle)
     point = stall(cycle.coordinator)
     listing = listings.create_listing(cycle.farmer, listing_data(cycle.plot.id, [point.id], **listing_fields))
@@ -50,16 +51,16 @@ def make_market(**listing_fields) -> Market:
 
 
 def second_farmer(market: Market, email: str = "farmer2@example.com"):
-    """Another farmer of the same group with a certified plot of their own."""
-    from greensmile.certification import charter
+    """Another farmer of the same group with a certified plot of their own (certified by a decision, which records
+    the crops the certificate covers)."""
     from greensmile.certification import services as certification
-    from greensmile.certification.models import CertStatus, EventKind
+    from greensmile.certification.models import Outcome
+    from tests.certification.helpers import apply_for, through_inspection
     from tests.factories import add_member, make_plot
 
     farmer = make_user(Role.FARMER, email=email)
     add_member(market.cycle.group, farmer, market.cycle.coordinator)
     plot = make_plot(farmer, market.cycle.group, name="แปลงที่สอง")
-    cert = certification.certification_for(plot, charter.ensure_pgs_standard())
-    certification._move(cert, CertStatus.CERTIFIED, EventKind.DECISION, market.cycle.committee, "ผ่าน")
-    cert.valid_from, cert.valid_until = date.today(), date.today() + timedelta(days=300)
+    application = through_inspection(market.cycle, apply_for(market.cycle, plot, farmer))
+    certification.decide(application, market.cycle.committee, Outcome.CERTIFY, "ผ่าน")
     return farmer, plot

@@ -128,7 +128,7 @@ def test_a_farmer_cannot_list_from_an_uncertified_plot_through_the_form(client, 
 
 def test_catalogue_filters_and_a_fixed_query_count(client, given, app):
     with given():
-        market = make_market()
+        market = make_market(crops=("ผักบุ้ง", "คะน้า"))
         other = crop("คะน้า", "Chinese kale")
     with counting_queries(app) as few:
         client.get("/market")

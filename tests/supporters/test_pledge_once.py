@@ -8,7 +8,7 @@ from greensmile.extensions import db
 from greensmile.submissions.models import FormSubmission
 from greensmile.supporters import services as support
 from greensmile.supporters.models import SupportDelivery, SupportKind, SupportPledge, SupportStatus
-from tests.conftest import form_keys, login
+from tests.conftest import SUBMISSION_KEY_RE, form_keys, login
 from tests.factories import PASSWORD
 from tests.supporters.helpers import make_supporters
 
@@ -84,6 +84,11 @@ def test_a_form_without_its_key_or_with_someone_elses_is_refused_and_writes_noth
     login(client, "councillor@council.example", PASSWORD)  # another person's key shows nothing of their pledge
     theirs = {**used, "csrf_token": form_keys(client, "/support")["csrf_token"], "supporter_id": str(world.council.id),
               "beneficiary": "network"}
-    answer = client.post("/support/pledges", data=theirs, follow_redirects=True)
-    assert answer.request.path == "/support" and EXPIRED in answer.get_data(as_text=True)
+    answer = client.post("/support/pledges", data=theirs)
+    assert answer.status_code == 409 and EXPIRED in answer.get_data(as_text=True)  # the form again, as typed
     assert _count(app, SupportPledge) == 2  # the one made in set-up and the giver's
+    # The form comes back with a key of its own: sent again, it makes the councillor's pledge, once.
+    again = SUBMISSION_KEY_RE.search(answer.get_data(as_text=True)).group(1)
+    assert again != used["submission_key"]
+    assert client.post("/support/pledges", data={**theirs, "submission_key": again}).status_code == 302
+    assert _count(app, SupportPledge) == 3
