@@ -57,8 +57,10 @@
     record.rows.forEach(function (row, index) {
       var item = document.createElement("li");
       item.dataset.tag = row.tag;
-      item.textContent = (Object.keys(tags).length > 1 ? row.plot + " · " : "") + row.tag + " · " + row.girth_cm +
-        " cm · " + row.height_m + " m" + (row.photo ? " · 📷" : "");
+      // Units in the page's language (ซม., ม. on a Thai page), from the page's own translated messages.
+      item.textContent = (Object.keys(tags).length > 1 ? row.plot + " · " : "") + row.tag + " · " +
+        text.msgCm.replace("{value}", row.girth_cm) + " · " + text.msgM.replace("{value}", row.height_m) +
+        (row.photo ? " · 📷" : "");
       var remove = document.createElement("button");
       remove.type = "button"; remove.className = "linklike"; remove.dataset.remove = "";
       remove.textContent = text.msgRemove;

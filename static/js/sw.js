@@ -12,6 +12,7 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/img/logo.svg",
   "/static/js/inspection.js",
+  "/static/js/layout.js",
   "/static/js/measure.js",
   "/static/js/offline.js",
   "/static/js/phone.js",
