@@ -107,7 +107,7 @@ class DecimalField(_WTFormsDecimalField):
 BANGKOK = ZoneInfo("Asia/Bangkok")
 ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 THAI_DAY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # 5/12/2569: day, month, year, as Thai people write
-FIRST_BUDDHIST_YEAR_IN_A_DATE = 2400  # C.E. 2400 is no date anyone types today; B.E. 2400 was 1857
+FIRST_BUDDHIST_YEAR_IN_A_DATE = 2400  # from here a year in a date is B.E.: C.E. 2400 is no date anyone types today
 
 
 def this_year() -> int:
@@ -185,7 +185,7 @@ class YearField(IntegerField):
 
 class DateField(_WTFormsDateField):
     """A date as a browser's date picker sends it (2026-12-05) or as a person types it (2569-12-05, 5/12/2569):
-    a year past 2400 is a Buddhist-era year, kept as the Christian-era day."""
+    a year from 2400 on is a Buddhist-era year, kept as the Christian-era day."""
 
     def __init__(self, label=None, validators=None, format="%Y-%m-%d", **kwargs):
         super().__init__(label, validators, format=format, **kwargs)
@@ -206,7 +206,7 @@ class DateField(_WTFormsDateField):
         else:
             self.data = None
             raise ValueError(self.gettext("Not a valid date value."))
-        if year > FIRST_BUDDHIST_YEAR_IN_A_DATE:
+        if year >= FIRST_BUDDHIST_YEAR_IN_A_DATE:
             # Converted before the date is made: 29 Feb B.E. 2567 is a real day (2024) though 2567 is no leap year.
             year, self.buddhist = year - BUDDHIST_ERA_OFFSET, True
         try:

@@ -92,7 +92,8 @@ def accounts_named(identifier: str) -> list[User]:
     if not key:
         return []
     column = User.email if "@" in key else User.phone
-    return list(db.session.scalars(sa.select(User).where(column == key).order_by(User.id)))
+    # Only accounts in use: a closed one is nobody to add, and must not make a phone look shared.
+    return list(db.session.scalars(sa.select(User).where(column == key, User.is_active.is_(True)).order_by(User.id)))
 
 
 def _login_candidates(identifier: str) -> list[User]:

@@ -323,6 +323,15 @@ ANSWER_LABELS = {
 }
 
 
+# The crops registered on the plot when an inspection was recorded: what the inspector saw. Written once.
+inspection_crops = sa.Table(
+    "inspection_crops",
+    db.metadata,
+    sa.Column("inspection_id", sa.ForeignKey("inspections.id"), primary_key=True),
+    sa.Column("crop_id", sa.ForeignKey("crops.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
 class Inspection(db.Model):
     """One visit's record, made on the inspector's phone. Never edited; a correction supersedes it."""
 
@@ -346,6 +355,7 @@ class Inspection(db.Model):
     inspector: Mapped[User] = relationship()
     version: Mapped[StandardVersion] = relationship()
     answers: Mapped[list[InspectionAnswer]] = relationship(back_populates="inspection", order_by="InspectionAnswer.id")
+    crops: Mapped[list[Crop]] = relationship(secondary=inspection_crops, order_by=Crop.name_th)
     photos: Mapped[list[InspectionPhoto]] = relationship(back_populates="inspection", order_by="InspectionPhoto.id")
     supersedes: Mapped[Inspection | None] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
 

@@ -71,6 +71,7 @@ def _render_application(application: Application, *, assign_form=None, decision_
         "certification/application.html",
         application=application,
         inspections=services.current_inspections(application),
+        crops_to_cover=services.crops_to_cover(application),
         assign_form=assign_form if is_coordinator else None,
         decision_form=decision_form if current_user.has_role(Role.COMMITTEE) else None,
         sanction_form=SanctionForm(),

@@ -62,6 +62,23 @@ def _covered(ids: list[int], decisions: dict[int, int]) -> dict[int, set[int]]:
     return covered
 
 
+def in_scope(plot_id_column, crop_id_column, code: str = PGS_ORGANIC) -> sa.ColumnElement[bool]:
+    """SQL: the crop is still registered on the plot and its latest status-setting decision covered it. One
+    correlated EXISTS, for filters such as what is on sale (a listing whose crop left the scope is not)."""
+    latest = (sa.select(sa.func.max(Decision.id)).select_from(Certification)
+              .join(Standard, Standard.id == Certification.standard_id)
+              .join(Application, Application.certification_id == Certification.id)
+              .join(Decision, Decision.application_id == Application.id)
+              .where(Standard.code == code, Certification.plot_id == plot_id_column,
+                     Decision.outcome.in_(STANDING_OUTCOMES))
+              .correlate_except(Certification, Standard, Application, Decision).scalar_subquery())
+    covered = sa.select(decision_crops.c.crop_id).where(decision_crops.c.decision_id == latest,
+                                                        decision_crops.c.crop_id == crop_id_column)
+    registered = sa.select(plot_crops.c.crop_id).where(plot_crops.c.plot_id == plot_id_column,
+                                                       plot_crops.c.crop_id == crop_id_column)
+    return sa.and_(covered.exists(), registered.exists())
+
+
 @dataclass(frozen=True)
 class Scope:
     """A plot's crops split by what its certificate covers."""

@@ -354,6 +354,7 @@ def submit_inspection(submission: InspectionSubmission, inspector: User) -> tupl
         version_id=application.version_id, visited_at=submission.visited_at, latitude=submission.latitude,
         longitude=submission.longitude, accuracy_m=submission.accuracy_m, recommendation=submission.recommendation,
         summary=submission.summary.strip(), supersedes=supersedes,
+        crops=list(application.certification.plot.crops),  # what was there to see: the decision covers no more
     )
     db.session.add(inspection)
     for item_id, (answer, note) in sorted(submission.answers.items()):
@@ -407,6 +408,14 @@ def current_inspections(application: Application) -> list[Inspection]:
 
 
 # ---------------------------------------------------------------- deciding
+def crops_to_cover(application: Application) -> list:
+    """The plot's crops that its inspections saw: a crop added after the visit waits for the next inspection.
+    Inspections recorded before crops were kept say nothing; then the plot's crops count, as the migration assumed."""
+    plot_crops = list(application.certification.plot.crops)
+    seen = {crop.id for inspection in application.inspections for crop in inspection.crops}
+    return [crop for crop in plot_crops if crop.id in seen] if seen else plot_crops
+
+
 def decide(application: Application, member: User, outcome: Outcome, reasons: str, conditions: str = "",
            valid_from: date | None = None) -> Decision:
     """The committee decides; the certificate's status and dates follow from the outcome."""
@@ -438,7 +447,7 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
     decision = Decision(
         application=application, decided_by_id=member.id, outcome=outcome, reasons=reasons, conditions=conditions,
         valid_from=start if target else None, valid_until=until, area_m2=cert.plot.area_m2,
-        crops=list(cert.plot.crops),  # what the certificate covers (scope.py); a crop added later awaits inspection
+        crops=crops_to_cover(application),  # what the certificate covers (scope.py)
     )
     db.session.add(decision)
     db.session.flush()

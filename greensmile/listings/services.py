@@ -114,7 +114,10 @@ def on_sale(now: datetime | None = None, in_stock: bool = True) -> sa.ColumnElem
     now = now or utcnow()
     return sa.and_(Listing.status == ListingStatus.ACTIVE, Listing.order_by > now,
                    Listing.quantity > Listing.quantity_reserved if in_stock else sa.true(),
-                   Listing.plot_id.in_(sellable_plots()))
+                   Listing.plot_id.in_(sellable_plots()),
+                   # Produce the certificate does not cover is not sold as certified: a crop taken off the plot, or
+                   # a later decision that covered less, takes its listings off sale at once.
+                   scope.in_scope(Listing.plot_id, Listing.crop_id))
 
 
 # ---------------------------------------------------------------- the farmer's listings
@@ -179,7 +182,10 @@ def _apply(listing: Listing, farmer: User, data: ListingData, creating: bool) ->
     chosen = [allowed[i] for i in dict.fromkeys(data.pickup_point_ids) if i in allowed]
     if not chosen or len(chosen) != len(set(data.pickup_point_ids)):
         raise ListingError(_l("Choose at least one pickup point from the list."))
-    check_truck_days(chosen, data.harvest_on)
+    # A stop already on the listing for this harvest day stays (a coordinator may have changed its days since);
+    # what is added, or any stop when the harvest day moves, must run that day.
+    kept = {point.id for point in listing.pickup_points} if listing.harvest_on == data.harvest_on else set()
+    check_truck_days([point for point in chosen if point.id not in kept], data.harvest_on)
     listing.plot = plot
     listing.farmer_id = farmer.id
     listing.crop = crop

@@ -29,6 +29,15 @@ def upgrade():
     )
     with op.batch_alter_table('decision_crops', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decision_crops_crop_id'), ['crop_id'], unique=False)
+    # What each inspection saw: a decision covers only these (a crop added between the visit and the decision
+    # waits for the next inspection). Older inspections recorded nothing; their decisions fall back to the plot.
+    op.create_table('inspection_crops',
+    sa.Column('inspection_id', sa.Integer(), nullable=False),
+    sa.Column('crop_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['crop_id'], ['crops.id'], name=op.f('fk_inspection_crops_crop_id_crops'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['inspection_id'], ['inspections.id'], name=op.f('fk_inspection_crops_inspection_id_inspections')),
+    sa.PrimaryKeyConstraint('inspection_id', 'crop_id', name=op.f('pk_inspection_crops'))
+    )
 
     # Backfill. Until now nothing recorded which crops an inspection saw, so we assume that every crop registered
     # on a plot today was there when its certificate's latest decision was made, and count it as covered. Only
@@ -49,6 +58,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('inspection_crops')
     with op.batch_alter_table('decision_crops', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decision_crops_crop_id'))
 

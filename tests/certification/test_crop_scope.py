@@ -51,3 +51,18 @@ def test_a_plot_never_decided_on_covers_nothing_and_a_crop_off_the_plot_is_not_c
     certified(cycle)
     with force_locale("en"):
         assert "not registered" in scope.outside_scope(cycle.plot, crop("ทุเรียน"))
+
+
+def test_a_crop_added_between_the_inspection_and_the_decision_is_not_covered(app_ctx):
+    from greensmile.certification import scope
+    from greensmile.certification import services as certification
+    from greensmile.certification.models import Outcome
+    from tests.certification.helpers import grow, make_cycle, through_inspection
+
+    cycle = make_cycle(crops=("คะน้า",))
+    application = through_inspection(cycle)  # the inspector saw kale only
+    grow(cycle.plot, "ทุเรียน")  # durian typed in afterwards, before the committee sits
+    certification.decide(application, cycle.committee, Outcome.CERTIFY, "ผ่าน")
+    found = scope.scope_of(cycle.plot)
+    assert [c.name_th for c in found.covered] == ["คะน้า"]
+    assert [c.name_th for c in found.not_yet_inspected] == ["ทุเรียน"]

@@ -53,3 +53,26 @@ def test_a_listing_whose_crop_left_the_plot_loses_its_label_and_is_not_put_back_
     with pytest.raises(OutsideScope):
         listings.put_back_on_sale(listing, market.farmer)
     assert listing.status is ListingStatus.WITHDRAWN
+
+
+def test_a_listing_on_sale_whose_crop_leaves_the_plot_leaves_the_market_and_the_checkout(app_ctx):
+    import sqlalchemy as sa
+
+    from greensmile.listings.models import Listing
+    from greensmile.orders import services as orders
+    from greensmile.orders.errors import SoldOut
+    from greensmile.orders.models import PaymentMethod
+
+    market = make_market()  # morning glory, certified, on sale
+    listing = market.listing
+
+    def selling() -> list[int]:
+        return list(db.session.scalars(sa.select(Listing.id).where(listings.on_sale())))
+
+    assert selling() == [listing.id]
+    market.cycle.plot.crops = [crop("พริก")]  # still active, never withdrawn: the crop left the plot
+    db.session.flush()
+    assert selling() == []
+    with pytest.raises(SoldOut):  # a cart that still holds it cannot be checked out
+        orders.place_order(market.consumer, {listing.id: listing.quantity / 10},
+                           {market.farmer.id: orders.PickupChoice(market.stall.id)}, PaymentMethod.CASH)

@@ -45,3 +45,17 @@ def test_a_stop_by_arrangement_and_a_market_stall_are_not_held_to_a_day(app_ctx)
         kind=PickupKind.TRUCK_STOP, name="จุดจอดตามนัด", weekdays=[]))
     made = listings.create_listing(market.farmer, _data(market, [any_day.id, market.stall.id], _next(1)))
     assert len(made.pickup_points) == 2
+
+
+def test_a_listing_keeps_its_stop_when_the_coordinator_changes_the_stops_days(app_ctx):
+    market = make_market()
+    stop = listings.save_pickup_point(market.cycle.coordinator, None, listings.PickupData(
+        kind=PickupKind.TRUCK_STOP, name="จุดจอดรถหน้าตลาด", weekdays=[2], opens_at=time(8), closes_at=time(10)))
+    tuesday = _next(2)
+    made = listings.create_listing(market.farmer, _data(market, [stop.id], tuesday))
+    listings.save_pickup_point(market.cycle.coordinator, stop, listings.PickupData(
+        kind=PickupKind.TRUCK_STOP, name="จุดจอดรถหน้าตลาด", weekdays=[4], opens_at=time(8), closes_at=time(10)))
+    changed = _data(market, [stop.id], tuesday)
+    changed.price_satang = 7000  # only the price changes: the farmer is not refused for the coordinator's change
+    listings.update_listing(made, market.farmer, changed)
+    assert made.price_satang == 7000

@@ -28,3 +28,14 @@ def test_a_plot_never_certified_lists_what_it_grows(client, given):
         cycle = make_cycle()
     html = client.get(f"/p/{cycle.plot.code}?lang=en").get_data(as_text=True)
     assert "Grown here" in html and "Crops the certificate covers" not in html and "ผักบุ้ง" in html
+
+
+def test_a_revoked_certificate_covers_no_crops_on_the_public_page(client, given):
+    from greensmile.certification import services as certification
+
+    with given():
+        cycle = make_cycle(crops=("คะน้า",))
+        cert = certified(cycle)
+        certification.revoke(cert, cycle.committee, "พบการใช้สารเคมี")
+    html = client.get(f"/p/{cycle.plot.code}?lang=en").get_data(as_text=True)
+    assert "Crops the certificate covers" not in html and "Grown here" in html
