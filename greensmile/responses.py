@@ -79,6 +79,11 @@ def act(form, target: str, action: Callable[[], object], message: str | Callable
         return received(repeat, target)
     except DomainError as error:
         return refused(error, target)
+    return _succeeded(form, claimed, result, target, message, made)
+
+
+def _succeeded(form, claimed, result, target: str, message, made):
+    """Note what a once-only form made, commit, say so, and go to what was made (or `target`)."""
     destination = made(result) if made else target
     if claimed is not None:
         submissions.made(claimed, getattr(result, "id", None), destination)
@@ -116,10 +121,7 @@ def act_or_render(form, render: Callable[[], str], target: str, action: Callable
         db.session.rollback()
         flash(str(error), "error")
         return rerender(form, render, REFUSED)
-    destination = made(result) if made else target
-    if claimed is not None:
-        submissions.made(claimed, getattr(result, "id", None), destination)
-    return done(message(result) if callable(message) else message, destination, form)
+    return _succeeded(form, claimed, result, target, message, made)
 
 
 def rerender(form, render: Callable[[], str], status: int):
