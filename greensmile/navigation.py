@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import Role
+from greensmile.extensions import db
 
 EVERYONE = "everyone"
 SIGNED_IN = "signed_in"
@@ -59,9 +61,20 @@ DESKS: list[tuple[Role, str]] = [
 
 
 def desk_for(user) -> str:
-    """The endpoint of the page a person's work starts on (a consumer's: the home page)."""
+    """The endpoint of the page a person's work starts on (a consumer's: the home page). A buyer who buys only for a
+    rubber exporter starts on its lots, a supporter from a bank on the tree bank: their work is there."""
     roles = user.role_set
-    return next((endpoint for role, endpoint in DESKS if role in roles), "site.home")
+    endpoint = next((endpoint for role, endpoint in DESKS if role in roles), "site.home")
+    if endpoint in ("bulk.home", "support.home"):
+        from greensmile.network.models import Membership, Organisation, OrganisationKind
+
+        kinds = set(db.session.scalars(sa.select(Organisation.kind).join(
+            Membership, Membership.organisation_id == Organisation.id).where(Membership.user_id == user.id)))
+        if endpoint == "bulk.home" and kinds and kinds <= {OrganisationKind.RUBBER_EXPORTER}:
+            return "rubber_desk.lots"
+        if endpoint == "support.home" and OrganisationKind.BANK in kinds:
+            return "trees.home"
+    return endpoint
 
 
 def items_for(user) -> list[NavItem]:

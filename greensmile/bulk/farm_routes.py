@@ -13,6 +13,7 @@ from greensmile.bulk import shares as sharing
 from greensmile.bulk.forms import CapacityForm, ReasonForm
 from greensmile.bulk.models import FarmCapacity, Share
 from greensmile.bulk.outlook import outlook
+from greensmile.certification import scope
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.listings.forms import ActionForm
@@ -77,7 +78,9 @@ def edit_capacity(capacity_id: int | None = None):
     form = CapacityForm(obj=capacity)
     plots = db.session.scalars(db.select(Plot).where(Plot.owner_id == current_user.id).order_by(Plot.code)).all()
     form.plot_id.choices = [(p.id, f"{p.code} {p.name or ''}".strip()) for p in plots]
-    form.crop_id.choices = [(c.id, c.name(locale)) for c in all_crops()]
+    # Crops a certificate covers on these plots, or registered on a plot not yet decided on (stated ahead).
+    offerable = scope.offerable_crop_ids(plots, undecided_ok=True) | ({capacity.crop_id} if capacity else set())
+    form.crop_id.choices = [(c.id, c.name(locale)) for c in all_crops() if c.id in offerable]
     if capacity is not None and not form.is_submitted():
         form.unit.data, form.price.data = capacity.unit.value, capacity.price_satang / 100
     if form.validate_on_submit():

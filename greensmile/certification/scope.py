@@ -79,6 +79,18 @@ def in_scope(plot_id_column, crop_id_column, code: str = PGS_ORGANIC) -> sa.Colu
     return sa.and_(covered.exists(), registered.exists())
 
 
+def offerable_crop_ids(plots, code: str = PGS_ORGANIC, *, undecided_ok: bool = False) -> set[int]:
+    """The crops that may be offered from any of these plots: those their certificates cover (and, with
+    `undecided_ok`, those registered on a plot never decided on). For a form's choices; the rule is checked again
+    for the plot chosen when it is saved (outside_scope)."""
+    ids = [plot.id for plot in plots]
+    decisions = standing_decisions(ids, code)
+    found = set().union(*_covered(ids, decisions).values()) if ids else set()
+    if undecided_ok:
+        found |= {crop.id for plot in plots if plot.id not in decisions for crop in plot.crops}
+    return found
+
+
 @dataclass(frozen=True)
 class Scope:
     """A plot's crops split by what its certificate covers."""

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import role_required
+from greensmile.certification import scope
 from greensmile.certification.services import BANGKOK
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
@@ -109,7 +110,9 @@ def edit(listing_id: int | None = None):
     if item is not None and item.plot not in plots:
         plots.append(item.plot)
     form.plot_id.choices = [SelectChoice(str(p.id), f"{p.code} {p.name}".strip()) for p in plots]
-    form.crop_id.choices = [SelectChoice(str(c.id), c.name(locale)) for c in all_crops()]
+    # Only crops a certificate covers on the farmer's plots (and the listing's own, so an old one can be opened).
+    offerable = scope.offerable_crop_ids(plots) | ({item.crop_id} if item is not None else set())
+    form.crop_id.choices = [SelectChoice(str(c.id), c.name(locale)) for c in all_crops() if c.id in offerable]
     form.pickup_points.choices = [SelectChoice(str(p.id), p.display_name(locale))
                                   for p in services.pickup_points_for(current_user)]
     if not plots:

@@ -76,3 +76,21 @@ def test_a_listing_on_sale_whose_crop_leaves_the_plot_leaves_the_market_and_the_
     with pytest.raises(SoldOut):  # a cart that still holds it cannot be checked out
         orders.place_order(market.consumer, {listing.id: listing.quantity / 10},
                            {market.farmer.id: orders.PickupChoice(market.stall.id)}, PaymentMethod.CASH)
+
+
+def test_the_listing_and_capacity_forms_offer_only_crops_the_certificate_covers(client, given):
+    import re
+
+    from tests.conftest import login
+    from tests.factories import PASSWORD
+
+    with given():
+        cycle = make_cycle(crops=("คะน้า",))
+        certified(cycle)
+        grow(cycle.plot, "ทุเรียน")  # not yet inspected
+        crop("มะม่วง")  # in the catalogue, not on the plot
+    login(client, "farmer@example.com", PASSWORD)
+    for page in ("/farm/listings/new", "/farm/capacity/new"):
+        html = client.get(page).get_data(as_text=True)
+        select = re.search(r'<select[^>]*name="crop_id".*?</select>', html, re.S).group(0)
+        assert "คะน้า" in select and "ทุเรียน" not in select and "มะม่วง" not in select, page
