@@ -391,10 +391,7 @@ def invoice(invoice_id: int):
         can_pay_direct=may_pay and payments.account_of(NETWORK) is not None,
         action_form=ActionForm()))
     if online is not None and online.qr_image_url:
-        # Stripe's PromptPay QR image is the one thing this page loads from elsewhere.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        response.headers["Content-Security-Policy"] = gateway.QR_IMAGE_CSP
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

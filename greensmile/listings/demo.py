@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from greensmile.certification.services import BANGKOK, today
 from greensmile.demo import demo_user
 from greensmile.extensions import db
-from greensmile.listings import services
+from greensmile.listings import pickup_points, services
 from greensmile.listings.models import Listing, PickupKind, PickupPoint, Unit
 from greensmile.payments import services as payments
 from greensmile.plots.demo import demo_code
@@ -41,7 +41,7 @@ def seed_market() -> None:
     for kind, name, name_en, days, opens, closes, address in POINTS:
         point = db.session.scalar(sa.select(PickupPoint).where(PickupPoint.name == name))
         if point is None:
-            point = services.save_pickup_point(coordinator, None, services.PickupData(
+            point = pickup_points.save_pickup_point(coordinator, None, pickup_points.PickupData(
                 kind=kind, name=name, name_en=name_en, weekdays=days, opens_at=opens, closes_at=closes,
                 address=address))
         points.append(point)

@@ -16,10 +16,12 @@ from greensmile.certification import scope
 from greensmile.certification.services import BANGKOK
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
+from greensmile.listings import pickup_points as stops
 from greensmile.listings import services
 from greensmile.listings.forms import ActionForm, CatalogueForm, ListingForm, PhotoForm, PickupPointForm
 from greensmile.listings.models import WEEKDAY_LABELS, Listing, ListingPhoto, PickupKind, PickupPoint, Unit
-from greensmile.listings.services import CatalogueFilters, ListingData, PickupData
+from greensmile.listings.pickup_points import PickupData
+from greensmile.listings.services import CatalogueFilters, ListingData
 from greensmile.orders import services as orders
 from greensmile.orders.forms import AddToCartForm
 from greensmile.places.services import all_districts
@@ -61,7 +63,7 @@ def expire_unpaid() -> None:
 def catalogue():
     expire_unpaid()
     search = CatalogueForm(request.args)
-    search.set_choices(services.crops_on_sale(), all_districts(), services.active_pickup_points(), _locale())
+    search.set_choices(services.crops_on_sale(), all_districts(), stops.active_pickup_points(), _locale())
     filters = CatalogueFilters()
     if search.validate():
         filters = CatalogueFilters(
@@ -114,7 +116,7 @@ def edit(listing_id: int | None = None):
     offerable = scope.offerable_crop_ids(plots) | ({item.crop_id} if item is not None else set())
     form.crop_id.choices = [SelectChoice(str(c.id), c.name(locale)) for c in all_crops() if c.id in offerable]
     form.pickup_points.choices = [SelectChoice(str(p.id), p.display_name(locale))
-                                  for p in services.pickup_points_for(current_user)]
+                                  for p in stops.pickup_points_for(current_user)]
     if not plots:
         flash(_("None of your plots may sell yet: produce is sold only from plots with a valid organic certificate "
                 "or in their conversion period."), "info")
@@ -206,8 +208,8 @@ def delete_photo(listing_id: int, photo_id: int):
 
 # ---------------------------------------------------------------- pickup points
 def points():
-    everyone = services.active_pickup_points()
-    managed = services.managed_points(current_user) if current_user.is_authenticated and current_user.has_role(
+    everyone = stops.active_pickup_points()
+    managed = stops.managed_points(current_user) if current_user.is_authenticated and current_user.has_role(
         Role.COORDINATOR, Role.FARMER) else []
     return render_template("market/points.html", points=everyone, managed=managed)
 
@@ -215,7 +217,7 @@ def points():
 @role_required(Role.COORDINATOR, Role.FARMER)
 def edit_point(point_id: int | None = None):
     point = db.get_or_404(PickupPoint, point_id) if point_id else None
-    if point is not None and not services.can_manage_point(current_user, point):
+    if point is not None and not stops.can_manage_point(current_user, point):
         abort(404)
     form = PickupPointForm(obj=point)
     form.district_id.choices = [SelectChoice("0", "—")] + [SelectChoice(str(d.id), d.name(_locale()))
@@ -236,7 +238,7 @@ def edit_point(point_id: int | None = None):
             fee_satang=int((form.fee.data or 0) * 100), is_active=form.is_active.data,
             organisation_id=point.organisation_id if point else None)
         try:
-            point = services.save_pickup_point(current_user, point, data)
+            point = stops.save_pickup_point(current_user, point, data)
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")

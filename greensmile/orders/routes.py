@@ -23,6 +23,7 @@ from greensmile.orders import services
 from greensmile.orders.forms import AddToCartForm, CancelForm, CartLineForm, checkout_form
 from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from greensmile.orders.services import PickupChoice
+from greensmile.payments import gateway
 from greensmile.payments import reconcile as payments_reconcile
 from greensmile.payments import services as payments
 from greensmile.payments.forms import PromptPayForm
@@ -310,17 +311,8 @@ def pay(checkout_id: int):
         "payments/pay.html", checkout=checkout, payment=payment, client_secret=secret,
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
         expires_at=min(order.expires_at for order in checkout.orders if order.expires_at)))
-    if payment.channel.value == "stripe_card":
-        # Stripe's rules require Stripe.js from js.stripe.com (it cannot be vendored); only this page allows it.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; "
-            "connect-src 'self' https://api.stripe.com; frame-ancestors 'none'; base-uri 'self'; "
-            "form-action 'self'")
-    else:
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: https://*.stripe.com https://qr.stripe.com; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    response.headers["Content-Security-Policy"] = (
+        gateway.CARD_PAGE_CSP if payment.channel.value == "stripe_card" else gateway.QR_IMAGE_CSP)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -44,10 +44,6 @@ def _qty(value: Decimal) -> str:
     return format_quantity_for(value, str(get_locale()))
 
 
-def online_payment_enabled() -> bool:
-    return gateway.enabled()
-
-
 def _seller(farmer_id: int) -> str:
     return f"user:{farmer_id}"
 
@@ -58,7 +54,7 @@ def payment_methods(farmer_ids: list[int] | None = None) -> list[PaymentMethod]:
     methods = []
     if farmer_ids and len(payments.accounts_of([_seller(i) for i in farmer_ids])) == len(set(farmer_ids)):
         methods.append(PaymentMethod.PROMPTPAY_SELLER)
-    if online_payment_enabled():
+    if gateway.enabled():
         methods += [PaymentMethod.PROMPTPAY, PaymentMethod.CARD]
     return methods + [PaymentMethod.CASH, PaymentMethod.TRANSFER]
 

@@ -20,6 +20,15 @@ from greensmile.payments.errors import PaymentError
 
 # `stripe` is imported where it is used: it is a large package, and most requests never need it.
 
+# Stripe's PromptPay QR image is the one thing a page showing it loads from elsewhere.
+QR_IMAGE_CSP = ("default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+# Stripe's rules require Stripe.js from js.stripe.com (it cannot be vendored): only the card page allows it.
+CARD_PAGE_CSP = ("default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; "
+                 "script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; "
+                 "connect-src 'self' https://api.stripe.com; frame-ancestors 'none'; base-uri 'self'; "
+                 "form-action 'self'")
+
 # Stripe's smallest charge in Thai baht is ฿10 (1,000 satang); our forms refuse less before Stripe is called.
 STRIPE_MIN_THB_SATANG = 1000
 

@@ -70,10 +70,7 @@ def show(reference: str):
         payer_may_cancel=payable.payer_may_cancel, slip_form=form, reason_form=ReasonForm(),
         refund_form=RefundSentForm(), action_form=BaseForm(), payee_id=payee_id))
     if payment.channel is Channel.STRIPE_PROMPTPAY and payment.qr_image_url:
-        # Stripe's PromptPay QR image is the one thing this page loads from elsewhere.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        response.headers["Content-Security-Policy"] = gateway.QR_IMAGE_CSP
     return response
 
 

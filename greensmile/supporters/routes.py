@@ -12,6 +12,7 @@ from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.network.models import Category, Organisation
+from greensmile.payments import gateway
 from greensmile.payments import services as payments
 from greensmile.plots.models import Crop
 from greensmile.plots.services import find_by_typed_code
@@ -104,7 +105,7 @@ def pledge(pledge_id: int):
     return render_template(
         "support/pledge.html", pledge=found, private=private, acting=acting, delivery_form=delivery_form,
         pay_form=pay_form, withdraw_form=WithdrawForm(), delivered=services.delivered_satang(found),
-        delivered_kg=services.delivered_kg(found), online=services.online_payment_enabled(),
+        delivered_kg=services.delivered_kg(found), online=gateway.enabled(),
         direct=payments.account_of(services.receiver(found)) is not None)
 
 

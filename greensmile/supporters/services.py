@@ -16,7 +16,6 @@ from greensmile.db import squeeze
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.network.models import Category, Membership, Organisation
-from greensmile.payments import gateway
 from greensmile.payments import services as payments
 from greensmile.payments.models import NETWORK, Channel, Payment, PaymentStatus
 from greensmile.plots.models import Plot
@@ -243,10 +242,6 @@ def start_payment(acting: User, pledge: SupportPledge, amount_satang: int, direc
     return payments.start_stripe("pledge", pledge.id, amount_satang, card=False,
                                  description=f"Green Smile support pledge {pledge.id}", email=acting.email or "",
                                  payer_id=acting.id)
-
-
-def online_payment_enabled() -> bool:
-    return gateway.enabled()
 
 
 # ---------------------------------------------------------------- purchase guarantees

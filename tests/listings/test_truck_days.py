@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
+from greensmile.listings import pickup_points as points
 from greensmile.listings import services as listings
 from greensmile.listings.errors import ListingError
 from greensmile.listings.models import PickupKind
@@ -26,7 +27,7 @@ def _data(market, point_ids, harvest_on):
 
 def test_a_truck_stop_that_does_not_run_on_the_harvest_day_is_refused(app_ctx):
     market = make_market()
-    stop = listings.save_pickup_point(market.cycle.coordinator, None, listings.PickupData(
+    stop = points.save_pickup_point(market.cycle.coordinator, None, points.PickupData(
         kind=PickupKind.TRUCK_STOP, name="จุดจอดรถตลาดเขียว หน้าวัด", weekdays=[2, 5], opens_at=time(8),
         closes_at=time(10)))
     with pytest.raises(ListingError) as refused:
@@ -41,7 +42,7 @@ def test_a_truck_stop_that_does_not_run_on_the_harvest_day_is_refused(app_ctx):
 
 def test_a_stop_by_arrangement_and_a_market_stall_are_not_held_to_a_day(app_ctx):
     market = make_market()
-    any_day = listings.save_pickup_point(market.cycle.coordinator, None, listings.PickupData(
+    any_day = points.save_pickup_point(market.cycle.coordinator, None, points.PickupData(
         kind=PickupKind.TRUCK_STOP, name="จุดจอดตามนัด", weekdays=[]))
     made = listings.create_listing(market.farmer, _data(market, [any_day.id, market.stall.id], _next(1)))
     assert len(made.pickup_points) == 2
@@ -49,11 +50,11 @@ def test_a_stop_by_arrangement_and_a_market_stall_are_not_held_to_a_day(app_ctx)
 
 def test_a_listing_keeps_its_stop_when_the_coordinator_changes_the_stops_days(app_ctx):
     market = make_market()
-    stop = listings.save_pickup_point(market.cycle.coordinator, None, listings.PickupData(
+    stop = points.save_pickup_point(market.cycle.coordinator, None, points.PickupData(
         kind=PickupKind.TRUCK_STOP, name="จุดจอดรถหน้าตลาด", weekdays=[2], opens_at=time(8), closes_at=time(10)))
     tuesday = _next(2)
     made = listings.create_listing(market.farmer, _data(market, [stop.id], tuesday))
-    listings.save_pickup_point(market.cycle.coordinator, stop, listings.PickupData(
+    points.save_pickup_point(market.cycle.coordinator, stop, points.PickupData(
         kind=PickupKind.TRUCK_STOP, name="จุดจอดรถหน้าตลาด", weekdays=[4], opens_at=time(8), closes_at=time(10)))
     changed = _data(market, [stop.id], tuesday)
     changed.price_satang = 7000  # only the price changes: the farmer is not refused for the coordinator's change

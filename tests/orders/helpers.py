@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from greensmile.accounts.models import Role, User
+from greensmile.listings import pickup_points as points
 from greensmile.listings import services as listings
 from greensmile.listings.models import Listing, PickupKind, PickupPoint, Unit
 from tests.certification.helpers import Cycle, certified, make_cycle
@@ -25,7 +26,7 @@ class Market:
 
 
 def stall(coordinator: User, name: str = "ตลาดเขียว ม.อ.") -> PickupPoint:
-    return listings.save_pickup_point(coordinator, None, listings.PickupData(
+    return points.save_pickup_point(coordinator, None, points.PickupData(
         kind=PickupKind.MARKET_STALL, name=name, weekdays=[3, 6], opens_at=time(7), closes_at=time(11)))
 
 

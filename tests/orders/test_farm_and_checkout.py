@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from greensmile.db import utcnow
 from greensmile.extensions import db
+from greensmile.listings import pickup_points as points
 from greensmile.listings import services as listings
 from greensmile.listings.models import Listing, PickupKind, PickupPoint
 from greensmile.orders import services as orders
@@ -27,7 +28,7 @@ def test_one_checkout_two_farmers_two_orders_with_delivery(client, given, app, c
     with given():
         market = make_market(price_satang=5000)
         farmer2, plot2 = second_farmer(market)
-        delivery = listings.save_pickup_point(farmer2, None, listings.PickupData(
+        delivery = points.save_pickup_point(farmer2, None, points.PickupData(
             kind=PickupKind.DELIVERY, name="ส่งถึงบ้านในหาดใหญ่", fee_satang=4000))
         second = listings.create_listing(farmer2, listing_data(plot2.id, [delivery.id], title="มะนาว",
                                                                price_satang=300, quantity=Decimal("50")))

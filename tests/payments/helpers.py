@@ -7,6 +7,8 @@ import qrcode
 from PIL import Image, ImageDraw
 
 from greensmile.payments import emvco
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD
 
 
 def slip_text(bank: str, ref: str) -> str:
@@ -27,3 +29,10 @@ def slip_image(text: str) -> bytes:
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+def switch(client, email: str) -> None:
+    """Sign out, and in as someone else (another phone at the same market stall)."""
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, email, PASSWORD)
+

@@ -14,13 +14,9 @@ from greensmile.supporters import services as support
 from greensmile.supporters.models import DeliveryVia, SupportDelivery, SupportKind, SupportStatus
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
+from tests.payments.helpers import switch
 from tests.payments.test_invoice_payments import _invoiced
 from tests.supporters.helpers import make_supporters
-
-
-def _switch(client, email: str) -> None:
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    login(client, email, PASSWORD)
 
 
 def _slip(client, payment, reference: str):
@@ -43,16 +39,16 @@ def test_a_kitchen_pays_its_invoice_straight_to_the_network_and_a_coordinator_co
               page="/payments/reconcile")
     with app.app_context():
         assert payments.account_of(NETWORK).id_value == tax_id
-    _switch(client, "kitchen@example.com")
+    switch(client, "kitchen@example.com")
     page = f"/bulk/invoices/{invoice.id}"
     started = post_form(client, f"{page}/pay", {"direct": "1"}, page=page)
     with app.app_context():
         payment = db.session.scalar(sa.select(Payment).where(Payment.kind == "invoice"))
     assert started.location.endswith(f"/payments/{payment.reference}") and payment.payee == NETWORK
     _slip(client, payment, "KTB20261202INV01")
-    _switch(client, "other-kitchen@example.com")
+    switch(client, "other-kitchen@example.com")
     assert client.get(f"/payments/{payment.reference}").status_code == 404
-    _switch(client, "coord@example.com")
+    switch(client, "coord@example.com")
     post_form(client, f"/payments/{payment.reference}/confirm", {}, page=f"/payments/{payment.reference}")
     with app.app_context():
         paid = db.session.get(Invoice, invoice.id)
@@ -71,12 +67,12 @@ def test_a_pledge_to_a_group_is_paid_to_the_groups_id_and_its_manager_confirms(c
     login(client, "member@example.com", PASSWORD)  # a plain member may not say where the group's money goes
     assert post_form(client, f"{group_page}/promptpay", {"promptpay_id": "0898765432", "account_name": "ฉัน"},
                      page=group_page).status_code == 403
-    _switch(client, "outsider@example.com")  # the group's manager
+    switch(client, "outsider@example.com")  # the group's manager
     post_form(client, f"{group_page}/promptpay", {"promptpay_id": "089-876-5432", "account_name": "กลุ่มผักทดสอบ"},
               page=group_page)
     with app.app_context():
         assert payments.account_of(f"organisation:{world.group.id}").id_value == "0898765432"
-    _switch(client, "giver@foundation.example")
+    switch(client, "giver@foundation.example")
     page = f"/support/pledges/{pledge.id}"
     started = post_form(client, f"{page}/pay", {"amount_baht": "5000", "direct": "1"}, page=page)
     with app.app_context():
@@ -84,12 +80,12 @@ def test_a_pledge_to_a_group_is_paid_to_the_groups_id_and_its_manager_confirms(c
     assert started.location.endswith(payment.reference) and payment.payee == f"organisation:{world.group.id}"
     _slip(client, payment, "BAY20261202PLG01")
     for email in ("member@example.com", "councillor@council.example"):  # a plain member, another supporter
-        _switch(client, email)
+        switch(client, email)
         token = csrf_token(client, "/")
         client.post(f"/payments/{payment.reference}/confirm", data={"csrf_token": token})
     with app.app_context():
         assert db.session.get(Payment, payment.id).status is PaymentStatus.SLIP_SENT
-    _switch(client, "outsider@example.com")  # the group's manager
+    switch(client, "outsider@example.com")  # the group's manager
     post_form(client, f"/payments/{payment.reference}/confirm", {}, page=f"/payments/{payment.reference}")
     with app.app_context():
         (delivery,) = db.session.scalars(sa.select(SupportDelivery)).all()
@@ -109,10 +105,10 @@ def test_a_supporter_calls_off_a_direct_qr_code_before_paying_another_way(client
     post_form(client, f"{page}/pay", {"amount_baht": "5000", "stripe": "1"}, page=page)  # one at a time
     with app.app_context():
         (payment,) = db.session.scalars(sa.select(Payment)).all()
-    _switch(client, "councillor@council.example")  # another supporter may not call it off
+    switch(client, "councillor@council.example")  # another supporter may not call it off
     token = csrf_token(client, "/")
     assert client.post(f"/payments/{payment.reference}/cancel", data={"csrf_token": token}).status_code == 404
-    _switch(client, "giver@foundation.example")
+    switch(client, "giver@foundation.example")
     post_form(client, f"/payments/{payment.reference}/cancel", {}, page=f"/payments/{payment.reference}")
     post_form(client, f"{page}/pay", {"amount_baht": "5000", "stripe": "1"}, page=page)
     with app.app_context():
