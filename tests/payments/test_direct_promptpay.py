@@ -22,7 +22,7 @@ from greensmile.payments.verifier import SlipCheck
 from tests.conftest import CSRF_RE, csrf_token, login, post_form
 from tests.factories import PASSWORD, make_user
 from tests.orders.helpers import make_market, second_farmer
-from tests.payments.helpers import slip_image, slip_text
+from tests.payments.helpers import slip_image, slip_text, switch
 
 FARMER_PHONE = "0812345678"
 
@@ -55,10 +55,6 @@ def _order(app) -> Order:
         return db.session.scalar(sa.select(Order).order_by(Order.id.desc()))
 
 
-def _switch(client, email: str) -> None:
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    login(client, email, PASSWORD)
-
 
 def _send_slip(client, payment, image: bytes | None = None, reference: str = "", amount: str | None = None):
     page = f"/payments/{payment.reference}"
@@ -84,7 +80,7 @@ def test_a_farmer_registers_a_promptpay_id_and_a_bad_one_is_refused_with_what_wa
     with app.app_context():
         account = db.session.scalar(sa.select(PromptPayAccount))
     assert (account.owner, account.id_kind, account.id_value) == (f"user:{market.farmer.id}", "mobile", FARMER_PHONE)
-    _switch(client, "buyer@example.com")  # a consumer has no PromptPay page of a farmer's
+    switch(client, "buyer@example.com")  # a consumer has no PromptPay page of a farmer's
     assert client.get("/farm/promptpay").status_code in (302, 403, 404)
 
 
@@ -145,7 +141,7 @@ def test_a_slip_with_its_qr_code_then_the_farmer_confirms_and_the_order_moves_on
     # The buyer cannot confirm their own payment.
     post_form(client, f"/payments/{payment.reference}/confirm", {}, page=f"/payments/{payment.reference}")
     assert _payment(app).status is PaymentStatus.SLIP_SENT
-    _switch(client, "farmer@example.com")
+    switch(client, "farmer@example.com")
     assert payment.reference in client.get("/farm/promptpay").get_data(as_text=True)
     assert client.get(f"/payments/slips/{slip.id}/image").status_code == 200
     done = post_form(client, f"/payments/{payment.reference}/confirm", {}, page=f"/payments/{payment.reference}")
@@ -202,12 +198,12 @@ def test_the_farmer_says_the_money_did_not_come_and_the_buyer_may_send_another_s
     _checkout(client, market)
     payment = _payment(app)
     _send_slip(client, payment, reference="SCB20261202AAA111")
-    _switch(client, "farmer@example.com")
+    switch(client, "farmer@example.com")
     page = f"/payments/{payment.reference}"
     post_form(client, f"{page}/refuse", {"reason": "ยังไม่เห็นเงินเข้า"}, page=page)
     payment, order = _payment(app), _order(app)
     assert payment.status is PaymentStatus.PENDING and order.expires_at is not None
-    _switch(client, "buyer@example.com")
+    switch(client, "buyer@example.com")
     assert "ยังไม่เห็นเงินเข้า" in client.get(page).get_data(as_text=True)
     _send_slip(client, payment, reference="SCB20261202AAA111")  # the refused slip stays used
     assert _payment(app).status is PaymentStatus.PENDING
@@ -225,7 +221,7 @@ def test_another_farmer_and_another_buyer_cannot_see_or_confirm_the_payment(clie
     payment = _payment(app)
     _send_slip(client, payment, reference="BBL20261202XYZ789")
     for email in ("farmer2@example.com", "other@example.com"):
-        _switch(client, email)
+        switch(client, email)
         page = f"/payments/{payment.reference}"
         assert client.get(page).status_code == 404
         assert client.get(f"{page}/qr.png").status_code == 404
@@ -291,9 +287,9 @@ def test_a_seller_refusing_slip_after_slip_stops_further_slips(client, given, ap
     page = f"/payments/{payment.reference}"
     for number in range(3):
         _send_slip(client, payment, reference=f"MADEUP{number:08d}")
-        _switch(client, "farmer@example.com")
+        switch(client, "farmer@example.com")
         post_form(client, f"{page}/refuse", {"reason": "ไม่มีเงินเข้า"}, page=page)
-        _switch(client, "buyer@example.com")
+        switch(client, "buyer@example.com")
     _send_slip(client, payment, reference="MADEUP00000009")
     assert _payment(app).status is PaymentStatus.PENDING
     with app.app_context():
@@ -306,7 +302,7 @@ def test_only_the_buyer_sends_a_slip_not_a_coordinator(client, given, app):
         _account(market.farmer)
     _checkout(client, market)
     payment = _payment(app)
-    _switch(client, "coord@example.com")
+    switch(client, "coord@example.com")
     assert client.get(f"/payments/{payment.reference}").status_code == 200  # coordinators see every order
     _send_slip(client, payment, reference="COORD000000001")
     assert _payment(app).status is PaymentStatus.PENDING
@@ -324,12 +320,12 @@ def test_money_sent_just_before_a_cancel_is_not_kept(client, given, app):
     assert "payments/" + payment.reference + "/qr.png" not in page  # no longer invites payment
     _send_slip(client, payment, reference="PAIDBEFORE00001")  # the buyer had paid in the bank app already
     assert _payment(app).status is PaymentStatus.SLIP_SENT
-    _switch(client, "farmer@example.com")
+    switch(client, "farmer@example.com")
     post_form(client, f"/payments/{payment.reference}/confirm", {}, page=f"/payments/{payment.reference}")
     with app.app_context():
         refund = db.session.scalar(sa.select(Refund))
     assert _order(app).status is OrderStatus.REFUNDED and refund.status == "due"
-    _switch(client, "coord@example.com")
+    switch(client, "coord@example.com")
     assert payment.reference in client.get("/payments/reconcile").get_data(as_text=True)
 
 
@@ -341,7 +337,7 @@ def test_cancelling_a_paid_direct_order_asks_the_farmer_to_transfer_back(client,
     _checkout(client, market)
     payment = _payment(app)
     _send_slip(client, payment, reference="KBANK20261202R1")
-    _switch(client, "farmer@example.com")
+    switch(client, "farmer@example.com")
     page = f"/payments/{payment.reference}"
     post_form(client, f"{page}/confirm", {}, page=page)
     order = _order(app)
@@ -349,22 +345,22 @@ def test_cancelling_a_paid_direct_order_asks_the_farmer_to_transfer_back(client,
     with app.app_context():
         refund = db.session.scalar(sa.select(Refund))
     assert _order(app).status is OrderStatus.REFUNDED and (refund.status, refund.amount_satang) == ("due", 12000)
-    _switch(client, "coord@example.com")
+    switch(client, "coord@example.com")
     assert payment.reference in client.get("/payments/reconcile").get_data(as_text=True)
-    _switch(client, "farmer@example.com")
+    switch(client, "farmer@example.com")
     settled = client.get(page)  # a settled payment's page stays put for the refund form: it is not polled
     assert 'data-status-url' not in settled.get_data(as_text=True)
     post_form(client, f"/payments/refunds/{refund.id}/sent", {"reference": "KBANK-BACK-777"}, page=page)
     with app.app_context():
         refund = db.session.get(Refund, refund.id)
     assert (refund.status, refund.provider_ref) == ("sent", "KBANK-BACK-777")
-    _switch(client, "coord@example.com")  # until the buyer says it came back, it stays on the coordinators' page
+    switch(client, "coord@example.com")  # until the buyer says it came back, it stays on the coordinators' page
     assert "KBANK-BACK-777" in client.get("/payments/reconcile").get_data(as_text=True)
-    _switch(client, "buyer@example.com")
+    switch(client, "buyer@example.com")
     post_form(client, f"/payments/refunds/{refund.id}/received", {}, page=page)
     with app.app_context():
         assert db.session.get(Refund, refund.id).status == "received"
-    _switch(client, "coord@example.com")
+    switch(client, "coord@example.com")
     assert "KBANK-BACK-777" not in client.get("/payments/reconcile").get_data(as_text=True)
 
 
@@ -375,7 +371,7 @@ def test_a_slip_unconfirmed_too_long_goes_to_the_coordinators(client, given, app
     _checkout(client, market)
     payment = _payment(app)
     _send_slip(client, payment, reference="GSB20261202OLD01")
-    _switch(client, "coord@example.com")
+    switch(client, "coord@example.com")
     assert payment.reference not in client.get("/payments/reconcile").get_data(as_text=True)
     with given():
         found = db.session.get(Payment, payment.id)
@@ -393,7 +389,7 @@ def test_a_slip_for_a_lapsed_order_is_still_honoured_when_the_farmer_confirms(cl
         assert orders.expire_due(utcnow() + timedelta(hours=1)) == 1
         db.session.commit()
     _send_slip(client, payment, reference="TTB20261202LATE1")
-    _switch(client, "farmer@example.com")
+    switch(client, "farmer@example.com")
     page = f"/payments/{payment.reference}"
     post_form(client, f"{page}/confirm", {}, page=page)
     assert _order(app).status is OrderStatus.CONFIRMED  # the stock was still there
@@ -411,3 +407,38 @@ def test_a_slip_holds_the_produce_for_the_seller_only_so_long(client, given, app
         assert orders.expire_due(utcnow() + timedelta(hours=hours + 1)) == 1
         db.session.commit()
     assert _order(app).status is OrderStatus.EXPIRED and _payment(app).status is PaymentStatus.SLIP_SENT
+
+
+def test_the_wrong_people_cannot_see_a_slip_record_a_refund_or_sort_payments_out(client, given, app):
+    with given():
+        market = make_market()
+        _account(market.farmer)
+        make_user(Role.CONSUMER, email="other@example.com")
+    _checkout(client, market)
+    payment = _payment(app)
+    _send_slip(client, payment, slip_image(slip_text("014", "20261202WRONG0001")))
+    switch(client, "farmer@example.com")
+    page = f"/payments/{payment.reference}"
+    post_form(client, f"{page}/confirm", {}, page=page)
+    order = _order(app)
+    post_form(client, f"/orders/{order.id}/cancel", {"reason": "ผักเสีย"}, page=f"/orders/{order.id}")
+    with app.app_context():
+        slip, refund = db.session.scalar(sa.select(PaymentSlip)), db.session.scalar(sa.select(Refund))
+    switch(client, "other@example.com")  # another buyer: nothing of this payment is there for them
+    assert client.get(f"/payments/slips/{slip.id}/image").status_code == 404
+    token = csrf_token(client, "/")
+    assert client.post(f"/payments/refunds/{refund.id}/sent", data={"csrf_token": token,
+                                                                  "reference": "FAKE-BACK-1"}).status_code == 404
+    switch(client, "buyer@example.com")  # the payer cannot say the seller sent the money back
+    post_form(client, f"/payments/refunds/{refund.id}/sent", {"reference": "FAKE-BACK-2"}, page=page)
+    switch(client, "farmer@example.com")  # nor the seller that it arrived; nor sort out the network's payments
+    post_form(client, f"/payments/refunds/{refund.id}/received", {}, page=page)
+    with app.app_context():
+        assert db.session.get(Refund, refund.id).status == "due"
+    assert client.get("/payments/reconcile").status_code == 403
+    token = csrf_token(client, "/")
+    assert client.post("/payments/network-promptpay", data={"csrf_token": token, "promptpay_id": "0812345678",
+                                                            "account_name": "ฉัน"}).status_code == 403
+    assert client.post(f"/payments/{payment.id}/settle", data={"csrf_token": token, "note": "x"}).status_code == 403
+    with app.app_context():
+        assert payments.account_of("network") is None
