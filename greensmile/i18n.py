@@ -42,15 +42,18 @@ def for_the_record(message) -> str:
 
 
 def format_date_for(value: date | datetime | None, locale: str, style: str = "medium") -> str:
-    """'23 พ.ย. 2569' in Thai (Buddhist era), '23 Nov 2026' in English; style 'long' spells the month."""
+    """'23 พ.ย. 2569' in Thai (Buddhist era), '23 Nov 2026' in English; style 'long' spells the month, style 'month'
+    names the month alone ('พฤศจิกายน 2569', 'November 2026')."""
     if value is None:
         return ""
     day = value.date() if isinstance(value, datetime) else value
     if locale == "th":
-        width = "wide" if style == "long" else "abbreviated"
+        width = "abbreviated" if style == "medium" else "wide"
         month = get_month_names(width, locale="th")[day.month]
+        if style == "month":
+            return f"{month} {day.year + BUDDHIST_ERA_OFFSET}"
         return f"{day.day} {month} {day.year + BUDDHIST_ERA_OFFSET}"
-    pattern = "d MMMM y" if style == "long" else "d MMM y"
+    pattern = {"long": "d MMMM y", "month": "MMMM y"}.get(style, "d MMM y")
     return babel_format_date(day, pattern, locale=locale)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from PIL import Image, ImageDraw
 
@@ -12,6 +12,7 @@ from greensmile.accounts.models import Role
 from greensmile.certification import charter, overview, services
 from greensmile.certification.models import Answer, Outcome, PledgeKind
 from greensmile.demo import DEMO_DOMAIN, demo_user
+from greensmile.extensions import db
 from greensmile.network.services import memberships_of
 from greensmile.plots.demo import demo_code
 from greensmile.plots.services import get_by_code
@@ -43,7 +44,10 @@ def seed_certification() -> None:
     if None in (coordinator, committee, inspector):
         return
     if not overview.applications_of_plot(get_by_code(demo_code(1))):  # not seeded yet
-        _decided(standard, demo_code(1), inspector, coordinator, committee, Outcome.CERTIFY)
+        # SK001's certificate starts as far back as a committee may date it, so last month's kitchen deliveries
+        # (bulk/demo.py) came from a certified plot and can be invoiced.
+        _decided(standard, demo_code(1), inspector, coordinator, committee, Outcome.CERTIFY,
+                 days_ago=services.MAX_BACKDATE_DAYS)
         _decided(standard, demo_code(4), None, coordinator, committee, Outcome.IN_CONVERSION)
         _assigned(standard, demo_code(2), inspector, coordinator)
         _apply(standard, demo_code(5))
@@ -65,20 +69,34 @@ def certify_through_the_cycle(plot, outcome: Outcome = Outcome.CERTIFY) -> None:
              run=uuid.uuid4().hex)
 
 
-def _decided(standard, code: str, inspector, coordinator, committee, outcome: Outcome, run: str = "") -> None:
+def _decided(standard, code: str, inspector, coordinator, committee, outcome: Outcome, run: str = "",
+             days_ago: int = 7) -> None:
+    """Apply, assign, inspect and decide through the services; the certificate starts `days_ago` days back, and the
+    records are dated as the cycle would have run: applied two weeks before, inspected three days before."""
     application = _apply(standard, code)
     # The demo inspector's own group may not inspect its plots; another inspector does.
     if inspector is None or application.plot.group_id in {m.organisation_id for m in memberships_of(inspector)}:
         inspector = _second_inspector(coordinator)
-    assignment = services.assign(application, inspector, services.today() - timedelta(days=10), coordinator)
-    visited = datetime.now(timezone.utc) - timedelta(days=10)
-    services.submit_inspection(services.InspectionSubmission(
+    start = services.today() - timedelta(days=days_ago)
+    assignment = services.assign(application, inspector, start - timedelta(days=3), coordinator)
+    visited = datetime.combine(start - timedelta(days=3), time(9), services.BANGKOK)
+    inspection, _stored = services.submit_inspection(services.InspectionSubmission(
         client_uuid=_uuid(code + run), assignment_id=assignment.id, visited_at=visited, recommendation=outcome,
         answers={item.id: (Answer.COMPLIANT, "") for item in application.version.items},
         summary="แปลงเป็นไปตามข้อกำหนด บันทึกการใช้ปัจจัยการผลิตครบถ้วน",
     ), inspector)
-    services.decide(application, committee, outcome, "ผ่านการตรวจแปลงและการพิจารณาของคณะกรรมการ",
-                    valid_from=services.today() - timedelta(days=7))
+    decision = services.decide(application, committee, outcome, "ผ่านการตรวจแปลงและการพิจารณาของคณะกรรมการ",
+                               valid_from=start)
+    # Dated as it happened, so what the history says of a past day (a delivery's snapshot) matches the certificate.
+    decided = datetime.combine(start, time(14), services.BANGKOK)
+    application.created_at = visited - timedelta(days=11)
+    assignment.created_at = visited - timedelta(days=7)
+    inspection.submitted_at = visited + timedelta(hours=3)
+    decision.decided_at = decided
+    for event in application.certification.events:
+        if event.decision_id == decision.id:
+            event.created_at = decided
+    db.session.flush()
 
 
 def _second_inspector(coordinator):

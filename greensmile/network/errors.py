@@ -25,5 +25,9 @@ class SharedPhone(NetworkError):
                  "e-mail address, or ask them to sign up with a number of their own.")
 
 
+class MemberChanged(NetworkError):
+    message = _l("That number now names another account: check who it is before adding them.")
+
+
 class AlreadyMember(NetworkError):
     message = _l("This person is already a member.")

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TelField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from greensmile.accounts.forms import thai_phone
 from greensmile.forms import BaseForm, at_most, email_address, required, strip
@@ -39,3 +40,5 @@ class AddMemberForm(BaseForm):
     position = SelectField(
         _l("Position"), choices=[SelectChoice(position.value, POSITION_LABELS[position]) for position in Position]
     )
+    # The account the coordinator was shown for a phone number and confirmed; empty until then.
+    confirmed_id = IntegerField(widget=HiddenInput(), validators=[Optional()])

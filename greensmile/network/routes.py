@@ -58,13 +58,18 @@ def detail(org_id: int):
     is_coordinator = current_user.has_role(Role.COORDINATOR)
     if not (is_coordinator or services.is_member(organisation, current_user)):
         abort(403)
-    form = AddMemberForm() if is_coordinator else None
+    return _detail_page(organisation, AddMemberForm() if is_coordinator else None)
+
+
+def _detail_page(organisation: Organisation, form: AddMemberForm | None, pending=None) -> str:
     can_take_money = _speaks_for_money(organisation)
     account = payments.account_of(_owner(organisation))
     account_form = PromptPayForm(formdata=None, promptpay_id=account.id_value if account else "",
                                  account_name=account.account_name if account else "") if can_take_money else None
-    return render_template("network/detail.html", organisation=organisation, form=form, can_edit=is_coordinator,
-                           committee=committee_of(organisation), account=account, account_form=account_form)
+    return render_template("network/detail.html", organisation=organisation, form=form, can_edit=form is not None,
+                           committee=committee_of(organisation), account=account, account_form=account_form,
+                           pending=pending, pending_groups=services.memberships_of(pending) if pending else [],
+                           pending_position=Position(form.position.data).label if pending else "")
 
 
 def _owner(organisation: Organisation) -> str:
@@ -121,26 +126,27 @@ def edit_organisation(org_id: int | None = None):
 
 @coordinator_required
 def add_member(org_id: int):
+    """By e-mail, at once. By phone number, in two steps: the page first shows whose account the number names (anyone
+    may have typed it at sign-up), and the coordinator adds that person only once they have seen who it is."""
     organisation = db.get_or_404(Organisation, org_id)
     form = AddMemberForm()
     if form.validate_on_submit():
         try:
-            membership = services.add_member(
-                organisation, form.member.data, Position(form.position.data), acting=current_user
-            )
+            if "@" not in form.member.data and form.confirmed_id.data is None:
+                pending = services.member_to_add(organisation, form.member.data)
+                form.confirmed_id.data = pending.id
+                return _detail_page(organisation, form, pending)
+            membership = services.add_member(organisation, form.member.data, Position(form.position.data),
+                                              acting=current_user, confirmed_user_id=form.confirmed_id.data)
         except NetworkError as error:
-            flash(str(error), "error")
+            db.session.rollback()
+            form.confirmed_id.data = None
+            form.member.errors.append(str(error))
         else:
             db.session.commit()
             flash(_("%(name)s is now a member.", name=membership.user.display_name), "success")
             return redirect(url_for("network.detail", org_id=organisation.id))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-    return render_template(
-        "network/detail.html", organisation=organisation, form=form, can_edit=True
-    ), 400
+    return _detail_page(organisation, form), 400
 
 
 @coordinator_required

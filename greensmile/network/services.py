@@ -7,7 +7,7 @@ from greensmile.accounts import services as accounts
 from greensmile.accounts.models import User
 from greensmile.db import squeeze
 from greensmile.extensions import db
-from greensmile.network.errors import AlreadyMember, NameTaken, SharedPhone, UnknownMember, UnknownPhone
+from greensmile.network.errors import AlreadyMember, MemberChanged, NameTaken, SharedPhone, UnknownMember, UnknownPhone
 from greensmile.network.models import (
     CATEGORY_ROLE,
     KIND_CATEGORY,
@@ -52,9 +52,8 @@ def save_organisation(
     return organisation
 
 
-def add_member(organisation: Organisation, identifier: str, position: Position, acting: User) -> Membership:
-    """Add an existing account, named by its e-mail or its phone number (farmers often have no e-mail), as a member
-    and give it the role that goes with the body."""
+def member_to_add(organisation: Organisation, identifier: str) -> User:
+    """The one active account an e-mail or a phone number names, not yet a member: refused with the reason."""
     found = accounts.accounts_named(identifier)
     if not found:
         raise UnknownMember() if "@" in identifier else UnknownPhone()
@@ -63,6 +62,17 @@ def add_member(organisation: Organisation, identifier: str, position: Position, 
     (user,) = found
     if db.session.get(Membership, (organisation.id, user.id)) is not None:
         raise AlreadyMember()
+    return user
+
+
+def add_member(organisation: Organisation, identifier: str, position: Position, acting: User,
+               confirmed_user_id: int | None = None) -> Membership:
+    """Add an existing account, named by its e-mail or its phone number (farmers often have no e-mail), as a member
+    and give it the role that goes with the body. A phone number is nobody's proof of identity: the coordinator is
+    shown whose account it names and confirms that person (`confirmed_user_id`), which must still be the one."""
+    user = member_to_add(organisation, identifier)
+    if confirmed_user_id is not None and user.id != confirmed_user_id:
+        raise MemberChanged()
     membership = Membership(organisation=organisation, user=user, position=position)
     db.session.add(membership)
     accounts.grant_role(user, CATEGORY_ROLE[organisation.category], acting)

@@ -82,6 +82,14 @@ MEASURE = """
 }
 """ % MIN_TARGET
 
+# A link inside a sentence stays inline: blown up to a 44 px box, it pushed the lines around it apart.
+SENTENCE_LINKS = """
+() => [...document.querySelectorAll('main p > a:not(.button)')].filter(a => {
+  const rest = a.parentElement.textContent.replace(a.textContent, '').replace(/[\\s·|,›‹→]+/g, '');
+  return rest.length > 0 && getComputedStyle(a).display !== 'inline';
+}).map(a => `"${a.textContent.trim().slice(0, 30)}" is ${getComputedStyle(a).display}`)
+"""
+
 AXE_RUN = """
 async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
@@ -109,6 +117,7 @@ def _check(page, name: str) -> list[str]:
     if menu_bottom > MENU_SHARE * HEIGHT:
         problems.append(f"{name}: header and folded menu end at {menu_bottom:.0f} px > {MENU_SHARE * HEIGHT:.0f} px")
     problems += [f"{name}: small target {t}" for t in page.evaluate(MEASURE)]
+    problems += [f"{name}: link in a sentence {t}" for t in page.evaluate(SENTENCE_LINKS)]
     page.add_script_tag(path=str(AXE))
     problems += [f"{name}: axe {v}" for v in page.evaluate(AXE_RUN)]
     return problems

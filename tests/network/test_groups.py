@@ -7,6 +7,7 @@ from greensmile.network import services
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_organisation, make_user
+from tests.formvalues import form_values
 
 
 def test_coordinator_creates_a_group_and_adds_a_member_who_becomes_a_farmer(client, given, app):
@@ -110,21 +111,66 @@ def test_missing_group_is_404(client, given):
     assert "ไม่พบหน้านี้" in response.get_data(as_text=True)
 
 
+def _confirmation(page: str) -> dict:
+    """What the "Is this the person?" box sends back."""
+    box = page[page.index('id="confirm-member"'):]
+    return form_values(box[:box.index("</section>")])
+
+
 def test_a_farmer_without_e_mail_is_added_to_a_group_by_phone_number(client, given, app):
     with given():
         make_user(Role.COORDINATOR, email="coord@example.com")
         group = make_organisation(name="กลุ่มผักบ้านนา")
+        other = make_organisation(name="กลุ่มสวนยางบ้านนา")
         farmer = accounts.create_user(email=None, phone="0812345678", display_name="ลุงมี ไม่มีอีเมล", password=PASSWORD)
+        services.add_member(other, "0812345678", Position.MANAGER, acting=farmer)
         for name in ("พี่", "น้อง"):
             accounts.create_user(email=None, phone="0899999999", display_name=name, password=PASSWORD)
     login(client, "coord@example.com", PASSWORD)
     page = f"/network/{group.id}"
-    added = post_form(client, f"{page}/members", {"member": "+66 81-234-5678", "position": "member"}, page=page)
+    # A phone number is anyone's to type: the page first shows whose account it names, and adds nobody yet.
+    shown = post_form(client, f"{page}/members", {"member": "+66 81-234-5678", "position": "committee"}, page=page)
+    text = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "ลุงมี ไม่มีอีเมล" in text and "กลุ่มสวนยางบ้านนา" in text
+    with app.app_context():
+        assert db.session.get(Membership, (group.id, farmer.id)) is None
+    confirm = _confirmation(text)
+    assert confirm["confirmed_id"] == str(farmer.id) and confirm["position"] == "committee"
+    added = client.post(f"{page}/members", data=confirm)
     assert added.status_code == 302
     unknown = post_form(client, f"{page}/members", {"member": "081-000-0000", "position": "member"}, page=page)
-    assert unknown.status_code == 400
+    assert unknown.status_code == 400 and 'value="081-000-0000"' in unknown.get_data(as_text=True)
     shared = post_form(client, f"{page}/members", {"member": "089 999 9999", "position": "member"}, page=page)
     assert shared.status_code == 400  # a household's phone: which of them is meant is not guessed
     with app.app_context():
-        assert [m.user_id for m in db.session.get(Organisation, group.id).memberships] == [farmer.id]
+        assert [(m.user_id, m.position) for m in db.session.get(Organisation, group.id).memberships] == [
+            (farmer.id, Position.COMMITTEE)]
         assert Role.FARMER in db.session.get(User, farmer.id).role_set
+
+
+def test_a_phone_number_that_names_someone_else_by_the_time_of_confirming_adds_nobody(client, given, app):
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+        group = make_organisation(name="กลุ่มผักบ้านนา")
+        first = accounts.create_user(email=None, phone="0812345678", display_name="ลุงมี", password=PASSWORD)
+    login(client, "coord@example.com", PASSWORD)
+    page = f"/network/{group.id}"
+    shown = post_form(client, f"{page}/members", {"member": "0812345678", "position": "member"}, page=page)
+    confirm = _confirmation(shown.get_data(as_text=True))
+    with app.app_context():  # meanwhile the number moves to another account
+        db.session.get(User, first.id).phone = None
+        second = accounts.create_user(email=None, phone="0812345678", display_name="ป้าศรี", password=PASSWORD)
+        db.session.commit()
+        second_id = second.id
+    refused = client.post(f"{page}/members", data=confirm)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "เป็นของบัญชีอื่นแล้ว" in text
+    assert 'id="confirm-member"' not in text and 'value="0812345678"' in text
+    with app.app_context():
+        assert db.session.get(Organisation, group.id).memberships == []
+    # Asked again, the page names the account it is now, and that one is added once confirmed.
+    again = post_form(client, f"{page}/members", {"member": "0812345678", "position": "member"}, page=page)
+    assert "ป้าศรี" in again.get_data(as_text=True)
+    assert client.post(f"{page}/members", data=_confirmation(again.get_data(as_text=True))).status_code == 302
+    with app.app_context():
+        assert [m.user_id for m in db.session.get(Organisation, group.id).memberships] == [second_id]

@@ -22,6 +22,8 @@ def test_buddhist_era_in_thai_and_gregorian_in_english():
     assert format_date_for(date(2026, 11, 23), "en") == "23 Nov 2026"
     assert format_date_for(date(2026, 11, 23), "th", "long") == "23 พฤศจิกายน 2569"
     assert format_date_for(date(2027, 1, 5), "th") == "5 ม.ค. 2570"
+    assert format_date_for(date(2026, 11, 1), "th", "month") == "พฤศจิกายน 2569"  # an invoice's month
+    assert format_date_for(date(2026, 11, 1), "en", "month") == "November 2026"
     assert format_date_for(None, "th") == ""
 
 

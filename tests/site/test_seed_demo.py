@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from greensmile import create_app
 from greensmile.accounts.models import Role, User, UserRole
 from greensmile.bulk.models import BulkOrder, BuyerProfile, FarmCapacity, StandingOrder
+from greensmile.certification.services import BANGKOK
 from greensmile.config import ProductionConfig
 from greensmile.demo import DEMO_DOMAIN
 from greensmile.extensions import db
@@ -80,3 +83,33 @@ def test_the_demo_rubber_lot_carries_the_fsc_claim(app):
     with app.app_context():
         lot = db.session.scalar(sa.select(Lot))
         assert lots.claim_of(lot).claim == lots.FSC_100
+
+
+def test_the_demo_shows_last_month_delivered_and_invoiced(app, client):
+    """A new install has a month of deliveries behind it: weighed in from a plot certified on each day, one short with
+    the kitchen's note, and the month's invoice issued for what arrived, which the kitchen can open."""
+    from greensmile.bulk.invoices import month_start
+    from greensmile.bulk.models import BulkStatus, Invoice, InvoiceStatus, Share, ShareStatus
+    from greensmile.certification.services import today
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        last_month = month_start(month_start(today()) - timedelta(days=1))
+        invoice = db.session.scalar(sa.select(Invoice))
+        assert invoice.month == last_month and invoice.status is InvoiceStatus.ISSUED
+        past = list(db.session.scalars(sa.select(BulkOrder).where(BulkOrder.delivery_on < month_start(today()))))
+        assert len(past) >= 6 and {order.status for order in past} == {BulkStatus.DELIVERED}
+        assert {order.delivery_on.isoweekday() for order in past} <= {1, 4}
+        shares = list(db.session.scalars(sa.select(Share).where(Share.invoice_id == invoice.id)))
+        assert len(shares) == 2 * len(past) and {s.status for s in shares} == {ShareStatus.RECEIVED}
+        assert {s.certificate_status for s in shares} == {"certified"}
+        short = [s for s in shares if s.received_quantity < s.quantity]
+        assert len(short) == 1 and short[0].received_note
+        assert invoice.total_satang == sum(int(s.received_quantity * s.unit_price_satang) for s in shares)
+        assert all(s.received_at.astimezone(BANGKOK).date() == s.line.order.delivery_on for s in shares)
+        number, invoice_id = invoice.number, invoice.id
+    password = app.test_cli_runner().invoke(args=["seed-demo"]).output.split(f"buyer@{DEMO_DOMAIN}")[1].split()[0]
+    login(client, f"buyer@{DEMO_DOMAIN}", password)
+    assert f'href="/bulk/invoices/{invoice_id}">{number}</a>' in client.get("/bulk").get_data(as_text=True)
+    page = client.get(f"/bulk/invoices/{invoice_id}")
+    assert page.status_code == 200 and "SK001" in page.get_data(as_text=True)
