@@ -8,6 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 PYTEST_ARGS ?=
+# The suite runs on one process per CPU (pytest-xdist); each has a database of its own. TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= auto
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 .PHONY: run test test-pg serve bench install install-dev translations translations-update browser migrate clean vendor lint
 
@@ -54,10 +57,10 @@ lint: install-dev
 	$(BIN)/ruff check greensmile tests bench migrations/env.py
 
 test: install-dev translations browser lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-pg: install-dev translations browser
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # Production-style server: set APP_ENV=production, SECRET_KEY, DATABASE_URL (see README, Deployment).
 serve: migrate

@@ -33,12 +33,16 @@ def create_app(config: dict | type | None = None) -> Flask:
     _register_blueprints(app)
     _register_payables()
 
+    from greensmile import caching
     from greensmile.cli import register_commands
     from greensmile.error_pages import register_error_handlers
+    from greensmile.input_hygiene import init_app as refuse_odd_input
 
     register_error_handlers(app)
     register_commands(app)
+    refuse_odd_input(app)  # control characters, page numbers, JSON depth: 400 at the door
     app.after_request(_security_headers)
+    caching.init_app(app)
     return app
 
 
@@ -53,8 +57,8 @@ class BoundedIntegerConverter(IntegerConverter):
 
 def _init_extensions(app: Flask) -> None:
     from greensmile import i18n, models  # noqa: F401  (models: every table on the metadata)
-    from greensmile.accounts import passwords
-    from greensmile.accounts.models import Role, User
+    from greensmile.accounts import passwords, sessions
+    from greensmile.accounts.models import Role
     from greensmile.listings import services as _listings  # noqa: F401  (withdraws listings when a certificate lapses)
     from greensmile.navigation import items_for
     from greensmile.urls import page_url, public_base
@@ -72,15 +76,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(cookie_id: str):
-        user_id, _, token = cookie_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.is_active or user.session_token != token:
-            return None
-        return user
+    login_manager.user_loader(sessions.load_user)  # the cookies name a signed-in device, revoked at sign-out
 
     @app.context_processor
     def inject_navigation():
@@ -138,7 +134,12 @@ def _register_payables() -> None:
 
 
 def _security_headers(response):
+    from flask import current_app, request
+
     headers = response.headers
+    # Only over HTTPS (directly, or as the trusted proxy says): a browser ignores it on plain http anyway.
+    if request.is_secure and current_app.config["HSTS_SECONDS"]:
+        headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")

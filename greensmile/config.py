@@ -65,6 +65,8 @@ class Config:
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_MB", 10) * 1024 * 1024
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers we trust.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Strict-Transport-Security on every HTTPS answer: browsers then refuse plain http for this long. 0: not sent.
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")

@@ -15,3 +15,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def per_account(kind: str):
+    """A rate-limit key per account (the same on every device it signs in on), per address when signed out. Not the
+    cookie's device secret: a limit must not reset with a new sign-in, and the limiter's store must hold no secret."""
+    from flask_login import current_user
+
+    def key() -> str:
+        who = current_user.id if current_user.is_authenticated else get_remote_address()
+        return f"{kind}:{who}"
+
+    return key

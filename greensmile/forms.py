@@ -3,7 +3,7 @@ date fields that take the Buddhist era as well as the Christian one."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context
@@ -17,7 +17,7 @@ from wtforms.fields import IntegerField, SelectMultipleField
 from wtforms.validators import DataRequired, Email, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from greensmile.i18n import BUDDHIST_ERA_OFFSET
+from greensmile.i18n import BUDDHIST_ERA_OFFSET, format_date_for
 
 
 class _CatalogueTranslations:
@@ -183,29 +183,66 @@ class YearField(IntegerField):
         return _("%(label)s: %(year)s", label=str(self.label.text), year=year)
 
 
+# A date field's range: a `date`, or a `timedelta` from today in Bangkok (TODAY, TODAY - 2 * YEAR, TODAY + 60 * DAY).
+DAY = timedelta(days=1)
+YEAR = timedelta(days=365)
+TODAY = timedelta(0)
+EARLIEST_DAY = date(1950, 1, 1)  # no date we keep (a harvest, a decision, a pledge) is older
+ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def today() -> date:
+    return datetime.now(BANGKOK).date()
+
+
 class DateField(_WTFormsDateField):
     """A date as a browser's date picker sends it (2026-12-05) or as a person types it (2569-12-05, 5/12/2569):
-    a year from 2400 on is a Buddhist-era year, kept as the Christian-era day."""
+    a year from 2400 on is a Buddhist-era year, kept as the Christian-era day. With format="%Y-%m", a month
+    (2026-12 or 2569-12), kept as its first day.
 
-    def __init__(self, label=None, validators=None, format="%Y-%m-%d", **kwargs):
+    Every date is checked against the field's range, `earliest` to `latest` (each a date, or a timedelta from today),
+    by default 1950 to two years ahead: 9999-12-31 (read as B.E., C.E. 9456) or 1483 is refused with the range
+    named in the page's era, never stored. Give each field the range its meaning has (a planting date not in the
+    future, a harvest not years ahead)."""
+
+    def __init__(self, label=None, validators=None, format="%Y-%m-%d", earliest: date | timedelta = EARLIEST_DAY,
+                 latest: date | timedelta = TODAY + 2 * YEAR, **kwargs):
+        if format not in ("%Y-%m-%d", "%Y-%m"):
+            raise ValueError("a date field reads days (%Y-%m-%d) or months (%Y-%m)")
         super().__init__(label, validators, format=format, **kwargs)
+        self.earliest, self.latest = earliest, latest
         self.buddhist = False
+
+    def _month(self) -> bool:
+        return self.format == ["%Y-%m"]
+
+    def bounds(self) -> tuple[date, date]:
+        """The first and last day taken, today."""
+        now = today()
+        first, last = (now + bound if isinstance(bound, timedelta) else bound for bound in (self.earliest, self.latest))
+        if self._month():  # a month is taken when its first day is in range, so the range runs by whole months
+            first = first.replace(day=1)
+        return first, last
 
     def process_formdata(self, valuelist):
         self.buddhist = False
-        if self.format != ["%Y-%m-%d"]:
-            return super().process_formdata(valuelist)
         if not valuelist:
             return
         text = " ".join(valuelist).strip()
-        iso, thai = ISO_DAY.match(text), THAI_DAY.match(text)
-        if iso:
-            year, month, day = (int(part) for part in iso.groups())
-        elif thai:
-            day, month, year = (int(part) for part in thai.groups())
+        if not text:
+            self.data = None  # left empty: Optional() or required() says what that means
+            return
+        if self._month():
+            month = ISO_MONTH.match(text)
+            parts = (int(month.group(1)), int(month.group(2)), 1) if month else None
         else:
+            iso, thai = ISO_DAY.match(text), THAI_DAY.match(text)
+            parts = ((int(part) for part in iso.groups()) if iso else
+                     reversed([int(part) for part in thai.groups()]) if thai else None)
+        if parts is None:
             self.data = None
             raise ValueError(self.gettext("Not a valid date value."))
+        year, month, day = parts
         if year >= FIRST_BUDDHIST_YEAR_IN_A_DATE:
             # Converted before the date is made: 29 Feb B.E. 2567 is a real day (2024) though 2567 is no leap year.
             year, self.buddhist = year - BUDDHIST_ERA_OFFSET, True
@@ -214,10 +251,27 @@ class DateField(_WTFormsDateField):
         except ValueError:
             self.data, self.buddhist = None, False
             raise ValueError(self.gettext("Not a valid date value.")) from None
+        first, last = self.bounds()
+        if not first <= self.data <= last:
+            self.data, self.buddhist = None, False
+            raise ValueError(self.range_message(first, last))
+
+    def range_message(self, first: date, last: date) -> str:
+        locale = str(get_locale()) if has_request_context() else "en"
+        if self._month():
+            return _("Enter a month from %(first)s to %(last)s.", first=format_date_for(first, locale, "month"),
+                     last=format_date_for(last, locale, "month"))
+        return _("Enter a date from %(first)s to %(last)s.", first=format_date_for(first, locale),
+                 last=format_date_for(last, locale))
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the date's own message stands; "fill in this field" would mislead
 
     def understood(self) -> str | None:
         """Said after a save only when the year was read as Buddhist era."""
         if not self.buddhist or self.data is None:
             return None
+        day = self.data.strftime("%Y-%m") if self._month() else self.data.isoformat()
         return _("%(label)s: read as B.E. %(be)s, that is %(day)s (C.E.)", label=str(self.label.text),
-                 be=self.data.year + BUDDHIST_ERA_OFFSET, day=self.data.isoformat())
+                 be=self.data.year + BUDDHIST_ERA_OFFSET, day=day)

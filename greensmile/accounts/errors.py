@@ -28,3 +28,11 @@ class CannotIssueResetLink(AccountError):
         "A reset link can only be made here for an account without e-mail that has a phone number to sign in "
         "with; people with e-mail use “Forgot your password?”."
     )
+
+
+class InvalidConfirmToken(AccountError):
+    message = _l("This link is invalid, expired or already used. Sign in, or sign up again.")
+
+
+class CannotCloseOwnAccount(AccountError):
+    message = _l("You cannot close your own account here.")

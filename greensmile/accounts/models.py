@@ -54,9 +54,13 @@ class User(TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(5), default="th")
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Part of the log-in cookie: rotating it signs the account out everywhere (password change/reset).
+    # Rotated with every new password: part of a reset link's fingerprint, so a link stops working once used.
+    # (Signed-in devices are UserSession rows, each revoked on its own.)
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner of `email` proved it by opening the link we mailed. A self sign-up cannot sign in before:
+    # otherwise signing up would show who already has an account. Accounts made by a coordinator count as confirmed.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user",
@@ -74,8 +78,20 @@ class User(TimestampMixin, db.Model):
     def is_anonymous(self) -> bool:
         return False
 
+    # The device this request is signed in on, and the secret its cookies carry: set by accounts.sessions when it
+    # signs someone in or loads them from a cookie. Not columns; only a hash of the secret is stored.
+    device = None  # UserSession | None
+    device_secret = None  # str | None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        # What Flask-Login puts in the session and the remember cookie: it names one UserSession row.
+        if self.device_secret is None:
+            raise RuntimeError("sign in through greensmile.accounts.sessions, which makes the device record")
+        return self.device_secret
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.is_active and (self.email is None or self.email_confirmed_at is not None)
 
     @property
     def role_set(self) -> frozenset[Role]:
@@ -98,3 +114,25 @@ class UserRole(db.Model):
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
     granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+
+class UserSession(db.Model):
+    """One signed-in device (a browser): the session and remember cookies name it; signing out revokes it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # sha256 of the random secret in the cookies: a copy of this table opens no account.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moved forward at most every few minutes, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from greensmile.accounts import services
-from greensmile.accounts.errors import AccountError, InvalidCredentials, InvalidResetToken
+from greensmile.accounts import notify, services, sessions
+from greensmile.accounts.errors import AccountError, InvalidConfirmToken, InvalidCredentials, InvalidResetToken
 from greensmile.accounts.forms import (
+    ActionForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -17,11 +18,12 @@ from greensmile.accounts.forms import (
     SignupForm,
     UserSearchForm,
 )
-from greensmile.accounts.models import Role, User
+from greensmile.accounts.models import Role, User, UserSession
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.extensions import db, limiter
 from greensmile.mail import send_mail
 from greensmile.navigation import desk_for
+from greensmile.responses import act
 from greensmile.urls import public_url, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -32,14 +34,34 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", "logout", logout, methods=["POST"])
     bp.add_url_rule("/signup", "signup", signup, methods=["GET", "POST"])
+    bp.add_url_rule("/signup/confirm/<token>", "confirm_signup", confirm_signup, methods=["GET", "POST"])
     bp.add_url_rule("/account", "account", account, methods=["GET", "POST"])
+    bp.add_url_rule("/account/devices", "devices", devices)
+    bp.add_url_rule("/account/devices/<int:device_id>/sign-out", "sign_out_device", sign_out_device, methods=["POST"])
+    bp.add_url_rule("/account/devices/sign-out-others", "sign_out_others", sign_out_others, methods=["POST"])
     bp.add_url_rule("/account/password", "change_password", change_password, methods=["GET", "POST"])
     bp.add_url_rule("/password/forgot", "forgot_password", forgot_password, methods=["GET", "POST"])
     bp.add_url_rule("/password/reset/<token>", "reset_password", reset_password, methods=["GET", "POST"])
     bp.add_url_rule("/users", "users", users)
     bp.add_url_rule("/users/<int:user_id>", "user_detail", user_detail, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/reset-link", "user_reset_link", user_reset_link, methods=["POST"])
+    bp.add_url_rule("/users/<int:user_id>/close", "close_account", close_account, methods=["POST"])
+    bp.add_url_rule("/users/<int:user_id>/reopen", "reopen_account", reopen_account, methods=["POST"])
     # fmt: on
+
+
+def _sign_in(user: User, remember: bool = False) -> None:
+    """Record this device, commit the request's work, and give the browser the cookies that name the device."""
+    sessions.start(user, user_agent=request.headers.get("User-Agent"), ip=request.remote_addr)
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def _sign_out() -> None:
+    """End this device's sign-in on the server too (the caller commits), so a copy of its cookies opens nothing."""
+    if current_user.is_authenticated and current_user.device is not None:
+        sessions.revoke(current_user.device)
+    logout_user()
 
 
 def _failed(response) -> bool:
@@ -69,15 +91,15 @@ def login():
         except InvalidCredentials as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(request.args.get("next"), desk_for(user)))
     return render_template("accounts/login.html", form=form)
 
 
 def logout():
-    logout_user()
+    _sign_out()
+    db.session.commit()
     flash(_("You have signed out."), "info")
     return redirect(url_for("site.home"))
 
@@ -88,22 +110,41 @@ def signup():
         return redirect(url_for("site.home"))
     form = SignupForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                email=form.email.data,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                phone=form.phone.data,
-                locale=_current_locale(),
-            )
-        except AccountError as error:
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Your account is ready. Welcome to Green Smile!"), "success")
-            return redirect(safe_next(request.args.get("next")))
+        outcome = services.sign_up(
+            email=form.email.data, display_name=form.display_name.data, password=form.password.data,
+            phone=form.phone.data, locale=_current_locale(),
+        )
+        target = safe_next(request.args.get("next"))
+        if outcome.created:
+            notify.confirm_address(outcome.user, target)
+        elif outcome.user.is_active:
+            notify.signup_attempted(outcome.user)
+        db.session.commit()
+        # The same answer for a new address and a registered one: only the mailbox's owner learns which it was.
+        flash(_("Check your e-mail: we have sent you a message that tells you how to go on."), "info")
+        return redirect(target)
     return render_template("accounts/signup.html", form=form)
+
+
+def confirm_signup(token: str):
+    # Opening the link only shows a button: a mail scanner that follows links signs nobody in.
+    try:
+        user, _next = services.confirmation(token)
+    except InvalidConfirmToken as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.login"))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            user, next_path = services.confirm_email(token)
+        except InvalidConfirmToken as error:
+            flash(str(error), "error")
+            return redirect(url_for("accounts.login"))
+        _sign_out()  # whoever was signed in on this browser before (committed with the rest by _sign_in)
+        _sign_in(user)
+        flash(_("Your e-mail address is confirmed. Welcome to Green Smile!"), "success")
+        return redirect(safe_next(next_path))
+    return render_template("accounts/confirm_signup.html", form=form, user=user)
 
 
 def _current_locale() -> str:
@@ -125,6 +166,36 @@ def account():
 
 
 @login_required
+def devices():
+    return render_template("accounts/devices.html", devices=sessions.live_devices(current_user),
+                           current=current_user.device, form=ActionForm(), describe=sessions.describe_agent)
+
+
+def _own_live_device(device_id: int) -> UserSession:
+    record = db.session.get(UserSession, device_id)
+    # Someone else's device is not found, rather than forbidden: its number says nothing.
+    if record is None or record.user_id != current_user.id or not sessions.is_live(record):
+        abort(404)
+    return record
+
+
+@login_required
+def sign_out_device(device_id: int):
+    record = _own_live_device(device_id)
+    if record.id == current_user.device.id:
+        return logout()
+    return act(ActionForm(), url_for("accounts.devices"), lambda: sessions.revoke(record),
+               _("That device is signed out."))
+
+
+@login_required
+def sign_out_others():
+    return act(ActionForm(), url_for("accounts.devices"),
+               lambda: sessions.revoke_all(current_user, keep=current_user.device),
+               _("You are signed out on every other device."))
+
+
+@login_required
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -133,10 +204,10 @@ def change_password():
         except InvalidCredentials:
             form.current_password.errors.append(_("The current password is wrong."))
         else:
-            db.session.commit()
-            # The session token rotated: sign in again with the new cookie, other devices are signed out.
+            # Every device is signed out, this one too (a copy of its cookies may be why the password changes):
+            # it signs in again at once, as a new device, remembered if it was.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(current_user._get_current_object(), remember=remembered)
+            _sign_in(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
@@ -187,7 +258,7 @@ def reset_password(token: str):
             flash(str(error), "error")
             return redirect(url_for("accounts.forgot_password"))
         db.session.commit()
-        logout_user()
+        logout_user()  # the reset signed out every device, this one too
         flash(_("Your new password is set. Sign in with it."), "success")
         return redirect(url_for("accounts.login", login=user.email or user.phone))
     return render_template("accounts/reset_password.html", form=form)
@@ -199,7 +270,7 @@ def users():
     valid = search.validate()  # a tampered filter is shown as an error, not obeyed
     query = search.q.data if valid else None
     role = Role(search.role.data) if valid and search.role.data else None
-    page = db.paginate(services.search_users(query, role), per_page=25, error_out=False)
+    page = db.paginate(services.search_users(query, role), per_page=25)
     return render_template("accounts/users.html", search=search, page=page)
 
 
@@ -234,6 +305,22 @@ def user_reset_link(user_id: int):
         return render_template("accounts/user_detail.html", user=user, form=form, reset_link=None), 400
     link = public_url("accounts.reset_password", token=token)
     return render_template("accounts/user_detail.html", user=user, form=form, reset_link=link)
+
+
+@coordinator_required
+def close_account(user_id: int):
+    user = db.get_or_404(User, user_id)
+    return act(ActionForm(), url_for("accounts.user_detail", user_id=user.id),
+               lambda: services.close_account(user, acting=current_user),
+               _("The account of %(name)s is closed and signed out on every device.", name=user.display_name))
+
+
+@coordinator_required
+def reopen_account(user_id: int):
+    user = db.get_or_404(User, user_id)
+    return act(ActionForm(), url_for("accounts.user_detail", user_id=user.id),
+               lambda: services.reopen_account(user, acting=current_user),
+               _("The account of %(name)s is open again.", name=user.display_name))
 
 
 register_routes(bp)

@@ -1,18 +1,24 @@
-"""Account rules: sign-up, log-in, passwords, reset links and roles. Services flush, never commit."""
+"""Account rules: sign-up, log-in, passwords, reset links and roles. Services flush, never commit.
+
+Sign-up answers alike whether or not the address has an account: the new account signs in only once its owner opens
+the link we mail, and the owner of an address already registered gets a mail instead of the person signing up."""
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from greensmile.accounts import passwords
+from greensmile.accounts import passwords, sessions
 from greensmile.accounts.errors import (
+    CannotCloseOwnAccount,
     CannotIssueResetLink,
     EmailTaken,
+    InvalidConfirmToken,
     InvalidCredentials,
     InvalidResetToken,
     LastCoordinator,
@@ -23,6 +29,8 @@ from greensmile.extensions import db
 
 log = logging.getLogger(__name__)
 RESET_SALT = "greensmile.password-reset"
+CONFIRM_SALT = "greensmile.confirm-email"
+CONFIRM_MAX_AGE = 3 * 24 * 3600  # a sign-up's link: long enough for someone who reads mail once a day or two
 _PHONE_DIGITS = re.compile(r"\D+")
 
 
@@ -56,8 +64,9 @@ def create_user(
     locale: str = "th",
     roles: tuple[Role, ...] = (Role.CONSUMER,),
     granted_by: User | None = None,
+    confirmed: bool = True,
 ) -> User:
-    """Create an account with the given roles (a self sign-up is a consumer)."""
+    """Create an account with the given roles (a self sign-up is a consumer, `confirmed=False` until its link is opened)."""
     email = normalise_email(email) if email else None
     if email and get_user_by_email(email) is not None:
         raise EmailTaken()
@@ -68,11 +77,65 @@ def create_user(
         address=address.strip(),
         locale=locale,
         password_hash=passwords.hash_password(password) if password else None,
+        email_confirmed_at=utcnow() if email and confirmed else None,
     )
     user.roles = [UserRole(role=role, granted_by=granted_by) for role in dict.fromkeys(roles)]
     db.session.add(user)
     db.session.flush()
     return user
+
+
+@dataclass(frozen=True)
+class SignUp:
+    user: User  # the new account, or the one that already has the address
+    created: bool
+
+
+def sign_up(*, email: str, display_name: str, password: str, phone: str | None, locale: str) -> SignUp:
+    """A self sign-up: a new consumer account that waits for its e-mail to be confirmed, or the active account
+    that already has this address. The caller answers both alike and mails the address's owner either way."""
+    existing = get_user_by_email(email)
+    if existing is None:
+        user = create_user(email=email, display_name=display_name, password=password, phone=phone, locale=locale,
+                           confirmed=False)
+        return SignUp(user, created=True)
+    passwords.hash_password(password)  # the same slow work as a new account, so the time taken tells nothing
+    return SignUp(existing, created=False)
+
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+
+
+def make_confirm_token(user: User, next_path: str | None = None) -> str:
+    """A signed, time-limited token that confirms this account's e-mail address once (and where to go after)."""
+    return _confirm_serializer().dumps({"u": user.id, "e": user.email, "n": next_path})
+
+
+def confirmation(token: str) -> tuple[User, str | None]:
+    """The account a still-unused confirmation token belongs to, and the page to go to after; or raise."""
+    try:
+        data = _confirm_serializer().loads(token, max_age=CONFIRM_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        raise InvalidConfirmToken() from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.is_active or user.email != data.get("e") or user.email_confirmed_at is not None:
+        raise InvalidConfirmToken()
+    return user, data.get("n")
+
+
+def confirm_email(token: str) -> tuple[User, str | None]:
+    """Mark the account's e-mail as its owner's, so it may sign in; the link cannot be used again."""
+    user, next_path = confirmation(token)
+    user.email_confirmed_at = user.last_login_at = utcnow()
+    db.session.flush()
+    return user, next_path
+
+
+def _can_sign_in() -> sa.ColumnElement[bool]:
+    # An address nobody has confirmed opens nothing: else a sign-up followed by a sign-in would tell a new
+    # address from one already registered.
+    return sa.or_(User.email.is_(None), User.email_confirmed_at.is_not(None))
 
 
 def login_key(identifier: str) -> str:
@@ -93,7 +156,9 @@ def accounts_named(identifier: str) -> list[User]:
         return []
     column = User.email if "@" in key else User.phone
     # Only accounts in use: a closed one is nobody to add, and must not make a phone look shared.
-    return list(db.session.scalars(sa.select(User).where(column == key, User.is_active.is_(True)).order_by(User.id)))
+    return list(db.session.scalars(
+        sa.select(User).where(column == key, User.is_active.is_(True), _can_sign_in()).order_by(User.id)
+    ))
 
 
 def _login_candidates(identifier: str) -> list[User]:
@@ -103,7 +168,7 @@ def _login_candidates(identifier: str) -> list[User]:
     column = User.email if "@" in key else User.phone
     return list(
         db.session.scalars(
-            sa.select(User).where(column == key, User.password_hash.is_not(None)).order_by(User.id)
+            sa.select(User).where(column == key, User.password_hash.is_not(None), _can_sign_in()).order_by(User.id)
         )
     )
 
@@ -130,9 +195,10 @@ def authenticate(identifier: str, password: str) -> User:
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Store a new password and sign the account out of every other session."""
+    """Store a new password and sign the account out on every device (the one asking signs in again, as new)."""
     user.password_hash = passwords.hash_password(new_password)
     user.session_token = new_session_token()
+    sessions.revoke_all(user)
     db.session.flush()
 
 
@@ -191,6 +257,9 @@ def reset_password(token: str, new_password: str, max_age: int) -> User:
     """Set a new password through a reset link; the link cannot be used again."""
     user = user_for_reset_token(token, max_age)
     set_password(user, new_password)
+    if user.email and user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()  # the link came to that mailbox: its owner has shown the address is theirs
+    db.session.flush()
     return user
 
 
@@ -218,6 +287,25 @@ def grant_role(user: User, role: Role, acting: User | None) -> None:
     if role not in user.role_set:
         user.roles.append(UserRole(role=role, granted_by=acting))
         db.session.flush()
+
+
+def close_account(user: User, acting: User) -> None:
+    """A coordinator closes an account: it can no longer sign in, and every device it is signed in on is signed out."""
+    if user.id == acting.id:
+        raise CannotCloseOwnAccount()
+    if Role.COORDINATOR in user.role_set and user.is_active and coordinator_count() <= 1:
+        raise LastCoordinator()
+    log.info("coordinator %s closed account %s", acting.id, user.id)
+    user.is_active = False
+    sessions.revoke_all(user)
+    db.session.flush()
+
+
+def reopen_account(user: User, acting: User) -> None:
+    """Let a closed account sign in again (with a new sign-in: its old devices stay signed out)."""
+    log.info("coordinator %s reopened account %s", acting.id, user.id)
+    user.is_active = True
+    db.session.flush()
 
 
 def search_users(query: str | None = None, role: Role | None = None) -> sa.Select:

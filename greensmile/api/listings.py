@@ -24,7 +24,7 @@ def _int(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
+    if not raw.isdecimal() or len(raw) > 10 or int(raw) > MAX_ID:  # isdigit() would pass "²", which int() refuses
         raise BadParameter(f"{name} must be a whole number from 0 to {MAX_ID}")
     return int(raw)
 
@@ -50,7 +50,7 @@ def listings():
         return jsonify(error=str(error)), 400
     if orders.expire_due():
         db.session.commit()
-    page = db.paginate(services.catalogue(filters), page=page_number, per_page=per_page, error_out=False)
+    page = db.paginate(services.catalogue(filters), page=page_number, per_page=per_page)
     labels = services.labels_for(page.items)
     return jsonify(
         page=page.page, pages=page.pages, total=page.total,

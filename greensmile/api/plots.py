@@ -15,6 +15,7 @@ from greensmile.accounts.models import Role
 from greensmile.certification import overview, residue
 from greensmile.certification.charter import PGS_ORGANIC
 from greensmile.certification.overview import PublicStatus
+from greensmile.db import MAX_ID
 from greensmile.extensions import db
 from greensmile.network.models import Membership
 from greensmile.places.models import District
@@ -112,7 +113,7 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit():
+    if not raw.isdecimal() or len(raw) > 10 or int(raw) > MAX_ID:  # a longer number is no row: not an overflow
         abort(400)
     return int(raw)
 
@@ -141,8 +142,7 @@ def _filters() -> PlotFilters:
 def plot_list():
     page_number = max(_int_arg("page", 1), 1)
     per_page = min(max(_int_arg("per_page", 50), 1), MAX_PER_PAGE)
-    page = db.paginate(services.search_plots(None, _filters()), page=page_number, per_page=per_page,
-                       error_out=False)
+    page = db.paginate(services.search_plots(None, _filters()), page=page_number, per_page=per_page)
     viewer = _Viewer()
     args = {key: value for key, value in request.args.items() if key in {"q", "group", "district", "crop",
                                                                           "plot_type", "per_page"}}

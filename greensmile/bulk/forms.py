@@ -17,7 +17,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from greensmile.bulk.models import PAYMENT_TERMS_LABELS, PaymentTerms
-from greensmile.forms import BaseForm, DateField, DecimalField, MultiCheckboxField, at_most, required, strip
+from greensmile.forms import (
+    TODAY,
+    YEAR,
+    BaseForm,
+    DateField,
+    DecimalField,
+    MultiCheckboxField,
+    at_most,
+    required,
+    strip,
+)
 from greensmile.listings.models import UNIT_LABELS, WEEKDAY_LABELS, Unit
 
 LINE_ROWS = 6  # blank rows on a new order; a row without a crop is ignored
@@ -70,7 +80,8 @@ class _LinesForm(BaseForm):
 
 class BulkOrderForm(_LinesForm):
     organisation_id = SelectField(_l("For"), coerce=int, validators=[required()])
-    delivery_on = DateField(_l("Delivery date"), validators=[required()])
+    delivery_on = DateField(_l("Delivery date"), validators=[required()], earliest=TODAY - YEAR,
+                            latest=TODAY + 2 * YEAR)
     note = StringField(_l("Note for the coordinator and farms (optional)"), validators=[Optional(), at_most(300)],
                        filters=[strip])
 
@@ -84,8 +95,8 @@ class StandingOrderForm(_LinesForm):
     organisation_id = SelectField(_l("For"), coerce=int, validators=[required()])
     weekdays = MultiCheckboxField(_l("Deliver every"), coerce=int, choices=WEEKDAY_CHOICES,
                                   validators=[DataRequired(_l("Choose at least one day of the week."))])
-    starts_on = DateField(_l("From"), validators=[required()])
-    ends_on = DateField(_l("Until"), validators=[required()])
+    starts_on = DateField(_l("From"), validators=[required()], earliest=TODAY - YEAR, latest=TODAY + 2 * YEAR)
+    ends_on = DateField(_l("Until"), validators=[required()], earliest=TODAY - YEAR, latest=TODAY + 3 * YEAR)
     note = StringField(_l("Note for the coordinator and farms (optional)"), validators=[Optional(), at_most(300)],
                        filters=[strip])
 
@@ -141,7 +152,7 @@ class ReasonForm(BaseForm):
 
 class InvoiceForm(BaseForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[required()])
-    month = DateField(_l("Month"), format="%Y-%m", validators=[required()])
+    month = DateField(_l("Month"), format="%Y-%m", validators=[required()], earliest=TODAY - 5 * YEAR, latest=TODAY)
 
 
 class PaidForm(BaseForm):
@@ -153,8 +164,8 @@ class TraceForm(BaseForm):
         csrf = False  # a search
 
     code = StringField(_l("Plot code"), validators=[required(), at_most(12)], filters=[strip])
-    start = DateField(_l("From"), validators=[required()])
-    end = DateField(_l("Until"), validators=[required()])
+    start = DateField(_l("From"), validators=[required()], earliest=TODAY - 10 * YEAR, latest=TODAY + YEAR)
+    end = DateField(_l("Until"), validators=[required()], earliest=TODAY - 10 * YEAR, latest=TODAY + YEAR)
 
 
 class InvoicePayForm(BaseForm):

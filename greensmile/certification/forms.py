@@ -13,7 +13,7 @@ from greensmile.certification.models import (
     ResidueMethod,
     ResidueResult,
 )
-from greensmile.forms import BaseForm, DateField, at_most, required, strip
+from greensmile.forms import TODAY, YEAR, BaseForm, DateField, at_most, required, strip
 from greensmile.submissions.forms import OnceFormMixin
 
 REASON_HINT = _l("Kept in the plot's history; shown to the farmer, not to the public.")
@@ -53,7 +53,7 @@ class ApplyForm(BaseForm):
 
 class AssignForm(BaseForm):
     inspector_id = SelectField(_l("Inspector"), coerce=int, validators=[required()])
-    scheduled_on = DateField(_l("Visit date"), validators=[required()])
+    scheduled_on = DateField(_l("Visit date"), validators=[required()], earliest=TODAY - YEAR, latest=TODAY + YEAR)
 
 
 class DecisionForm(OnceFormMixin, BaseForm):
@@ -62,7 +62,8 @@ class DecisionForm(OnceFormMixin, BaseForm):
     reasons = TextAreaField(_l("Reasons"), validators=[required(), at_most(5000)])
     conditions = TextAreaField(_l("Conditions (for a certificate with conditions)"),
                                validators=[Optional(), at_most(5000)])
-    valid_from = DateField(_l("Valid from (default: today)"), validators=[Optional()])
+    valid_from = DateField(_l("Valid from (default: today)"), validators=[Optional()], earliest=TODAY - YEAR,
+                           latest=TODAY)
 
 
 class SanctionForm(BaseForm):
@@ -70,7 +71,7 @@ class SanctionForm(BaseForm):
 
 
 class ResidueTestForm(BaseForm):
-    tested_on = DateField(_l("Date of the test"), validators=[required()])
+    tested_on = DateField(_l("Date of the test"), validators=[required()], earliest=TODAY - 5 * YEAR, latest=TODAY)
     sample = StringField(_l("Sample (e.g. Chinese kale leaves)"), validators=[required(), at_most(200)],
                          filters=[strip])
     substance = StringField(_l("Substance tested for"), validators=[required(), at_most(200)], filters=[strip])

@@ -1,7 +1,6 @@
 """The inspector's side: assignments, the offline inspection form, its sync endpoint, and reports."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -15,8 +14,10 @@ from greensmile.accounts.permissions import role_required
 from greensmile.certification import overview, services
 from greensmile.certification.errors import DuplicateSubmission, NotAllowed
 from greensmile.certification.models import Answer, Assignment, Inspection, InspectionPhoto, Outcome
+from greensmile.db import MAX_ID
 from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
+from greensmile.input_hygiene import query_id, read_json
 from greensmile.media import storage
 from greensmile.responses import json_refusal, phone_csrf_refusal, phone_token
 
@@ -46,7 +47,7 @@ def inspection_form(assignment_id: int):
         abort(403)
     application = assignment.application
     mine = [i for i in services.current_inspections(application) if i.inspector_id == current_user.id]
-    supersedes = request.args.get("supersedes", type=int)
+    supersedes = query_id("supersedes")
     if supersedes is not None and supersedes not in {inspection.id for inspection in mine}:
         abort(404)
     return render_template(
@@ -55,43 +56,75 @@ def inspection_form(assignment_id: int):
     )
 
 
+EARLIEST_VISIT = datetime(2000, 1, 1, tzinfo=timezone.utc)  # before the network: a phone's clock gone wrong
+
+
+def _id(value) -> int:
+    """A whole number from the phone's JSON that a column can hold: 1e308 or 10**20 is refused, not an overflow."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("not a whole number")
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("out of range")
+    return number
+
+
+def _metres(value) -> int:
+    """The position's accuracy: the phone sends a float (12.5), kept as whole metres."""
+    if isinstance(value, bool):
+        raise ValueError("not a distance")
+    number = Decimal(str(value))
+    if not number.is_finite() or not 0 <= number <= MAX_ID:
+        raise ValueError("not a distance")
+    return int(number)
+
+
+def _degrees(value, limit: int) -> Decimal:
+    number = Decimal(str(value))
+    if not number.is_finite() or not -limit <= number <= limit:
+        raise ValueError("not a position")
+    return number.quantize(Decimal("0.000001"))
+
+
 def _parse(payload: dict, files) -> services.InspectionSubmission:
     try:
         visited_at = datetime.fromisoformat(payload["visited_at"].replace("Z", "+00:00"))
         if visited_at.tzinfo is None:
             visited_at = visited_at.replace(tzinfo=timezone.utc)
+        if visited_at < EARLIEST_VISIT:
+            raise ValueError("visited before the network began")
         answers = {
-            int(item_id): (Answer(value["answer"]), str(value.get("note") or ""))
+            _id(item_id): (Answer(value["answer"]), str(value.get("note") or ""))
             for item_id, value in payload["answers"].items()
         }
         position = payload.get("position") or {}
-        latitude = Decimal(str(position["latitude"])).quantize(Decimal("0.000001")) if position else None
-        longitude = Decimal(str(position["longitude"])).quantize(Decimal("0.000001")) if position else None
-        accuracy = int(position["accuracy"]) if position.get("accuracy") is not None else None
+        latitude = _degrees(position["latitude"], 90) if position else None
+        longitude = _degrees(position["longitude"], 180) if position else None
+        accuracy = _metres(position["accuracy"]) if position.get("accuracy") is not None else None
         photos = []
         for described in payload.get("photos") or []:
             upload = files.get(described["field"])
             if upload is None:
                 raise ValueError("missing photo")
             item_id = described.get("item_id")
-            photos.append(services.SubmittedPhoto(upload.read(), int(item_id) if item_id is not None else None))
+            photos.append(services.SubmittedPhoto(upload.read(), _id(item_id) if item_id is not None else None))
         supersedes = payload.get("supersedes_id")
         requests = [services.SubmittedRequest(str(r["severity"]), str(r.get("finding") or "")[:2000],
                                               date.fromisoformat(str(r["due_on"])))
                     for r in payload.get("requests") or []]
         return services.InspectionSubmission(
             client_uuid=str(payload["client_uuid"])[:36],
-            assignment_id=int(payload["assignment_id"]),
+            assignment_id=_id(payload["assignment_id"]),
             visited_at=visited_at,
             recommendation=Outcome(payload["recommendation"]),
             answers=answers,
             summary=str(payload.get("summary") or "")[:5000],
             latitude=latitude, longitude=longitude, accuracy_m=accuracy,
-            supersedes_id=int(supersedes) if supersedes else None,
+            supersedes_id=_id(supersedes) if supersedes else None,
             photos=photos,
             requests=requests,
         )
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, OverflowError):
         raise ValueError("unreadable inspection") from None
 
 
@@ -104,7 +137,7 @@ def sync():
     if (refusal := phone_csrf_refusal()) is not None:
         return refusal
     try:
-        payload = json.loads(request.form.get("inspection", ""))
+        payload = read_json(request.form.get("inspection", ""))  # bounded: depth, size, control characters
         submission = _parse(payload, request.files)
     except ValueError:
         return json_refusal(_("The inspection could not be read. Check every item has an answer."))

@@ -231,7 +231,8 @@ def residue_test(code: str):
                 return redirect(url_for("plots.detail", code=plot.code) + "#certification")
             return redirect(url_for("certification.residue_test", code=plot.code))
     can_sanction = current_user.has_role(Role.COMMITTEE, Role.COORDINATOR)
-    return render_template("certification/residue_test.html", plot=plot, form=form, can_sanction=can_sanction)
+    return render_template("certification/residue_test.html", plot=plot, form=form,
+                           can_sanction=can_sanction), 400 if request.method == "POST" else 200  # a refusal
 
 
 @login_required

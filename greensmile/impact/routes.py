@@ -1,10 +1,11 @@
 """The public impact page and GET /api/v1/impact: the same figures, computed from the data, cached briefly."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
+from greensmile.caching import public
 from greensmile.i18n import format_baht, format_quantity_for
 from greensmile.impact import figures
 from greensmile.impact.charts import Bar, bar_chart
@@ -20,11 +21,7 @@ def register_routes(bp: Blueprint) -> None:
     # fmt: on
 
 
-def _cacheable(response):
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['IMPACT_CACHE_SECONDS']}"
-    return response
-
-
+@public("IMPACT_CACHE_SECONDS")
 def page():
     impact = figures.cached()
     locale = str(get_locale())
@@ -44,12 +41,12 @@ def page():
             for s in impact.support]),
     }
     kinds = {kind.value: kind.label for kind in SupportKind}
-    return _cacheable(current_app.make_response(render_template(
-        "impact/page.html", impact=impact, charts=charts, kinds=kinds)))
+    return render_template("impact/page.html", impact=impact, charts=charts, kinds=kinds)
 
 
+@public("IMPACT_CACHE_SECONDS")
 def api():
-    return _cacheable(jsonify(figures.cached().as_json()))
+    return jsonify(figures.cached().as_json())
 
 
 register_routes(bp)

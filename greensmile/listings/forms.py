@@ -8,7 +8,17 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField, TimeF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from greensmile.forms import BaseForm, DateField, DecimalField, MultiCheckboxField, at_most, required, strip
+from greensmile.forms import (
+    TODAY,
+    YEAR,
+    BaseForm,
+    DateField,
+    DecimalField,
+    MultiCheckboxField,
+    at_most,
+    required,
+    strip,
+)
 from greensmile.listings.models import PICKUP_KIND_LABELS, UNIT_LABELS, WEEKDAY_LABELS, PickupKind, Unit
 
 ANY = SelectChoice("0", _l("Any"))
@@ -28,8 +38,9 @@ class ListingForm(BaseForm):
     quantity = DecimalField(_l("Quantity for sale"), places=2, validators=[
         required(), NumberRange(min=Decimal("0.01"), max=Decimal("100000"),
                                 message=_l("Enter a quantity between 0.01 and 100,000."))])
-    harvest_on = DateField(_l("Harvest date"), validators=[required()])
-    order_by_date = DateField(_l("Orders close on"), validators=[required()])
+    harvest_on = DateField(_l("Harvest date"), validators=[required()], earliest=TODAY - YEAR, latest=TODAY + YEAR)
+    order_by_date = DateField(_l("Orders close on"), validators=[required()], earliest=TODAY - YEAR,
+                              latest=TODAY + YEAR)
     order_by_time = TimeField(_l("at"), validators=[required()], default=None)
     pickup_points = MultiCheckboxField(_l("Where buyers collect it"), coerce=int)
 
@@ -54,8 +65,10 @@ class CatalogueForm(BaseForm):
     crop = SelectField(_l("Crop"), coerce=int, validators=[Optional()], default=0)
     district = SelectField(_l("District"), coerce=int, validators=[Optional()], default=0)
     point = SelectField(_l("Pickup point"), coerce=int, validators=[Optional()], default=0)
-    harvest_from = DateField(_l("Harvest from"), validators=[Optional()])
-    harvest_to = DateField(_l("Harvest until"), validators=[Optional()])
+    harvest_from = DateField(_l("Harvest from"), validators=[Optional()], earliest=TODAY - 2 * YEAR,
+                             latest=TODAY + YEAR)
+    harvest_to = DateField(_l("Harvest until"), validators=[Optional()], earliest=TODAY - 2 * YEAR,
+                           latest=TODAY + YEAR)
 
     def set_choices(self, crops, districts, points, locale: str) -> None:
         self.crop.choices = [ANY] + [SelectChoice(str(c.id), c.name(locale)) for c in crops]

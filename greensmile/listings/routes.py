@@ -15,7 +15,7 @@ from greensmile.accounts.permissions import role_required
 from greensmile.certification import scope
 from greensmile.certification.services import BANGKOK
 from greensmile.errors import DomainError
-from greensmile.extensions import db, limiter
+from greensmile.extensions import db, limiter, per_account
 from greensmile.listings import pickup_points as stops
 from greensmile.listings import services
 from greensmile.listings.forms import ActionForm, CatalogueForm, ListingForm, PhotoForm, PickupPointForm
@@ -70,7 +70,7 @@ def catalogue():
             q=search.q.data or "", crop_id=search.crop.data or None, district_id=search.district.data or None,
             pickup_point_id=search.point.data or None, harvest_from=search.harvest_from.data,
             harvest_to=search.harvest_to.data)
-    page = db.paginate(services.catalogue(filters), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(services.catalogue(filters), per_page=PER_PAGE)
     return render_template("market/catalogue.html", search=search, page=page, labels=services.labels_for(page.items))
 
 
@@ -146,7 +146,7 @@ def edit(listing_id: int | None = None):
             flash(_("The listing is saved."), "success")
             return redirect(url_for("market.listing", listing_id=item.id))
     return render_template("market/edit.html", form=form, listing=item, photo_form=PhotoForm(),
-                           action_form=ActionForm())
+                           action_form=ActionForm()), 400 if request.method == "POST" else 200  # a refusal
 
 
 def _act(listing_id: int, action, message: str):
@@ -173,7 +173,7 @@ def relist(listing_id: int):
     return _act(listing_id, services.put_back_on_sale, _("The listing is on sale again."))
 
 
-@limiter.limit("30 per minute", key_func=lambda: f"photo-upload:{current_user.get_id()}")
+@limiter.limit("30 per minute", key_func=per_account("photo-upload"))
 @role_required(Role.FARMER)
 def add_photo(listing_id: int):
     item = _own(listing_id)

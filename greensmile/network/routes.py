@@ -47,7 +47,7 @@ def _locale() -> str:
 
 @coordinator_required
 def organisation_list(which: str):
-    page = db.paginate(services.list_organisations(LISTS[which]), per_page=30, error_out=False)
+    page = db.paginate(services.list_organisations(LISTS[which]), per_page=30)
     counts = services.member_counts([organisation.id for organisation in page.items])
     return render_template("network/list.html", page=page, which=which, counts=counts)
 

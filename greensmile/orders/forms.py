@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, Regexp
 
 from greensmile.forms import BaseForm, DecimalField, at_most, required, strip
 from greensmile.submissions.forms import OnceFormMixin
@@ -17,7 +17,8 @@ class AddToCartForm(BaseForm):
 
 
 class CartLineForm(BaseForm):
-    listing_id = HiddenField(validators=[required()])
+    # ASCII digits only: "²" passes str.isdigit() but not int().
+    listing_id = HiddenField(validators=[required(), Regexp(r"^[0-9]{1,10}$")])
     quantity = DecimalField(_l("Quantity"), places=2, validators=[
         Optional(), NumberRange(min=0, max=Decimal("100000"), message=_l("Enter a quantity of zero or more."))])
 

@@ -13,7 +13,7 @@ from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import role_required
 from greensmile.db import MAX_ID
 from greensmile.errors import DomainError
-from greensmile.extensions import db, limiter
+from greensmile.extensions import db, limiter, per_account
 from greensmile.forms import BaseForm
 from greensmile.i18n import for_the_record
 from greensmile.listings.forms import ActionForm
@@ -117,7 +117,7 @@ def _placed_url(placed, method) -> str:
     return url_for("orders.mine")
 
 
-@limiter.limit("20 per minute", key_func=lambda: f"checkout:{current_user.get_id()}")
+@limiter.limit("20 per minute", key_func=per_account("checkout"))
 @login_required
 def checkout():
     expire_unpaid()
@@ -227,7 +227,7 @@ def cancel(order_id: int):
 def incoming():
     status = request.args.get("status", "")
     chosen = next((s for s in OrderStatus if s.value == status), None)
-    page = db.paginate(services.incoming_orders(current_user, chosen), per_page=30, error_out=False)
+    page = db.paginate(services.incoming_orders(current_user, chosen), per_page=30)
     return render_template("orders/incoming.html", page=page, chosen=chosen, statuses=list(OrderStatus),
                            form=ActionForm())
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.errors import DomainError
-from greensmile.extensions import csrf, db, limiter
+from greensmile.extensions import csrf, db, limiter, per_account
 from greensmile.forms import BaseForm
 from greensmile.media.storage import send_private
 from greensmile.payments import gateway, promptpay, registry, services, webhooks
@@ -94,7 +94,7 @@ def status(reference: str):
                             next=payable.back_url(payment) if done else None))
 
 
-@limiter.limit("20 per hour", key_func=lambda: f"slip:{current_user.get_id()}")
+@limiter.limit("20 per hour", key_func=per_account("slip"))
 @login_required
 def slip(reference: str):
     payment = _visible(reference)

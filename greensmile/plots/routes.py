@@ -15,7 +15,7 @@ from greensmile.accounts.permissions import coordinator_required, role_required
 from greensmile.certification import overview
 from greensmile.certification.models import CertStatus
 from greensmile.errors import DomainError
-from greensmile.extensions import db, limiter
+from greensmile.extensions import db, limiter, per_account
 from greensmile.places.services import all_districts
 from greensmile.plots import csvdata, dashboard, importer, services
 from greensmile.plots.forms import CropForm, ImportForm, PhotoForm, PlotForm, PlotSearchForm, WhoGrowsForm
@@ -108,7 +108,7 @@ def index():
             plot_type=PlotType(search.plot_type.data) if search.plot_type.data else None,
             condition=overview.plots_with_status(CertStatus(search.status.data)) if search.status.data else None,
         )
-    page = db.paginate(services.search_plots(current_user, filters), per_page=25, error_out=False)
+    page = db.paginate(services.search_plots(current_user, filters), per_page=25)
     statuses = overview.pgs_statuses([plot.id for plot in page.items])
     return render_template("plots/list.html", search=search, page=page, statuses=statuses)
 
@@ -183,7 +183,7 @@ def _fill_form(form: PlotForm, plot: Plot | None) -> None:
     form.area_rai.data, form.area_ngan.data, form.area_wa.data = services.m2_to_area(plot.area_m2)
 
 
-@limiter.limit("30 per minute", key_func=lambda: f"photo-upload:{current_user.get_id()}")
+@limiter.limit("30 per minute", key_func=per_account("photo-upload"))
 @login_required
 def add_photo(code: str):
     plot = _load_editable(code)

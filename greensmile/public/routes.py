@@ -10,9 +10,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
 from greensmile.accounts.permissions import coordinator_required
+from greensmile.caching import public
 from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
+from greensmile.input_hygiene import query_id
 from greensmile.network.models import Organisation
 from greensmile.plots import services as plots
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
@@ -23,9 +25,6 @@ from greensmile.public.models import Concern
 from greensmile.urls import public_base
 
 bp = Blueprint("public", __name__)
-# A status change reaches every phone within a minute; a busy market day is served from caches meanwhile.
-PAGE_CACHE = "public, max-age=60, stale-while-revalidate=30"
-QR_CACHE = "public, max-age=3600"
 LABELS_PER_SHEET = 12
 MAX_LABELS = 50 * LABELS_PER_SHEET  # one print job; choose a group or codes for more
 
@@ -85,6 +84,8 @@ def _lang_arg() -> dict:
     return {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
 
 
+# A status change reaches every phone within a minute; a busy market day is served from caches meanwhile.
+@public(60, stale_while_revalidate=30)
 def plot_page(code: str):
     plot, typo = _find(code, for_page=True)
     if plot is None:
@@ -92,7 +93,6 @@ def plot_page(code: str):
     if code != plot.code:  # one address per plot, whatever was typed
         return redirect(url_for("public.plot", code=plot.code, **_lang_arg()), 301)
     response = render_public("public/plot.html", page=services.public_page(plot), lang_arg=_lang_arg())
-    response.headers["Cache-Control"] = PAGE_CACHE
     response.add_etag()
     response = response.make_conditional(request)
     if request.method == "GET" and response.status_code == 200:  # not a revalidation, not a HEAD
@@ -107,25 +107,23 @@ def _qr_plot(code: str) -> Plot:
     return plot
 
 
+@public(3600)  # the code encodes the address only: it never changes
 def qr_png(code: str):
     plot = _qr_plot(code)
     if code != plot.code:
         return redirect(url_for("public.qr_png", code=plot.code, **request.args), 301)
     size = qr.QRSize.SIGN if request.args.get("size") == "sign" else qr.QRSize.STICKER
     payload = qr.qr_payload(public_base(), plot.code)
-    response = current_app.response_class(qr.render_png(payload, size), mimetype="image/png")
-    response.headers["Cache-Control"] = QR_CACHE
-    return response
+    return current_app.response_class(qr.render_png(payload, size), mimetype="image/png")
 
 
+@public(3600)
 def qr_svg(code: str):
     plot = _qr_plot(code)
     if code != plot.code:
         return redirect(url_for("public.qr_svg", code=plot.code), 301)
     payload = qr.qr_payload(public_base(), plot.code)
-    response = current_app.response_class(qr.render_svg(payload), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = QR_CACHE
-    return response
+    return current_app.response_class(qr.render_svg(payload), mimetype="image/svg+xml")
 
 
 @limiter.limit("10 per hour", methods=["POST"])
@@ -160,7 +158,7 @@ def labels():
     query = plots.search_plots(current_user, plots.PlotFilters())
     if not current_user.has_role(Role.COORDINATOR):
         query = query.where(Plot.owner_id == current_user.id)
-    group_id = request.args.get("group", type=int)
+    group_id = query_id("group")
     group = db.session.get(Organisation, group_id) if group_id else None
     if group is not None:
         query = query.where(Plot.group_id == group.id)

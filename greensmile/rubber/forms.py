@@ -9,7 +9,18 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from greensmile.certification.group_models import GROUP_OUTCOME_LABELS, SEVERITY_LABELS, GroupOutcome, Severity
-from greensmile.forms import BaseForm, DateField, DecimalField, MultiCheckboxField, YearField, at_most, required, strip
+from greensmile.forms import (
+    TODAY,
+    YEAR,
+    BaseForm,
+    DateField,
+    DecimalField,
+    MultiCheckboxField,
+    YearField,
+    at_most,
+    required,
+    strip,
+)
 from greensmile.rubber.models import PRODUCT_LABELS, RubberProduct
 
 
@@ -28,7 +39,7 @@ class ProfileForm(BaseForm):
 
 
 class HarvestForm(BaseForm):
-    harvested_on = DateField(_l("Harvest date"), validators=[required()])
+    harvested_on = DateField(_l("Harvest date"), validators=[required()], earliest=TODAY - 2 * YEAR, latest=TODAY)
     product = SelectField(_l("Product"), choices=[SelectChoice(p.value, PRODUCT_LABELS[p]) for p in RubberProduct])
     weight_kg = DecimalField(_l("Weight (kg)"), places=2, validators=[
         required(), NumberRange(min=Decimal("0.01"), max=Decimal("100000"),
@@ -36,8 +47,9 @@ class HarvestForm(BaseForm):
         two_places])
     drc_percent = DecimalField(_l("Dry rubber content, DRC % (not for smoked sheet)"), places=2, validators=[
         Optional(), NumberRange(min=Decimal("0.01"), max=Decimal("100"),
-                                message=_l("Enter the dry rubber content (DRC %) the buyer measured, between 0 and "
-                                           "100.")), two_places])
+                                # No percent sign: NumberRange formats its message with %, and "%)" would raise.
+                                message=_l("Enter the dry rubber content the buyer measured, in per cent: more "
+                                           "than 0, at most 100.")), two_places])
     note = StringField(_l("Note (optional)"), validators=[Optional(), at_most(300)], filters=[strip])
 
 
@@ -47,9 +59,10 @@ class GroupDecisionForm(BaseForm):
     certificate_number = StringField(_l("Certificate number"), validators=[required(), at_most(60)], filters=[strip])
     certification_body = StringField(_l("Certification body"), validators=[required(), at_most(200)],
                                      filters=[strip])
-    decided_on = DateField(_l("Decided on"), validators=[required()])
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    decided_on = DateField(_l("Decided on"), validators=[required()], earliest=TODAY - 10 * YEAR, latest=TODAY)
+    valid_from = DateField(_l("Valid from"), validators=[Optional()], earliest=TODAY - 10 * YEAR, latest=TODAY + YEAR)
+    valid_until = DateField(_l("Valid until"), validators=[Optional()], earliest=TODAY - 10 * YEAR,
+                            latest=TODAY + 10 * YEAR)  # an FSC certificate runs five years
     note = StringField(_l("Note (optional)"), validators=[Optional(), at_most(1000)], filters=[strip])
 
 
@@ -63,13 +76,13 @@ class AddHarvestsForm(BaseForm):
 
 
 class ShipForm(BaseForm):
-    shipped_on = DateField(_l("Shipped on"), validators=[required()])
+    shipped_on = DateField(_l("Shipped on"), validators=[required()], earliest=TODAY - YEAR, latest=TODAY)
 
 
 class RequestForm(BaseForm):
     severity = SelectField(_l("Severity"), choices=[SelectChoice(s.value, SEVERITY_LABELS[s]) for s in Severity])
     finding = StringField(_l("What must be put right"), validators=[required(), at_most(2000)], filters=[strip])
-    due_on = DateField(_l("Due by"), validators=[required()])
+    due_on = DateField(_l("Due by"), validators=[required()], earliest=TODAY, latest=TODAY + 2 * YEAR)
 
 
 class CloseRequestForm(BaseForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
 
+from greensmile.caching import public
 from greensmile.certification import charter, groups
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.public import qr
@@ -10,7 +11,6 @@ from greensmile.rubber import lots
 from greensmile.urls import public_base
 
 bp = Blueprint("rubber", __name__)
-PAGE_CACHE = "public, max-age=60"
 
 
 def register_routes(bp: Blueprint) -> None:
@@ -39,24 +39,21 @@ def _certificate(lot):
     return groups.in_force(lot.group, fsc, lot.shipped_on) if fsc else None
 
 
+@public(60)
 def trace(code: str):
     """Public: what the lot is made of, plot by plot, and whether it carries the FSC claim (no buyer, no prices)."""
     lot, canonical = _lot(code)
     if code != canonical:
         return redirect(url_for("rubber.trace", code=canonical), 301)
     claim = lots.claim_of(lot)
-    response = current_app.make_response(render_template(
-        "rubber/trace.html", lot=lot, claim=claim, certificate=_certificate(lot)))
-    response.headers["Cache-Control"] = PAGE_CACHE
-    return response
+    return render_template("rubber/trace.html", lot=lot, claim=claim, certificate=_certificate(lot))
 
 
+@public(86400)
 def qr_png(code: str):
     lot, canonical = _lot(code)
     payload = qr.lot_qr_payload(public_base(), canonical)
-    response = current_app.response_class(qr.render_png(payload), mimetype="image/png")
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    return current_app.response_class(qr.render_png(payload), mimetype="image/png")
 
 
 def api_lot(code: str):

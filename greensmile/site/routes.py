@@ -1,19 +1,17 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, session
 from flask_login import current_user
 
 from greensmile.extensions import db, limiter
+from greensmile.site import health
 from greensmile.site.forms import LanguageForm
 from greensmile.urls import safe_next
 
 bp = Blueprint("site", __name__)
-log = logging.getLogger(__name__)
 
 
 def register_routes(bp: Blueprint) -> None:
@@ -69,13 +67,17 @@ def service_worker():
 
 
 def healthz():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except Exception as error:  # any failure to reach the database means unhealthy
-        log.warning("health check: database unreachable: %s", error)
-        db.session.rollback()
-        return {"status": "error", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}, 200
+    """Each dependency's state. Without the database nothing works (503, "error"); without Redis the site runs
+    but counts log-ins and scans per worker (200, "degraded"), so a monitor can tell the two apart."""
+    checks = {"database": health.database(), "redis": health.redis()}
+    if checks["database"] != "ok":
+        status, code = "error", 503
+    elif checks["redis"] == "unreachable":
+        status, code = "degraded", 200
+    else:
+        status, code = "ok", 200
+    # "database" at the top too: monitors written before the checks were listed read it there.
+    return {"status": status, "database": checks["database"], "checks": checks}, code
 
 
 register_routes(bp)

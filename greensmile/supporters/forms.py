@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from greensmile.forms import BaseForm, DateField, DecimalField, at_most, required, strip
+from greensmile.forms import TODAY, YEAR, BaseForm, DateField, DecimalField, at_most, required, strip
 from greensmile.submissions.forms import OnceFormMixin
 from greensmile.supporters.models import KIND_LABELS, VIA_LABELS, DeliveryVia, SupportKind
 
@@ -28,14 +28,15 @@ class PledgeForm(OnceFormMixin, BaseForm):
     crop_id = SelectField(_l("Crop (for a purchase guarantee)"), coerce=int, validators=[Optional()])
     kg_per_week = DecimalField(_l("kg a week (for a purchase guarantee)"), places=2, validators=[
         Optional(), NumberRange(min=Decimal("0.1"), max=Decimal("100000"), message=_l("Enter the kg a week."))])
-    starts_on = DateField(_l("From"), validators=[required()])
-    ends_on = DateField(_l("Until (optional; needed for a purchase guarantee)"), validators=[Optional()])
+    starts_on = DateField(_l("From"), validators=[required()], earliest=TODAY - 5 * YEAR, latest=TODAY + 2 * YEAR)
+    ends_on = DateField(_l("Until (optional; needed for a purchase guarantee)"), validators=[Optional()],
+                        earliest=TODAY - 5 * YEAR, latest=TODAY + 10 * YEAR)
     public = BooleanField(_l("Show this pledge on the public impact page"))
     public_amount = BooleanField(_l("Show the amount there too"))
 
 
 class DeliveryForm(OnceFormMixin, BaseForm):
-    delivered_on = DateField(_l("Delivered on"), validators=[required()])
+    delivered_on = DateField(_l("Delivered on"), validators=[required()], earliest=TODAY - 5 * YEAR, latest=TODAY)
     via = SelectField(_l("How"), choices=[SelectChoice(v.value, VIA_LABELS[v])
                                           for v in (DeliveryVia.IN_KIND, DeliveryVia.BANK_TRANSFER)])
     amount_baht = DecimalField(_l("Amount (baht, for money)"), places=2, validators=[Optional(), BAHT])

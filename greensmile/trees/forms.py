@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from greensmile.forms import BaseForm, DateField, DecimalField, YearField, at_most, required, strip
+from greensmile.forms import TODAY, YEAR, BaseForm, DateField, DecimalField, YearField, at_most, required, strip
 from greensmile.trees.models import TREE_STATUS_LABELS, TreeStatus
 
 FIRST_PLANTING_YEAR = 1800  # C.E.; the tree bank values old trees too
@@ -15,7 +17,8 @@ PLANTED_IN = _l("Planted in %(year)s.")
 class TreeForm(BaseForm):
     tag = StringField(_l("Tag number"), validators=[required(), at_most(20)], filters=[strip])
     species_id = SelectField(_l("Species"), coerce=int, validators=[required()])
-    planted_on = DateField(_l("Planting date (if known)"), validators=[Optional()])
+    planted_on = DateField(_l("Planting date (if known)"), validators=[Optional()],
+                           earliest=date(FIRST_PLANTING_YEAR, 1, 1), latest=TODAY)
     planting_year = YearField(_l("Or the year it was planted"), validators=[Optional()], first=FIRST_PLANTING_YEAR,
                               said=PLANTED_IN)
     latitude = DecimalField(_l("Latitude"), places=6, validators=[
@@ -51,11 +54,11 @@ class PhotoForm(BaseForm):
 
 class PledgeForm(BaseForm):
     loan_reference = StringField(_l("Loan reference"), validators=[required(), at_most(60)], filters=[strip])
-    pledged_on = DateField(_l("Pledged from"), validators=[required()])
+    pledged_on = DateField(_l("Pledged from"), validators=[required()], earliest=TODAY - 10 * YEAR, latest=TODAY)
 
 
 class ReleaseForm(BaseForm):
-    released_on = DateField(_l("Released on"), validators=[required()])
+    released_on = DateField(_l("Released on"), validators=[required()], earliest=TODAY - 10 * YEAR, latest=TODAY)
 
 
 class TakeDownForm(BaseForm):

@@ -2,7 +2,6 @@
 offline measuring day and its sync endpoint, the collateral register (page and CSV), and the price tables."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,6 +17,8 @@ from greensmile.accounts.permissions import coordinator_required
 from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
+from greensmile.forms import EARLIEST_DAY
+from greensmile.input_hygiene import read_json
 from greensmile.media import storage
 from greensmile.network.models import Organisation, OrganisationKind
 from greensmile.plots.models import Plot, PlotType
@@ -214,6 +215,7 @@ def measure_group(group_id: int):
     return _measure_page(plots, _("Measuring day: %(group)s", group=group.name), f"group-{group.id}")
 
 
+MAX_MEASURE = 100_000  # larger than any girth (cm) or height (m) the service takes: it says which tag is wrong
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -221,7 +223,8 @@ def _number(value) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError
     number = Decimal(str(value))
-    if not number.is_finite():
+    # Bounded before the service rounds it: 1e308 cm is no girth, and would overflow the rounding's precision.
+    if not number.is_finite() or not -MAX_MEASURE < number < MAX_MEASURE:
         raise ValueError
     return number
 
@@ -229,6 +232,8 @@ def _number(value) -> Decimal:
 def _parse_day(payload: dict) -> tuple[date, list[tuple[str, services.MeasurementData, str | None]], bool]:
     """The phone's JSON, checked for shape: anything else is answered 400, never a stack trace."""
     measured_on = date.fromisoformat(str(payload["measured_on"]))
+    if measured_on < EARLIEST_DAY:  # the future is the service's to refuse, with its own message
+        raise ValueError
     if not isinstance(payload["rows"], list) or not 0 < len(payload["rows"]) <= 2000:
         raise ValueError
     rows, seen = [], set()
@@ -249,7 +254,7 @@ def sync():
     if (refusal := phone_csrf_refusal()) is not None:
         return refusal
     try:
-        measured_on, rows, confirmed = _parse_day(json.loads(request.form.get("day", "")))
+        measured_on, rows, confirmed = _parse_day(read_json(request.form.get("day", "")))  # bounded, no NUL
     except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
         return json_refusal(_("The measurements could not be read: each needs a tag, a girth and a height."))
     try:

@@ -176,9 +176,9 @@ def active_pledge(tree: Tree) -> Pledge | None:
 
 
 def speaks_for_bank(user: User, bank: Organisation) -> bool:
-    """A bank officer (a member of the bank in the app) or a coordinator."""
-    return user.has_role(Role.COORDINATOR) or (
-        bank.kind is OrganisationKind.BANK and db.session.get(Membership, (bank.id, user.id)) is not None)
+    """An officer of this bank (a member of it in the app). Not a coordinator: a pledge is the bank's security for its
+    loan, and once it is released the tree may be felled, so only the lending bank records or releases one."""
+    return bank.kind is OrganisationKind.BANK and db.session.get(Membership, (bank.id, user.id)) is not None
 
 
 def pledge(acting: User, tree: Tree, lender: Organisation, loan_reference: str, pledged_on: date) -> Pledge:

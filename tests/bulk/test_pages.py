@@ -11,7 +11,9 @@ from greensmile.bulk import delivery, invoices
 from greensmile.bulk import services as bulk
 from greensmile.bulk import shares as sharing
 from greensmile.bulk.models import BulkOrder, BulkStatus, FarmCapacity, Share, ShareStatus, StandingOrder
+from greensmile.certification.services import today
 from greensmile.extensions import db
+from greensmile.i18n import format_date_for
 from tests.bulk.helpers import make_kitchen, month_after, next_weekday, on_the_day, order_for
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
@@ -51,7 +53,8 @@ def test_bad_order_forms_are_answered_with_their_errors_and_save_nothing(client,
     assert bad_qty.status_code == 400
     whole = post_form(client, "/bulk/orders/new", {**base, **_lines(kitchen.crop.id, "2.5", "bunch")})
     assert whole.status_code == 400  # bunches are counted
-    today_ = post_form(client, "/bulk/orders/new", {**base, "delivery_on": "2000-01-01", **_lines(kitchen.crop.id)})
+    today_ = post_form(client, "/bulk/orders/new", {**base, "delivery_on": today().isoformat(),
+                                                    **_lines(kitchen.crop.id)})
     assert today_.status_code == 400 and "พรุ่งนี้" in today_.get_data(as_text=True)
     someone_elses = post_form(client, "/bulk/orders/new", {**base, "organisation_id": str(kitchen.other_hospital.id),
                                                            **_lines(kitchen.crop.id)})
@@ -224,10 +227,16 @@ def test_far_future_dates_get_a_clear_answer(client, given):
     with given():
         kitchen = make_kitchen()
     login(client, "kitchen@example.com", PASSWORD)
+    far = (today() + timedelta(days=400)).isoformat()  # a plausible date, past the one-year rule
     response = post_form(client, "/bulk/standing/new", {
-        "organisation_id": str(kitchen.hospital.id), "weekdays": ["1"], "starts_on": "9999-12-30",
-        "ends_on": "9999-12-31", **_lines(kitchen.crop.id)})
+        "organisation_id": str(kitchen.hospital.id), "weekdays": ["1"], "starts_on": far, "ends_on": far,
+        **_lines(kitchen.crop.id)})
     assert response.status_code == 400 and "ภายในหนึ่งปี" in response.get_data(as_text=True)
     response = post_form(client, "/bulk/orders/new", {"organisation_id": str(kitchen.hospital.id),
-                                                      "delivery_on": "9999-12-31", **_lines(kitchen.crop.id)})
+                                                      "delivery_on": far, **_lines(kitchen.crop.id)})
     assert response.status_code == 400 and "ไม่เกินหนึ่งปี" in response.get_data(as_text=True)
+    # An implausible one is refused by the date field itself, naming its range in the Thai page's era.
+    response = post_form(client, "/bulk/orders/new", {"organisation_id": str(kitchen.hospital.id),
+                                                      "delivery_on": "9999-12-31", **_lines(kitchen.crop.id)})
+    assert response.status_code == 400
+    assert format_date_for(today() + timedelta(days=730), "th") in response.get_data(as_text=True)

@@ -122,7 +122,7 @@ def test_a_farmer_cannot_list_from_an_uncertified_plot_through_the_form(client, 
             "harvest_on": data.harvest_on.isoformat(), "order_by_date": (data.harvest_on - timedelta(days=1)).isoformat(),
             "order_by_time": "12:00", "pickup_points": market.stall.id}
     response = post_form(client, "/farm/listings/new", form)
-    assert response.status_code == 200  # the form again, with the refusal
+    assert response.status_code == 400  # the form again, with the refusal
     form["plot_id"] = market.cycle.plot.id
     response = post_form(client, "/farm/listings/new", form)
     assert response.status_code == 302 and "/market/" in response.location
@@ -184,7 +184,8 @@ def test_odd_numbers_and_ids_get_clear_answers_not_errors(client, given, app):
     assert "ผักบุ้งอินทรีย์" not in client.get("/cart").get_data(as_text=True)  # nothing odd got in
     assert client.get("/market/99999999999999999999999").status_code == 404
     assert client.get("/api/v1/listings?crop=99999999999999999999999").status_code == 400
-    assert client.get("/market?crop=abc&harvest_from=2020-13-01&page=-1").status_code == 200
+    assert client.get("/market?crop=abc&harvest_from=2020-13-01").status_code == 200  # odd filters are ignored
+    assert client.get("/market?page=-1").status_code == 400  # a page no list has is refused, saying why
     login(client, "farmer@example.com", PASSWORD)
     assert client.get("/orders/99999999999999999999999").status_code == 404
     assert client.get("/farm/picklist?date=not-a-date").status_code == 200

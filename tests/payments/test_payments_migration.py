@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from greensmile import create_app
-from greensmile.accounts.models import Role
+from greensmile.accounts.models import Role, User
 from greensmile.bulk.models import Invoice
 from greensmile.extensions import db
 from greensmile.listings.models import PickupKind, PickupPoint
@@ -18,7 +18,7 @@ from greensmile.network.models import OrganisationKind
 from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from greensmile.payments.models import Channel, Payment, PaymentStatus, Refund
 from greensmile.supporters.models import SupportKind, SupportPledge
-from tests.dbutil import scratch_database
+from tests.dbutil import lent_columns, scratch_database
 from tests.factories import make_organisation, make_user
 
 BEFORE = "5b0c1d2e3f40"
@@ -56,21 +56,23 @@ def test_the_stripe_rows_of_the_old_tables_are_carried_over_and_back(database_ur
         with app.app_context():
             try:
                 flask_migrate.upgrade(revision=BEFORE)
-                consumer, farmer = make_user(Role.CONSUMER, email="c@example.com"), make_user(Role.FARMER)
-                kitchen = make_organisation(OrganisationKind.HOSPITAL_KITCHEN, name="ครัว")
-                foundation = make_organisation(OrganisationKind.FOUNDATION, name="มูลนิธิ")
-                point = PickupPoint(kind=PickupKind.MARKET_STALL, name="แผง")
-                checkout = Checkout(consumer_id=consumer.id, payment_method=PaymentMethod.CARD, total_satang=12000)
-                order = Order(checkout=checkout, consumer_id=consumer.id, farmer_id=farmer.id, pickup_point=point,
-                              status=OrderStatus.REFUNDED, payment_method=PaymentMethod.CARD, subtotal_satang=12000,
-                              total_satang=12000)
-                invoice = Invoice(number="INV-1", organisation_id=kitchen.id, month=date(2026, 11, 1),
-                                  issued_on=date(2026, 12, 1), due_on=date(2026, 12, 31), total_satang=270000)
-                pledge = SupportPledge(supporter_id=foundation.id, kind=SupportKind.MONEY, title="ทุน",
-                                       starts_on=date(2026, 12, 1), amount_satang=500000)
-                db.session.add_all([point, checkout, order, invoice, pledge])
-                db.session.commit()
-                _old_rows(consumer, checkout, order, invoice, pledge)
+                with lent_columns(db.engine, User.__table__.c.email_confirmed_at):
+                    consumer, farmer = make_user(Role.CONSUMER, email="c@example.com"), make_user(Role.FARMER)
+                    kitchen = make_organisation(OrganisationKind.HOSPITAL_KITCHEN, name="ครัว")
+                    foundation = make_organisation(OrganisationKind.FOUNDATION, name="มูลนิธิ")
+                    point = PickupPoint(kind=PickupKind.MARKET_STALL, name="แผง")
+                    checkout = Checkout(consumer_id=consumer.id, payment_method=PaymentMethod.CARD, total_satang=12000)
+                    order = Order(checkout=checkout, consumer_id=consumer.id, farmer_id=farmer.id, pickup_point=point,
+                                  status=OrderStatus.REFUNDED, payment_method=PaymentMethod.CARD, subtotal_satang=12000,
+                                  total_satang=12000)
+                    invoice = Invoice(number="INV-1", organisation_id=kitchen.id, month=date(2026, 11, 1),
+                                      issued_on=date(2026, 12, 1), due_on=date(2026, 12, 31), total_satang=270000)
+                    pledge = SupportPledge(supporter_id=foundation.id, kind=SupportKind.MONEY, title="ทุน",
+                                           starts_on=date(2026, 12, 1), amount_satang=500000)
+                    db.session.add_all([point, checkout, order, invoice, pledge])
+                    db.session.commit()
+                    consumer_id = consumer.id  # for after the downgrade, when users lacks the lent column
+                    _old_rows(consumer, checkout, order, invoice, pledge)  # it commits: no transaction holds users
 
                 flask_migrate.upgrade()
                 rows = {p.kind: p for p in db.session.scalars(sa.select(Payment))}
@@ -100,7 +102,7 @@ def test_the_stripe_rows_of_the_old_tables_are_carried_over_and_back(database_ur
                 assert back == {"payments": ["pi_old_checkout"], "invoice_payments": ["pi_old_invoice"],
                                 "support_payments": ["pi_old_pledge"]}
                 assert [tuple(row) for row in refunds] == [(order.id, "re_old_1")]
-                another = Checkout(consumer_id=consumer.id, payment_method=PaymentMethod.CARD, total_satang=5000)
+                another = Checkout(consumer_id=consumer_id, payment_method=PaymentMethod.CARD, total_satang=5000)
                 db.session.add(another)
                 db.session.flush()
                 other_id = another.id

@@ -48,7 +48,7 @@ def test_language_switch_refuses_other_languages_and_offsite_redirects(client):
 def test_healthz_answers_ok_with_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json()["status"] == "ok" and response.get_json()["database"] == "ok"
 
 
 @pytest.mark.own_app
@@ -57,7 +57,7 @@ def test_healthz_answers_503_when_the_database_is_gone(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/gone.db"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert json.loads(response.get_data()) == {"status": "error", "database": "unreachable"}
+    assert {"status": "error", "database": "unreachable"}.items() <= json.loads(response.get_data()).items()
 
 
 @pytest.mark.own_app

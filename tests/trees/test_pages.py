@@ -345,3 +345,26 @@ def test_the_register_csv_never_hands_a_spreadsheet_a_formula(client, given, app
     (row,) = csv.DictReader(io.StringIO(client.get(f"/trees/farmers/{world.farmer.id}/register.csv")
                                         .get_data(as_text=True).lstrip("\ufeff")))
     assert (row["tag"], row["loan_reference"], row["species"]) == ("'=HYPERLINK(1)", "'+LN-1", "สัก")
+
+
+def test_only_the_lending_bank_releases_a_pledge_not_a_coordinator(client, given, app):
+    """Once released the tree may be felled: the bank's security is the bank's to give up."""
+    with given():
+        world = make_tree_bank()
+        from greensmile.trees import services as trees
+        trees.pledge(world.officer, world.trees[0], world.bank, "LN-77", today())
+        pledge_id = db.session.scalar(sa.select(Pledge.id))
+    tree_page = f"/trees/{world.trees[0].id}"
+    login(client, "coordinator@example.com", PASSWORD)
+    page = client.get(tree_page).get_data(as_text=True)
+    assert f"/trees/pledges/{pledge_id}/release" not in page  # no button to press
+    assert post_form(client, f"/trees/pledges/{pledge_id}/release", {"released_on": today().isoformat()},
+                     page=tree_page).status_code == 403
+    with app.app_context():
+        assert db.session.get(Pledge, pledge_id).released_on is None
+    post_form(client, "/logout", {}, page="/")
+    login(client, "officer@bank.example", PASSWORD)
+    assert post_form(client, f"/trees/pledges/{pledge_id}/release", {"released_on": today().isoformat()},
+                     page=tree_page).status_code == 302
+    with app.app_context():
+        assert db.session.get(Pledge, pledge_id).released_on == today()
