@@ -1,6 +1,7 @@
 """Who may keep a copy of a response: one policy for the whole site, applied after every request.
 
-- A route is private unless it declares itself public with `@public(max_age=…)`.
+- A route is private unless it declares itself public with `@public(max_age=…)`: an undeclared answer is
+  `private, no-store` even to a visitor without a cookie (a sign-up's confirmation page names the person).
 - Whatever a signed-in person is sent is `private, no-store`: their menu, their form token, their orders must
   never sit in a shared cache or on a shared phone's disk. A public route keeps its public caching for them
   only when the page was not made for them (it never loaded the account nor made a form token), as the plot
@@ -71,7 +72,9 @@ def apply_policy(response: Response) -> Response:
             # form's token): caches keep one copy per cookie.
             response.vary.add("Cookie")
         return response
-    if _signed_in() or _sets_cookie(response):
+    if _signed_in() or _sets_cookie(response) or "Cache-Control" not in headers:
+        # Private unless declared public: an anonymous page may hold personal data too (a sign-up's confirmation,
+        # a reset form), and a proxy with a default lifetime would keep a page that says nothing.
         headers["Cache-Control"] = NO_STORE
     return response
 

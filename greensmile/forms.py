@@ -6,14 +6,15 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import has_request_context
+from flask import has_request_context, request
 from flask_babel import get_locale, get_translations, lazy_ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.fields import DateField as _WTFormsDateField
 from wtforms.fields import DecimalField as _WTFormsDecimalField
-from wtforms.fields import IntegerField, SelectMultipleField
+from wtforms.fields import FileField, IntegerField, SelectMultipleField
 from wtforms.validators import DataRequired, Email, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -37,6 +38,17 @@ class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF hands a form every uploaded file beside the text fields: a text field sent as a file part
+            # would reach its validators as a file object (a 500) and skip the check for control characters.
+            # Only the form's own file fields take files.
+            data = super().wrap_formdata(form, formdata)
+            if isinstance(data, CombinedMultiDict) and has_request_context() and request.files:
+                own = {field.name for field in form._fields.values() if isinstance(field, FileField)}  # prefixed
+                files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k in own])
+                return CombinedMultiDict((files, request.form))
+            return data
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -51,6 +51,11 @@ def queue_mail(to: str | None, subject: str, body: str) -> None:
         db.session.info.setdefault(_OUTBOX, []).append((to, subject, body))
 
 
+def has_queued_mail(session) -> bool:
+    """Whether the session holds mail waiting for its commit."""
+    return bool(session.info.get(_OUTBOX))
+
+
 @contextmanager
 def unannounced():
     """Nothing queued inside the block is sent: for records of what happened before today (the demo's last month)."""

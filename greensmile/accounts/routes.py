@@ -257,8 +257,10 @@ def reset_password(token: str):
         except InvalidResetToken as error:
             flash(str(error), "error")
             return redirect(url_for("accounts.forgot_password"))
+        # The reset signed out every device of its account; whoever else was signed in on this browser (a
+        # coordinator opening a member's link) is signed out on the server too, not only here.
+        _sign_out()
         db.session.commit()
-        logout_user()  # the reset signed out every device, this one too
         flash(_("Your new password is set. Sign in with it."), "success")
         return redirect(url_for("accounts.login", login=user.email or user.phone))
     return render_template("accounts/reset_password.html", form=form)

@@ -96,9 +96,22 @@ def sign_up(*, email: str, display_name: str, password: str, phone: str | None, 
     that already has this address. The caller answers both alike and mails the address's owner either way."""
     existing = get_user_by_email(email)
     if existing is None:
-        user = create_user(email=email, display_name=display_name, password=password, phone=phone, locale=locale,
-                           confirmed=False)
-        return SignUp(user, created=True)
+        try:
+            with db.session.begin_nested():  # two sign-ups with one address at once: the second finds the first
+                user = create_user(email=email, display_name=display_name, password=password, phone=phone,
+                                   locale=locale, confirmed=False)
+        except (EmailTaken, sa.exc.IntegrityError):
+            existing = get_user_by_email(email)
+        else:
+            return SignUp(user, created=True)
+    if existing is not None and existing.email_confirmed_at is None and existing.is_active:
+        # Nobody has shown the address is theirs yet: the latest sign-up's details replace the earlier one's, and
+        # its older links stop working (the link's fingerprint holds the password). Otherwise whoever signed up
+        # first with someone else's address would own the account once its owner followed the first mail.
+        existing.display_name, existing.phone, existing.locale = squeeze(display_name), normalise_phone(phone), locale
+        existing.password_hash = passwords.hash_password(password)
+        db.session.flush()
+        return SignUp(existing, created=True)
     passwords.hash_password(password)  # the same slow work as a new account, so the time taken tells nothing
     return SignUp(existing, created=False)
 
@@ -109,7 +122,7 @@ def _confirm_serializer() -> URLSafeTimedSerializer:
 
 def make_confirm_token(user: User, next_path: str | None = None) -> str:
     """A signed, time-limited token that confirms this account's e-mail address once (and where to go after)."""
-    return _confirm_serializer().dumps({"u": user.id, "e": user.email, "n": next_path})
+    return _confirm_serializer().dumps({"u": user.id, "e": user.email, "f": _reset_fingerprint(user), "n": next_path})
 
 
 def confirmation(token: str) -> tuple[User, str | None]:
@@ -119,7 +132,8 @@ def confirmation(token: str) -> tuple[User, str | None]:
     except (SignatureExpired, BadSignature):
         raise InvalidConfirmToken() from None
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or not user.is_active or user.email != data.get("e") or user.email_confirmed_at is not None:
+    if (user is None or not user.is_active or user.email != data.get("e") or user.email_confirmed_at is not None
+            or data.get("f") != _reset_fingerprint(user)):  # a later sign-up's details replaced this link's
         raise InvalidConfirmToken()
     return user, data.get("n")
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from greensmile.accounts.models import User, UserSession
 from greensmile.db import utcnow
 from greensmile.extensions import db
+from greensmile.input_hygiene import CONTROL
 
 SECRET_BYTES = 32
 TOUCH_EVERY = timedelta(minutes=5)  # how stale `last_seen_at` may get: a write every few minutes, not per request
@@ -49,7 +50,7 @@ def start(user: User, *, user_agent: str | None, ip: str | None) -> UserSession:
     now = utcnow()
     record = UserSession(
         user=user, token_hash=hash_secret(secret), created_at=now, last_seen_at=now,
-        user_agent=(user_agent or "")[:AGENT_LENGTH], ip=(ip or None) and ip[:45],
+        user_agent=CONTROL.sub("", user_agent or "")[:AGENT_LENGTH], ip=(ip or None) and ip[:45],
     )
     db.session.add(record)
     db.session.flush()
@@ -65,8 +66,12 @@ def load_user(cookie_id: str) -> User | None:
     session already holds work of the request, the touch waits for a later request rather than commit that work."""
     if not cookie_id or len(cookie_id) > _LONGEST_SECRET:
         return None
+    from greensmile.mail import has_queued_mail
+
     session = db.session()  # the session itself: the scoped proxy does not offer in_transaction()
-    untouched = not session.in_transaction() and not (session.new or session.dirty or session.deleted)
+    # Mail queued by the request goes out on the next commit: the touch must not be that commit.
+    untouched = (not session.in_transaction() and not (session.new or session.dirty or session.deleted)
+                 and not has_queued_mail(session))
     now = utcnow()
     record = session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_secret(cookie_id), _live(now)))
     if record is None or not record.user.can_sign_in:

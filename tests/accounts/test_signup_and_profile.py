@@ -173,3 +173,43 @@ def test_profile_post_without_csrf_changes_nothing(client, given, app):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.get(User, user.id).display_name == "เดิม"
+
+
+def test_a_sign_up_with_someone_elses_address_cannot_take_their_account_when_they_sign_up_too(app, caplog):
+    """The pre-hijack: someone signs up first with Malee's address and their own password. When Malee signs up
+    herself, her details replace theirs and only her newest link opens the account, with her password."""
+    squatter, malee = app.test_client(), app.test_client()
+    with caplog.at_level(logging.INFO, logger="greensmile.mail"):
+        post_form(squatter, "/signup", {**GOOD, "display_name": "ผู้แอบอ้าง", "password": "squatters-secret",
+                                        "confirm": "squatters-secret"}, page="/signup")
+        first_link = CONFIRM_RE.search(_mails(caplog)[-1]).group(1)
+        caplog.clear()
+        post_form(malee, "/signup", GOOD, page="/signup")
+        mails = _mails(caplog)
+    assert len(mails) == 1 and "To: malee@example.com" in mails[0]
+    newest_link = CONFIRM_RE.search(mails[0]).group(1)  # a fresh link, not "you already have an account"
+    assert newest_link != first_link
+    assert malee.get(first_link).status_code == 302  # the squatter's link is dead
+    assert post_form(malee, newest_link, {}).status_code == 302
+    post_form(malee, "/logout", {}, page="/")
+    assert login(malee, "malee@example.com", "squatters-secret").status_code == 200  # refused
+    assert login(malee, "malee@example.com", GOOD["password"]).status_code == 302
+    assert "มาลี ศรีสุข" in malee.get("/account").get_data(as_text=True)
+    assert _count_users(app) == 1
+
+
+def test_a_password_reset_signs_out_whoever_was_signed_in_on_that_browser(app, client, given):
+    """A coordinator opening a member's reset link at the office is signed out on the server, not only in the
+    browser: a copy of the coordinator's cookie stops working too."""
+    from greensmile.accounts import services
+
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+        member = make_user(email="member@example.com")
+        link = f"/password/reset/{services.make_reset_token(member)}"
+    login(client, "coord@example.com", PASSWORD)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/account").status_code == 200
+    assert post_form(client, link, {"password": "a-new-long-pass", "confirm": "a-new-long-pass"}).status_code == 302
+    assert copy.get("/account").status_code == 302  # the coordinator's copied cookie opens nothing now

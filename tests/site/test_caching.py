@@ -197,3 +197,11 @@ def test_hsts_behind_a_trusted_proxy(database_url):
     # Without a trusted proxy, anyone could send the header: it is not believed.
     direct = create_app({"SQLALCHEMY_DATABASE_URI": database_url}).test_client()
     assert "Strict-Transport-Security" not in direct.get("/sw.js", headers={"X-Forwarded-Proto": "https"}).headers
+
+
+def test_a_page_nobody_declared_public_is_no_store_for_a_visitor_without_a_cookie(app):
+    """A shared cache with a default lifetime must not keep an undeclared page: the sign-up confirmation holds the
+    new person's name and address, though nobody is signed in and no cookie is set."""
+    client = app.test_client(use_cookies=False)
+    for path in ("/api/v1/plots", "/api/v1/listings", "/healthz", "/signup"):  # the first three set no cookie
+        assert client.get(path).headers.get("Cache-Control") == "private, no-store", path

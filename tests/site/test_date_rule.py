@@ -210,3 +210,20 @@ def test_a_supporter_pledge_from_1483_is_refused(client, given, app):
     refused = client.post("/support/pledges", data={**form_keys(client, "/support"), **typed})
     assert refused.status_code == 400
     assert _count(app, SupportPledge) == 0
+
+
+@pytest.mark.parametrize("utc_hour", [17, 23])
+def test_today_is_the_day_in_bangkok_after_its_midnight(app, utc_hour):
+    """At 17:30 and 23:30 UTC it is already the next day in Songkhla: a residue test done this morning there is
+    today's, not the future's, and the day after is the future."""
+    from datetime import datetime, timezone
+
+    import time_machine
+
+    from greensmile.certification.forms import ResidueTestForm
+
+    with time_machine.travel(datetime(2026, 12, 5, utc_hour, 30, tzinfo=timezone.utc), tick=False):
+        bangkok_today = _field(app, ResidueTestForm, "tested_on", "2026-12-06")
+        assert (bangkok_today.data, bangkok_today.errors) == (date(2026, 12, 6), [])
+        tomorrow = _field(app, ResidueTestForm, "tested_on", "2026-12-07")
+        assert tomorrow.data is None and tomorrow.errors

@@ -28,7 +28,7 @@ from greensmile.demo import DEMO_DOMAIN, demo_password
 
 ROLES = ["anonymous", "consumer", "farmer", "inspector", "committee", "coordinator", "buyer", "supporter", "rubber",
          "exporter", "treebank", "bank"]
-EXAMPLES = 8  # per form (a once-only form fetches its page again before each, for a new key)
+EXAMPLES = 5  # per form (a once-only form fetches its page again before each, for a new key)
 MAX_PAGES = 200  # per role
 PAGES_PER_RULE = 3  # /plots/<code> of every plot adds nothing after the first few
 SKIP_LINK = re.compile(r"^/(logout|lang|static|media)\b|\.(csv|png|svg|jpg|jpeg|pdf|json|js)$|/export|/qr\b")
@@ -337,7 +337,7 @@ def _reached_by_walking(app) -> set[str]:
 # the view builds, as each of the roles most likely to use them. Shallower than a walk (most answers are refusals),
 # but every such rule meets NUL, huge numbers and odd Unicode too.
 BLIND_ROLES = ["coordinator", "farmer", "buyer", "inspector"]
-BLIND_EXAMPLES = 4
+BLIND_EXAMPLES = 3
 
 
 def _form_fields(view) -> list[str]:

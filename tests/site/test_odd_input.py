@@ -4,6 +4,7 @@ past reason; numbers that broke a message's formatting."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -301,3 +302,20 @@ def test_every_range_message_survives_wtforms_formatting(app, validator, locale)
     with app.test_request_context(), force_locale(locale):
         text = str(validator.message) % {"min": validator.min, "max": validator.max, "length": 0}
     assert text.strip()
+
+
+def test_a_text_field_sent_as_a_file_part_is_not_taken_as_text(client, given, app):
+    """A browser sends text fields as text; a tool can send any field as a file part. Only a form's file fields take
+    files: the sign-up's name arriving as a file is a missing name (the form again), never a 500."""
+    import io
+
+    from greensmile.accounts.models import User
+
+    page = client.get("/signup").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = client.post("/signup", data={
+        "csrf_token": token, "email": "file@example.com", "password": "long-enough-pass", "confirm": "long-enough-pass",
+        "display_name": (io.BytesIO(b"\x00\x01 name"), "x\x01.txt")}, content_type="multipart/form-data")
+    assert answer.status_code in (200, 400)
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "file@example.com")) is None
