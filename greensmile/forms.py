@@ -3,8 +3,7 @@ date fields that take the Buddhist era as well as the Christian one."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import has_request_context, request
 from flask_babel import get_locale, get_translations, lazy_ngettext
@@ -18,6 +17,7 @@ from wtforms.fields import FileField, IntegerField, SelectMultipleField
 from wtforms.validators import DataRequired, Email, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from greensmile.clock import this_year, today
 from greensmile.i18n import BUDDHIST_ERA_OFFSET, format_date_for
 
 
@@ -49,6 +49,10 @@ class BaseForm(FlaskForm):
                 files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k in own])
                 return CombinedMultiDict((files, request.form))
             return data
+
+
+class ActionForm(BaseForm):
+    """A button that only needs its CSRF token (withdraw a listing, sign a device out, close an account)."""
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -116,14 +120,9 @@ class DecimalField(_WTFormsDecimalField):
 # Thai people write the Buddhist era (B.E. = C.E. + 543); the pages show it in Thai. A year field takes both, and
 # stores the Christian era. Its two ranges never meet (the Christian one ends centuries before the Buddhist one
 # starts), so the number itself says which era was meant; nothing in between is guessed.
-BANGKOK = ZoneInfo("Asia/Bangkok")
 ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 THAI_DAY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # 5/12/2569: day, month, year, as Thai people write
 FIRST_BUDDHIST_YEAR_IN_A_DATE = 2400  # from here a year in a date is B.E.: C.E. 2400 is no date anyone types today
-
-
-def this_year() -> int:
-    return datetime.now(BANGKOK).year
 
 
 def _thai_page() -> bool:
@@ -201,10 +200,6 @@ YEAR = timedelta(days=365)
 TODAY = timedelta(0)
 EARLIEST_DAY = date(1950, 1, 1)  # no date we keep (a harvest, a decision, a pledge) is older
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def today() -> date:
-    return datetime.now(BANGKOK).date()
 
 
 class DateField(_WTFormsDateField):

@@ -122,15 +122,25 @@ def _number_refused(name: str) -> OddInput:
                       name=name, max=MAX_ID))
 
 
+def whole_number(text: str, low: int = 1) -> int | None:
+    """`text` as a whole number from `low` to MAX_ID (the largest id a column holds), or None. Decimal digits only,
+    Thai ones too: isdigit() would pass "²", which int() refuses; a longer number is no row, not an overflow."""
+    if len(text) > 10 or not text.isdecimal():
+        return None
+    number = int(text)
+    return number if low <= number <= MAX_ID else None
+
+
 def query_id(name: str) -> int | None:
     """An id (or any count from 1) named in the query string, or None when it is absent or empty; anything but a
-    whole number from 1 to MAX_ID (the largest id a column holds) is refused 400."""
+    whole number from 1 to MAX_ID is refused 400."""
     text = request.args.get(name, "").strip()
     if not text:
         return None
-    if len(text) > 10 or not text.isdecimal() or not 1 <= int(text) <= MAX_ID:  # isdecimal: Thai digits too
+    number = whole_number(text)
+    if number is None:
         raise _number_refused(name)
-    return int(text)
+    return number
 
 
 # ---------------------------------------------------------------- the door

@@ -66,10 +66,6 @@ class ResetPasswordForm(BaseForm):
     )
 
 
-class ActionForm(BaseForm):
-    """A button that only needs its CSRF token (sign a device out, confirm a sign-up, close an account)."""
-
-
 class RolesForm(BaseForm):
     roles = MultiCheckboxField(
         _l("Roles"), choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role], validate_choice=True

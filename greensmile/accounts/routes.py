@@ -8,7 +8,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from greensmile.accounts import notify, services, sessions
 from greensmile.accounts.errors import AccountError, InvalidConfirmToken, InvalidCredentials, InvalidResetToken
 from greensmile.accounts.forms import (
-    ActionForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -21,6 +20,7 @@ from greensmile.accounts.forms import (
 from greensmile.accounts.models import Role, User, UserSession
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.extensions import db, limiter
+from greensmile.forms import ActionForm
 from greensmile.mail import send_mail
 from greensmile.navigation import desk_for
 from greensmile.responses import act

@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 
 from greensmile.db import MAX_ID
 from greensmile.extensions import db
+from greensmile.input_hygiene import whole_number
 from greensmile.listings import services
 from greensmile.listings.services import CatalogueFilters
 from greensmile.orders import services as orders
@@ -24,9 +25,10 @@ def _int(name: str) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdecimal() or len(raw) > 10 or int(raw) > MAX_ID:  # isdigit() would pass "²", which int() refuses
+    number = whole_number(raw, low=0)
+    if number is None:
         raise BadParameter(f"{name} must be a whole number from 0 to {MAX_ID}")
-    return int(raw)
+    return number
 
 
 def _date(name: str) -> date | None:

@@ -15,8 +15,8 @@ from greensmile.accounts.models import Role
 from greensmile.certification import overview, residue
 from greensmile.certification.charter import PGS_ORGANIC
 from greensmile.certification.overview import PublicStatus
-from greensmile.db import MAX_ID
 from greensmile.extensions import db
+from greensmile.input_hygiene import whole_number
 from greensmile.network.models import Membership
 from greensmile.places.models import District
 from greensmile.plots import services
@@ -113,9 +113,10 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdecimal() or len(raw) > 10 or int(raw) > MAX_ID:  # a longer number is no row: not an overflow
+    number = whole_number(raw, low=0)
+    if number is None:
         abort(400)
-    return int(raw)
+    return number
 
 
 def _filters() -> PlotFilters:

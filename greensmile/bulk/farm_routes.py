@@ -16,7 +16,7 @@ from greensmile.bulk.outlook import outlook
 from greensmile.certification import scope
 from greensmile.errors import DomainError
 from greensmile.extensions import db
-from greensmile.listings.forms import ActionForm
+from greensmile.forms import ActionForm
 from greensmile.listings.models import Unit
 from greensmile.plots.models import Plot
 from greensmile.plots.services import all_crops

@@ -29,8 +29,8 @@ from greensmile.bulk.forms import (
 from greensmile.bulk.models import BulkLine, BulkOrder, Invoice, PaymentTerms, Share, StandingOrder
 from greensmile.errors import DomainError
 from greensmile.extensions import db
+from greensmile.forms import ActionForm
 from greensmile.i18n import format_quantity_for
-from greensmile.listings.forms import ActionForm
 from greensmile.listings.models import Unit
 from greensmile.network.models import Organisation
 from greensmile.payments import gateway

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -51,6 +50,7 @@ from greensmile.certification.transitions import (
     check_application_move,
     check_certification_move,
 )
+from greensmile.clock import BANGKOK, today
 from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.media import storage
@@ -59,7 +59,6 @@ from greensmile.network.models import Membership
 from greensmile.plots.models import Plot
 
 log = logging.getLogger(__name__)
-BANGKOK = ZoneInfo("Asia/Bangkok")
 PLEDGE_KIND = "pledges"
 INSPECTION_PHOTO_KIND = "inspections"
 OPEN_APPLICATION = (ApplicationStatus.SUBMITTED, ApplicationStatus.ASSIGNED, ApplicationStatus.INSPECTED)
@@ -77,11 +76,6 @@ AGREEMENT_NEEDED = _l("No membership agreement is on file for this plot: attach 
 # A certificate starts on the day of the decision, or on the committee's meeting day up to two months before.
 MAX_BACKDATE_DAYS = 60
 BAD_START = _l("A certificate starts today or on a day in the last 60 days, never in the future.")
-
-
-def today() -> date:
-    """The date in Songkhla: certificates start and end on Thai calendar days."""
-    return datetime.now(BANGKOK).date()
 
 
 def add_months(start: date, months: int) -> date:

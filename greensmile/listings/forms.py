@@ -53,10 +53,6 @@ class PhotoForm(BaseForm):
     photo = FileField(_l("Photo"), validators=[FileRequired(message=_l("Choose a photo to send."))])
 
 
-class ActionForm(BaseForm):
-    """A button that only needs its CSRF token."""
-
-
 class CatalogueForm(BaseForm):
     class Meta:
         csrf = False  # a search: GET parameters, nothing changes

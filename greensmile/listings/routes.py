@@ -16,9 +16,10 @@ from greensmile.certification import scope
 from greensmile.certification.services import BANGKOK
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter, per_account
+from greensmile.forms import ActionForm
 from greensmile.listings import pickup_points as stops
 from greensmile.listings import services
-from greensmile.listings.forms import ActionForm, CatalogueForm, ListingForm, PhotoForm, PickupPointForm
+from greensmile.listings.forms import CatalogueForm, ListingForm, PhotoForm, PickupPointForm
 from greensmile.listings.models import WEEKDAY_LABELS, Listing, ListingPhoto, PickupKind, PickupPoint, Unit
 from greensmile.listings.pickup_points import PickupData
 from greensmile.listings.services import CatalogueFilters, ListingData

@@ -14,9 +14,8 @@ from greensmile.accounts.permissions import role_required
 from greensmile.db import MAX_ID
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter, per_account
-from greensmile.forms import BaseForm
+from greensmile.forms import ActionForm, BaseForm
 from greensmile.i18n import for_the_record
-from greensmile.listings.forms import ActionForm
 from greensmile.listings.models import Listing
 from greensmile.listings.routes import expire_unpaid
 from greensmile.orders import services

@@ -14,7 +14,7 @@ from greensmile.certification.models import Application, ApplicationStatus, Cert
 from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
-from greensmile.listings.forms import ActionForm
+from greensmile.forms import ActionForm
 from greensmile.network.models import Organisation, OrganisationKind
 from greensmile.plots.models import Plot
 from greensmile.plots.services import find_by_typed_code

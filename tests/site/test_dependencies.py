@@ -100,6 +100,7 @@ def test_a_signed_in_person_whose_database_vanishes_gets_the_503_page(tmp_path, 
     body = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"] == "30"
     assert _thai(app, MESSAGES[503][0]) in body and "signed-in@example.com" not in body
+    assert "Traceback" not in body and "OperationalError" not in body  # the page that needs no database
     assert response.headers["Cache-Control"] == "private, no-store"
     _assert_said_once(caplog)
     # The database goes while another error page (a 404 with its menu) is being drawn: still "try again shortly".

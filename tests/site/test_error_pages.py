@@ -52,31 +52,3 @@ def test_500_shows_no_trace_and_rolls_back_what_the_request_wrote(database_url):
     with app.app_context():
         assert db.session.scalar(sa.select(User).where(User.email == "half-written@example.com")) is None
         db.engine.dispose()
-
-
-@pytest.mark.own_app
-def test_500_page_still_shows_when_the_database_is_gone(tmp_path, caplog):
-    import flask_migrate
-
-    from tests.conftest import login
-    from tests.factories import PASSWORD, make_user
-
-    path = tmp_path / "vanishing.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "PROPAGATE_EXCEPTIONS": False})
-    with app.app_context():
-        flask_migrate.upgrade()
-        make_user(email="signed-in@example.com")
-        db.session.commit()
-    client = app.test_client()
-    assert login(client, "signed-in@example.com", PASSWORD).status_code == 302
-    with app.app_context():
-        db.engine.dispose()
-    path.unlink()  # the database disappears under a signed-in visitor
-    path.mkdir()  # and cannot even be re-created as an empty file
-
-    response = client.get("/account")
-    body = response.get_data(as_text=True)
-    # An outage, not a bug: "try again shortly" (tests/site/test_dependencies.py), on the page that needs no database.
-    assert response.status_code == 503 and response.headers["Retry-After"]
-    assert '<p class="error-code">503</p>' in body and "Traceback" not in body
-    assert "OperationalError" not in body
