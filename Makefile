@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
-.PHONY: run test test-pg serve bench install install-dev translations translations-update browser migrate clean vendor lint
+.PHONY: run worker test test-pg serve bench install install-dev translations translations-update browser migrate clean vendor lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,13 @@ migrate: install translations
 
 run: migrate
 	$(FLASK) seed-demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The worker runs beside the development server and stops with it.
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The process that runs jobs; in production run it beside `make serve` (see README, Deployment).
+worker: migrate
+	$(FLASK) worker
 
 # Headless Chromium and Thai fonts for the browser tests (Debian packages; needs root).
 browser:

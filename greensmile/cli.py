@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from greensmile.accounts.cli import users_cli
 from greensmile.bulk.cli import bulk_cli
 from greensmile.certification.cli import certification_cli
+from greensmile.jobs.cli import worker_command
 from greensmile.orders.cli import orders_cli
 from greensmile.plots.cli import plots_cli
 from greensmile.public.cli import qr_cli
@@ -23,6 +24,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(qr_cli)
     app.cli.add_command(bulk_cli)
     app.cli.add_command(trees_cli)
+    app.cli.add_command(worker_command)
 
 
 @click.command("seed-demo")

@@ -28,6 +28,7 @@ from greensmile.certification.models import (  # noqa: F401,E402
     Standard,
     StandardVersion,
 )
+from greensmile.jobs.models import Job  # noqa: F401,E402
 from greensmile.listings.models import Listing, ListingPhoto, PickupPoint  # noqa: F401,E402
 from greensmile.network.models import Membership, Organisation  # noqa: F401
 from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine  # noqa: F401,E402

@@ -9,5 +9,7 @@ def open_menu(page) -> None:
 
 
 def click_nav(page, selector: str) -> None:
+    """Follow a menu link and wait for the new page: a bare click returns before the page has come."""
     open_menu(page)
-    page.click(selector)
+    with page.expect_navigation():
+        page.click(selector)
