@@ -32,6 +32,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_payables()
+    _register_jobs()
 
     from greensmile import caching
     from greensmile.cli import register_commands
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.listings.routes import bp as market_bp
     from greensmile.media.routes import bp as media_bp
     from greensmile.network.routes import bp as network_bp
+    from greensmile.notifications.routes import bp as notifications_bp
     from greensmile.orders.routes import bp as orders_bp
     from greensmile.payments.routes import bp as payments_bp
     from greensmile.plots.routes import bp as plots_bp
@@ -117,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
                       charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp, bulk_bp,
-                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp):
+                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp, notifications_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)
@@ -130,6 +132,21 @@ def _register_payables() -> None:
     from greensmile.supporters import payables as pledges
 
     for domain in (orders, invoices, pledges):
+        domain.register()
+
+
+def _register_jobs() -> None:
+    """Each domain's kinds of job and schedules, told to the worker (jobs imports none of them)."""
+    from greensmile.accounts import jobs as accounts
+    from greensmile.bulk import jobs as bulk
+    from greensmile.certification import jobs as certification
+    from greensmile.jobs import housekeeping
+    from greensmile.notifications import jobs as notifications
+    from greensmile.orders import jobs as orders
+    from greensmile.plots import jobs as plot_jobs
+    from greensmile.public import jobs as qr_pages
+
+    for domain in (housekeeping, accounts, notifications, certification, orders, bulk, qr_pages, plot_jobs):
         domain.register()
 
 
@@ -146,6 +163,17 @@ def _security_headers(response):
     headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        f"frame-ancestors 'none'; base-uri 'self'; form-action 'self'{_line_login_origin(current_app)}",
     )
     return response
+
+
+def _line_login_origin(app) -> str:
+    """The LINE buttons post to us and we redirect to LINE's page: browsers hold a form's redirects to form-action
+    too, so LINE's origin is allowed there when LINE Login is on."""
+    if not app.config.get("LINE_LOGIN_CHANNEL_ID"):
+        return ""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(app.config.get("LINE_LOGIN_AUTHORIZE_URL") or "https://access.line.me")
+    return f" {parts.scheme}://{parts.netloc}"

@@ -63,6 +63,8 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 16) * 1024 * 1024
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_MB", 10) * 1024 * 1024
+    # A plot CSV file: 100,000 rows of Thai text are about 33 MB, more than other forms may send.
+    PLOT_IMPORT_MAX_BYTES = _env_int("PLOT_IMPORT_MAX_MB", 64) * 1024 * 1024
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers we trust.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     # Strict-Transport-Security on every HTTPS answer: browsers then refuse plain http for this long. 0: not sent.
@@ -75,6 +77,12 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     # The Stripe API version this code is written and tested for, sent on every call (see README, Payments).
     STRIPE_API_VERSION = os.environ.get("STRIPE_API_VERSION", "2026-10-28.endive")
+    # LINE Messaging API (the network's Official Account): pushes need the channel access token, the webhook checks
+    # LINE's signature with the channel secret. Unset: every notification goes by e-mail and the webhook is off.
+    LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", "")
+    LINE_CHANNEL_SECRET = os.environ.get("LINE_CHANNEL_SECRET", "")
+    # Only for tests and local trials against a fake LINE server.
+    LINE_API_URL = os.environ.get("LINE_API_URL", "https://api.line.me")
     # A slip for a direct PromptPay payment that its seller has not confirmed in this many hours goes to the
     # coordinators' reconciliation page.
     SLIP_CONFIRM_HOURS = _env_int("SLIP_CONFIRM_HOURS", 24)
@@ -92,6 +100,19 @@ class Config:
     IMPACT_CACHE_SECONDS = _env_int("IMPACT_CACHE_SECONDS", 120)
     # A girth this much smaller (percent) than the tree's last measurement asks to be confirmed.
     TREE_SHRINK_MARGIN_PERCENT = _env_int("TREE_SHRINK_MARGIN_PERCENT", 5)
+
+    # LINE Login (v2.1, OpenID Connect): unset channel id, no LINE button anywhere and the LINE routes answer 404.
+    # The endpoints are LINE's own; tests point them at a local fake.
+    LINE_LOGIN_CHANNEL_ID = os.environ.get("LINE_LOGIN_CHANNEL_ID", "")
+    LINE_LOGIN_CHANNEL_SECRET = os.environ.get("LINE_LOGIN_CHANNEL_SECRET", "")
+    LINE_LOGIN_AUTHORIZE_URL = os.environ.get("LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize")
+    LINE_LOGIN_TOKEN_URL = os.environ.get("LINE_LOGIN_TOKEN_URL", "https://api.line.me/oauth2/v2.1/token")
+    LINE_LOGIN_FRIENDSHIP_URL = os.environ.get("LINE_LOGIN_FRIENDSHIP_URL", "https://api.line.me/friendship/v1/status")
+    LINE_LOGIN_ISSUER = os.environ.get("LINE_LOGIN_ISSUER", "https://access.line.me")
+    # Only for ES256 ID tokens (LINE's SDKs and LIFF); a web login's token is HS256, signed with the channel secret.
+    LINE_LOGIN_JWKS_URL = os.environ.get("LINE_LOGIN_JWKS_URL", "https://api.line.me/oauth2/v2.1/certs")
+    # Seconds a call to LINE may take before the sign-in is given up with a message.
+    LINE_LOGIN_TIMEOUT = _env_int("LINE_LOGIN_TIMEOUT", 10)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
@@ -178,6 +199,10 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = ""
     STRIPE_PUBLISHABLE_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
+    LINE_CHANNEL_ACCESS_TOKEN = ""  # tests that push to LINE turn it on against their local fake
+    LINE_CHANNEL_SECRET = ""
+    LINE_LOGIN_CHANNEL_ID = ""  # tests that use LINE Login turn it on against their local fake
+    LINE_LOGIN_CHANNEL_SECRET = ""
 
 
 PROFILES = {

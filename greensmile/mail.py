@@ -1,14 +1,12 @@
-"""Outgoing mail: printed to the log unless MAIL_SERVER is set."""
+"""Outgoing mail: printed to the log unless MAIL_SERVER is set. Only the worker sends it (notifications/), from
+an outbox written in the transaction of the change that caused it."""
 from __future__ import annotations
 
 import logging
 import smtplib
-from contextlib import contextmanager
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 log = logging.getLogger("greensmile.mail")
 
@@ -35,45 +33,3 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         log.error("could not send mail %r to %s: %s", subject, to, error)
         return False
     return True
-
-
-# ---------------------------------------------------------------- mail that waits for the commit
-# A service that changes something people must hear about queues the message in the session; it goes out
-# only if the transaction commits, so a request that fails and rolls back never announces what it undid.
-_OUTBOX = "greensmile.outbox"
-
-
-def queue_mail(to: str | None, subject: str, body: str) -> None:
-    """Send after the current transaction commits; forget if it rolls back. Nothing to do without an address."""
-    from greensmile.extensions import db
-
-    if to:
-        db.session.info.setdefault(_OUTBOX, []).append((to, subject, body))
-
-
-def has_queued_mail(session) -> bool:
-    """Whether the session holds mail waiting for its commit."""
-    return bool(session.info.get(_OUTBOX))
-
-
-@contextmanager
-def unannounced():
-    """Nothing queued inside the block is sent: for records of what happened before today (the demo's last month)."""
-    from greensmile.extensions import db
-
-    outbox = db.session.info.setdefault(_OUTBOX, [])
-    before = len(outbox)
-    yield
-    del outbox[before:]
-
-
-@event.listens_for(Session, "after_commit")
-def _send_queued(session) -> None:
-    for to, subject, body in session.info.pop(_OUTBOX, []):
-        send_mail(to, subject, body)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_queued(session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint inside it
-        session.info.pop(_OUTBOX, None)

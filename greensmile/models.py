@@ -1,5 +1,5 @@
 """Every domain's models, imported together so the metadata (and Alembic) sees all tables."""
-from greensmile.accounts.models import Role, User, UserRole  # noqa: F401
+from greensmile.accounts.models import LineLink, Role, User, UserRole  # noqa: F401
 from greensmile.bulk.models import (  # noqa: F401,E402
     BulkEvent,
     BulkLine,
@@ -28,9 +28,10 @@ from greensmile.certification.models import (  # noqa: F401,E402
     Standard,
     StandardVersion,
 )
-from greensmile.jobs.models import Job  # noqa: F401,E402
+from greensmile.jobs.models import Job, ScheduleRun  # noqa: F401,E402
 from greensmile.listings.models import Listing, ListingPhoto, PickupPoint  # noqa: F401,E402
 from greensmile.network.models import Membership, Organisation  # noqa: F401
+from greensmile.notifications.models import Choice, LineEvent, LineQuota, Notification  # noqa: F401,E402
 from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine  # noqa: F401,E402
 from greensmile.payments.models import Payment, PaymentSlip, PromptPayAccount, Refund, WebhookEvent  # noqa: F401,E402
 from greensmile.places.models import District  # noqa: F401

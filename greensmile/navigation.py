@@ -46,6 +46,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("network.organisations", _l("Organisations"), frozenset({Role.COORDINATOR})),
     NavItem("market.points", _l("Pickup points"), frozenset({Role.COORDINATOR})),
     NavItem("payments.reconcile", _l("Payments to sort out"), frozenset({Role.COORDINATOR})),
+    NavItem("notifications.outbox", _l("Outbox"), frozenset({Role.COORDINATOR})),
 ]
 
 

@@ -19,8 +19,12 @@ def public_base() -> str:
 
 
 def public_url(endpoint: str, **values) -> str:
-    """An absolute address under the public base address, whatever host the request came in on."""
-    return public_base() + url_for(endpoint, **values)
+    """An absolute address under the public base address, whatever host the request came in on; the worker, which
+    has no request, makes the same addresses."""
+    if has_request_context():
+        return public_base() + url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return public_base() + adapter.build(endpoint, values)
 
 
 def safe_next(target: str | None, fallback: str = "site.home") -> str:

@@ -36,3 +36,25 @@ class InvalidConfirmToken(AccountError):
 
 class CannotCloseOwnAccount(AccountError):
     message = _l("You cannot close your own account here.")
+
+
+class LineAlreadyLinked(AccountError):
+    message = _l(
+        "This LINE account is already linked to another Green Smile account. Sign in with LINE to use that account, "
+        "or unlink LINE there first."
+    )
+
+
+class OtherLineLinked(AccountError):
+    message = _l("Your account is already linked to another LINE account. Unlink that one first.")
+
+
+class LineIsTheOnlyWayIn(AccountError):
+    message = _l(
+        "LINE is the only way to sign in to this account, so it cannot be unlinked. Ask a coordinator for a one-time "
+        "link to choose a password first."
+    )
+
+
+class LineAccountClosed(AccountError):
+    message = _l("The account linked to this LINE account is closed. Ask the network's coordinator.")

@@ -136,3 +136,21 @@ class UserSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of user {self.user_id}>"
+
+
+class LineLink(db.Model):
+    """A person's LINE account, linked by LINE Login. The Login and Messaging channels sit under one provider, so
+    `line_user_id` is the id pushes go to. `friend`: whether they follow the network's Official Account (a push
+    needs the friendship); set by LINE Login's friendship flag and by the webhook's follow and unfollow events."""
+
+    __tablename__ = "line_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    line_user_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    friend: Mapped[bool] = mapped_column(default=False)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    friend_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(backref=sa.orm.backref("line_link", uselist=False, passive_deletes=True))

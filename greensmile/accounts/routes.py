@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -21,7 +21,6 @@ from greensmile.accounts.models import Role, User, UserSession
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.extensions import db, limiter
 from greensmile.forms import ActionForm
-from greensmile.mail import send_mail
 from greensmile.navigation import desk_for
 from greensmile.responses import act
 from greensmile.urls import public_url, safe_next
@@ -48,6 +47,7 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/users/<int:user_id>/close", "close_account", close_account, methods=["POST"])
     bp.add_url_rule("/users/<int:user_id>/reopen", "reopen_account", reopen_account, methods=["POST"])
     # fmt: on
+    register_line_routes(bp)  # /login/line, /login/line/callback, /login/line/new, /account/line/..., reset + LINE
 
 
 def _sign_in(user: User, remember: bool = False) -> None:
@@ -213,30 +213,14 @@ def change_password():
     return render_template("accounts/change_password.html", form=form)
 
 
-def send_reset_mail(user: User) -> None:
-    link = public_url("accounts.reset_password", token=services.make_reset_token(user))
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    with force_locale(user.locale):
-        send_mail(
-            user.email,
-            _("Green Smile: reset your password"),
-            _(
-                "Hello %(name)s,\n\nTo choose a new password, open this link within %(minutes)s minutes:\n"
-                "%(link)s\n\nIf you did not ask for this, ignore this message; your password stays as it is.",
-                name=user.display_name,
-                minutes=minutes,
-                link=link,
-            ),
-        )
-
-
 @limiter.limit("5 per hour", methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.get_user_by_email(form.email.data)
         if user is not None and user.is_active:
-            send_reset_mail(user)
+            notify.password_reset(user, services.make_reset_token(user))
+            db.session.commit()
         # The same answer whether or not the account exists, so the form does not reveal who is registered.
         flash(_("If an account uses that address, a reset link is on its way. Check your e-mail."), "info")
         return redirect(url_for("accounts.login"))
@@ -324,5 +308,7 @@ def reopen_account(user_id: int):
                lambda: services.reopen_account(user, acting=current_user),
                _("The account of %(name)s is open again.", name=user.display_name))
 
+
+from greensmile.accounts.line_routes import register_line_routes  # noqa: E402  (it uses the sign-in helpers above)
 
 register_routes(bp)

@@ -1,4 +1,4 @@
-"""Account rules: sign-up, log-in, passwords, reset links and roles. Services flush, never commit.
+"""Account rules: sign-up, log-in, passwords, reset links, roles and LINE links. Services flush, never commit.
 
 Sign-up answers alike whether or not the address has an account: the new account signs in only once its owner opens
 the link we mail, and the owner of an address already registered gets a mail instead of the person signing up."""
@@ -22,8 +22,12 @@ from greensmile.accounts.errors import (
     InvalidCredentials,
     InvalidResetToken,
     LastCoordinator,
+    LineAccountClosed,
+    LineAlreadyLinked,
+    LineIsTheOnlyWayIn,
+    OtherLineLinked,
 )
-from greensmile.accounts.models import Role, User, UserRole, new_session_token
+from greensmile.accounts.models import LineLink, Role, User, UserRole, new_session_token
 from greensmile.db import contains, squeeze, utcnow
 from greensmile.extensions import db
 
@@ -337,3 +341,92 @@ def search_users(query: str | None = None, role: Role | None = None) -> sa.Selec
     if role is not None:
         stmt = stmt.where(User.roles.any(UserRole.role == role))
     return stmt
+
+
+# ---------------------------------------------------------------- LINE Login
+# One LINE account opens at most one account and an account has at most one LINE account (both columns are unique):
+# a LINE account linked elsewhere is refused, never moved. The identity comes verified from accounts.line_login.
+LINE_NAME_LENGTH = 120
+
+
+def line_link_for(line_user_id: str) -> LineLink | None:
+    return db.session.scalar(sa.select(LineLink).where(LineLink.line_user_id == line_user_id))
+
+
+def _record_friendship(link: LineLink, friend: bool | None) -> None:
+    # None: LINE did not say, so what we knew stands. `friend_changed_at` moves only when the flag does (or is new).
+    if friend is not None and (link.friend != friend or link.friend_changed_at is None):
+        link.friend, link.friend_changed_at = friend, utcnow()
+
+
+def link_line(user: User, *, line_user_id: str, display_name: str, friend: bool | None) -> LineLink:
+    """Link a LINE account to `user` (again: its name and friendship are refreshed); refused if either is linked
+    to another."""
+    existing = line_link_for(line_user_id)
+    if existing is not None and existing.user_id != user.id:
+        raise LineAlreadyLinked()
+    own = existing or db.session.scalar(sa.select(LineLink).where(LineLink.user_id == user.id))
+    if own is not None and own.line_user_id != line_user_id:
+        raise OtherLineLinked()
+    try:
+        with db.session.begin_nested():  # the same LINE account linked by two requests at once: the second is refused
+            link = own or LineLink(user=user, line_user_id=line_user_id, linked_at=utcnow())
+            link.display_name = squeeze(display_name)[:LINE_NAME_LENGTH]
+            _record_friendship(link, friend)
+            db.session.add(link)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise LineAlreadyLinked() from None
+    return link
+
+
+def unlink_line(user: User) -> None:
+    """Remove the account's own LINE link (LINE pushes stop; sign-in with LINE no longer opens it)."""
+    link = db.session.scalar(sa.select(LineLink).where(LineLink.user_id == user.id))
+    if link is None:
+        return
+    if user.password_hash is None and user.email is None:
+        raise LineIsTheOnlyWayIn()
+    log.info("account %s unlinked LINE", user.id)
+    db.session.delete(link)
+    db.session.flush()
+
+
+def sign_in_with_line(line_user_id: str, *, display_name: str, friend: bool | None) -> User | None:
+    """The account this LINE account is linked to, signing in (as `authenticate` does); None if it is linked to none."""
+    link = line_link_for(line_user_id)
+    if link is None:
+        return None
+    user = link.user
+    if not user.can_sign_in:
+        raise LineAccountClosed()
+    link.display_name = squeeze(display_name)[:LINE_NAME_LENGTH]
+    _record_friendship(link, friend)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def create_line_account(*, line_user_id: str, display_name: str, friend: bool | None, locale: str) -> User:
+    """A new consumer account opened by a LINE account: its name from LINE, no e-mail, no password."""
+    if line_link_for(line_user_id) is not None:
+        raise LineAlreadyLinked()
+    user = create_user(email=None, display_name=squeeze(display_name)[:LINE_NAME_LENGTH] or "LINE", locale=locale)
+    link_line(user, line_user_id=line_user_id, display_name=display_name, friend=friend)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def claim_with_line(token: str, max_age: int, *, line_user_id: str, display_name: str, friend: bool | None) -> User:
+    """Use a one-time link (a password reset link) to link LINE instead of choosing a password: the link is used up
+    and the account is signed out everywhere, as a new password would do."""
+    user = user_for_reset_token(token, max_age)
+    link_line(user, line_user_id=line_user_id, display_name=display_name, friend=friend)
+    user.session_token = new_session_token()  # part of the link's fingerprint: the link stops working
+    sessions.revoke_all(user)
+    if user.email and user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()  # the link came to that mailbox, as in `reset_password`
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user

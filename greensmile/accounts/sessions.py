@@ -66,12 +66,8 @@ def load_user(cookie_id: str) -> User | None:
     session already holds work of the request, the touch waits for a later request rather than commit that work."""
     if not cookie_id or len(cookie_id) > _LONGEST_SECRET:
         return None
-    from greensmile.mail import has_queued_mail
-
     session = db.session()  # the session itself: the scoped proxy does not offer in_transaction()
-    # Mail queued by the request goes out on the next commit: the touch must not be that commit.
-    untouched = (not session.in_transaction() and not (session.new or session.dirty or session.deleted)
-                 and not has_queued_mail(session))
+    untouched = not session.in_transaction() and not (session.new or session.dirty or session.deleted)
     now = utcnow()
     record = session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_secret(cookie_id), _live(now)))
     if record is None or not record.user.can_sign_in:

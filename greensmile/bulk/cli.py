@@ -1,10 +1,10 @@
-"""`flask --app greensmile bulk generate`: make the coming weeks of every standing order (run daily from cron)."""
+"""`flask --app greensmile bulk generate`: make the coming weeks of every standing order (the worker runs it each night)."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from greensmile.bulk import services
+from greensmile.bulk import jobs, services
 from greensmile.extensions import db
 
 bulk_cli = AppGroup("bulk", help="Kitchens' bulk and standing orders.")
@@ -15,6 +15,6 @@ bulk_cli = AppGroup("bulk", help="Kitchens' bulk and standing orders.")
               help="How many weeks ahead to make.")
 def generate_command(weeks: int) -> None:
     """Make each active standing order's orders for the coming weeks; weeks made before are left as they are."""
-    made = services.generate(weeks=weeks)
+    made = jobs.generate({"weeks": weeks})
     db.session.commit()
     click.echo(f"{made} bulk orders made")

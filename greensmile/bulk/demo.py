@@ -14,8 +14,8 @@ from greensmile.certification.services import BANGKOK, today
 from greensmile.demo import demo_user
 from greensmile.extensions import db
 from greensmile.listings.models import Unit
-from greensmile.mail import unannounced
 from greensmile.network.models import Organisation
+from greensmile.notifications.services import quiet
 from greensmile.plots.demo import demo_code
 from greensmile.plots.models import Crop
 from greensmile.plots.services import get_by_code
@@ -51,7 +51,7 @@ def seed_kitchens() -> None:
         if exists is None:
             services.save_capacity(plot.owner, None, services.CapacityData(plot.id, crop.id, Unit.KG, quantity, price))
     if db.session.scalar(sa.select(Invoice.id).where(Invoice.organisation_id == hospital.id)) is None:
-        with unannounced():  # the farm was asked and answered last month: nobody is told again today
+        with quiet():  # the farm was asked and answered last month: nobody is told again today
             _seed_last_month(coordinator, buyer, hospital, crops)
     if db.session.scalar(sa.select(StandingOrder.id).where(StandingOrder.organisation_id == hospital.id)) is None:
         start = today() + timedelta(days=1)

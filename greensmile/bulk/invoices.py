@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from greensmile.accounts.models import Role, User
+from greensmile.bulk import notify
 from greensmile.bulk.errors import BulkError, IllegalMove, NotAllowed
 from greensmile.bulk.models import BulkLine, BulkOrder, Invoice, InvoiceStatus, PaymentTerms, Share, ShareStatus
 from greensmile.bulk.services import can_view, profile_of
@@ -81,6 +82,7 @@ def issue(acting: User, organisation: Organisation, month: date) -> Invoice:
     for share in shares:
         db.session.expire(share, ["invoice_id", "invoice"])
     db.session.flush()
+    notify.invoice_issued(invoice)
     return invoice
 
 

@@ -6,13 +6,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import Role, User
+from greensmile.bulk import notify
 from greensmile.bulk.errors import BulkError, IllegalMove, NotAllowed
 from greensmile.bulk.models import (
     BulkEvent,
@@ -34,10 +33,9 @@ from greensmile.certification.models import CertStatus
 from greensmile.certification.services import today
 from greensmile.db import compare_and_set, squeeze
 from greensmile.extensions import db
-from greensmile.i18n import for_the_record, format_date_for, format_quantity_for
+from greensmile.i18n import for_the_record, format_quantity_for
 from greensmile.listings import services as listings
 from greensmile.listings.models import Unit
-from greensmile.mail import queue_mail
 from greensmile.network.models import Category, Membership, Organisation, OrganisationKind
 from greensmile.plots.models import Crop, Plot
 
@@ -120,6 +118,8 @@ def move_order(order: BulkOrder, target: BulkStatus, actor: User | None, detail:
     if not compare_and_set(order, "status", target):
         raise IllegalMove(_l("Someone else changed this order a moment ago; look at it again."))
     record_event(order, target.value, actor, detail)
+    if target is BulkStatus.CONFIRMED:  # every farm asked has answered: the note says who brings what
+        notify.note_ready(order)
 
 
 def move_share(share: Share, target: ShareStatus) -> None:
@@ -324,12 +324,14 @@ def cancel(acting: User, order: BulkOrder, reason: str) -> None:
         raise BulkError(_l("Say why the order is cancelled: the farms will read it."))
     lock_order(order)
     move_order(order, BulkStatus.CANCELLED, acting, reason)
+    withdrawn = []
     for line in order.lines:
         for share in line.shares:
             if share.status in (ShareStatus.PROPOSED, ShareStatus.CONFIRMED):
                 move_share(share, ShareStatus.WITHDRAWN)
-                tell_farmer(share, "cancelled", reason)
+                withdrawn.append(share)
     db.session.flush()
+    notify.shares_cancelled(withdrawn, reason)
 
 
 # ---------------------------------------------------------------- standing orders
@@ -409,29 +411,6 @@ def generate(on: date | None = None, weeks: int = GENERATE_WEEKS, standing_ids: 
             made += 1
     db.session.flush()
     return made
-
-
-def tell_farmer(share: Share, what: str, reason: str = "") -> None:
-    farmer = share.farmer
-    if not farmer.email:
-        return
-    order = share.line.order
-    with force_locale(farmer.locale or "th"):
-        crop = share.line.crop.name(farmer.locale or "th")
-        if what == "asked":
-            subject = _("Green Smile: a kitchen order for you to confirm")
-            body = _("%(organisation)s asks for %(quantity)s %(unit)s of %(crop)s from plot %(plot)s, delivered on "
-                     "%(date)s. Confirm or decline it on your bulk orders page.",
-                     organisation=order.organisation.name,
-                     quantity=format_quantity_for(share.quantity, farmer.locale or "th"), unit=share.line.unit.label,
-                     crop=crop, plot=share.plot.code, date=format_date_for(order.delivery_on, farmer.locale or "th"))
-        else:
-            subject = _("Green Smile: a kitchen order was cancelled")
-            body = _("%(organisation)s cancelled its order for %(date)s (%(crop)s from plot %(plot)s): %(reason)s",
-                     organisation=order.organisation.name,
-                     date=format_date_for(order.delivery_on, farmer.locale or "th"), crop=crop,
-                     plot=share.plot.code, reason=reason)
-    queue_mail(farmer.email, subject, body)
 
 
 # ---------------------------------------------------------------- what people look at

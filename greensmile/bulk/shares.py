@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from greensmile.accounts.models import User
+from greensmile.bulk import notify
 from greensmile.bulk.allocation import fair_split
 from greensmile.bulk.errors import BulkError, IllegalMove, NotAllowed, OverOffer
 from greensmile.bulk.models import BulkLine, BulkOrder, BulkStatus, FarmCapacity, Share, ShareStatus
@@ -25,7 +26,6 @@ from greensmile.bulk.services import (
     move_share,
     record_event,
     require_coordinator,
-    tell_farmer,
 )
 from greensmile.certification import scope
 from greensmile.certification.services import today
@@ -117,8 +117,8 @@ def propose(acting: User, order: BulkOrder) -> dict[int, Decimal]:
     db.session.flush()
     for share in asked:
         record_event(order, "asked", acting, amount_text(share.quantity, share.line.unit), share)
-        tell_farmer(share, "asked")
     db.session.flush()
+    notify.shares_requested(asked)
     return shortfalls
 
 
@@ -131,6 +131,7 @@ def adjust(acting: User, share: Share, quantity: Decimal) -> None:
     if quantity <= 0:
         move_share(share, ShareStatus.WITHDRAWN)
         record_event(order, "withdrawn", acting, "", share)
+        notify.shares_cancelled([share])
     else:
         quantity = listings.check_quantity(quantity, share.line.unit)
         offer = next((o for o in offers_for(share.line, lock=True) if o.capacity.id == share.capacity_id), None)
@@ -138,8 +139,11 @@ def adjust(acting: User, share: Share, quantity: Decimal) -> None:
         if quantity > room:
             raise OverOffer()
         _check_line_room(share.line, quantity - share.quantity)
+        changed = quantity != share.quantity
         share.quantity = quantity
         record_event(order, "adjusted", acting, amount_text(quantity, share.line.unit), share)
+        if changed:
+            notify.shares_requested([share], changed=True)
     _settle_allocation(order, acting)
     db.session.flush()
 
@@ -162,8 +166,8 @@ def ask(acting: User, line: BulkLine, capacity_id: int, quantity: Decimal) -> Sh
     db.session.flush()
     move_order(order, BulkStatus.ALLOCATING, acting)
     record_event(order, "asked", acting, amount_text(quantity, line.unit), share)
-    tell_farmer(share, "asked")
     db.session.flush()
+    notify.shares_requested([share])
     return share
 
 
@@ -188,6 +192,7 @@ def confirm_share(farmer: User, share: Share) -> None:
     move_share(share, ShareStatus.CONFIRMED)
     share.answered_at = utcnow()
     record_event(share.line.order, "confirmed", farmer, "", share)
+    notify.share_answered(share)
     _settle_allocation(share.line.order, farmer)
     db.session.flush()
 
@@ -203,6 +208,7 @@ def decline_share(farmer: User, share: Share, reason: str) -> None:
     move_share(share, ShareStatus.DECLINED)
     share.answered_at, share.answer_note = utcnow(), reason[:1000]
     record_event(share.line.order, "declined", farmer, reason, share)
+    notify.share_answered(share)
     _settle_allocation(share.line.order, farmer)
     db.session.flush()
 

@@ -1,10 +1,10 @@
-"""`flask --app greensmile certification expire`: record the certificates that have lapsed (run daily from cron)."""
+"""`flask --app greensmile certification expire`: record the certificates that have lapsed (the worker runs it each night)."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from greensmile.certification import corrective, services
+from greensmile.certification import jobs
 from greensmile.extensions import db
 
 certification_cli = AppGroup("certification", help="Certification housekeeping.")
@@ -14,7 +14,6 @@ certification_cli = AppGroup("certification", help="Certification housekeeping."
 def expire_command() -> None:
     """Mark every certificate past its valid-until date as expired (pages show it expired even before), and
     suspend those with a major corrective action request open past its due date."""
-    count = services.expire_due()
-    suspended = corrective.suspend_overdue()
+    count, suspended = jobs.expire()
     db.session.commit()
     click.echo(f"{count} certificates expired, {suspended} suspended for overdue major corrective actions")

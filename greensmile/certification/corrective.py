@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from greensmile.accounts.models import Role, User
-from greensmile.certification import conflicts
+from greensmile.certification import conflicts, notify
 from greensmile.certification.errors import CertificationError, IllegalTransition, NotAllowed
 from greensmile.certification.group_models import CorrectiveAction, Severity
 from greensmile.certification.models import Certification, CertStatus, EventKind
@@ -124,3 +124,4 @@ def reinstate_member(acting: User, cert: Certification, reason: str) -> None:
     _move(cert, target, EventKind.REINSTATEMENT, acting, reason)
     cert.status_before_suspension = None
     db.session.flush()
+    notify.sanctioned(cert, EventKind.REINSTATEMENT, reason)

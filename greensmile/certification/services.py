@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts import services as accounts
 from greensmile.accounts.models import Role, User
-from greensmile.certification import charter, conflicts, signals
+from greensmile.certification import charter, conflicts, notify, signals
 from greensmile.certification.errors import (
     AlreadyApplied,
     AlreadyDecided,
@@ -148,6 +148,7 @@ def _sanction(cert: Certification, actor: User, reason: str, roles: tuple[Role, 
     event = _move(cert, target_of(cert), kind, actor, reason)
     cert.status_before_suspension = before if kind is EventKind.SUSPENSION else None
     db.session.flush()
+    notify.sanctioned(cert, kind, reason)
     return event
 
 
@@ -264,6 +265,7 @@ def assign(application: Application, inspector: User, scheduled_on: date, acting
     conflicts.check_inspector(application, inspector)
     existing = db.session.scalar(sa.select(Assignment).where(
         Assignment.application_id == application.id, Assignment.inspector_id == inspector.id))
+    moved = existing is not None and existing.scheduled_on != scheduled_on
     if existing is not None:
         existing.scheduled_on = scheduled_on
         assignment = existing
@@ -275,6 +277,9 @@ def assign(application: Application, inspector: User, scheduled_on: date, acting
         check_application_move(application.status, ApplicationStatus.ASSIGNED)
         application.status = ApplicationStatus.ASSIGNED
     db.session.flush()
+    # A group manager who opens an audit for themselves needs no message; the same day again is no news.
+    if inspector.id != acting.id and (existing is None or moved):
+        notify.inspection_assigned(assignment, rescheduled=moved)
     return assignment
 
 
@@ -451,4 +456,5 @@ def decide(application: Application, member: User, outcome: Outcome, reasons: st
         cert.status_before_suspension = None
     application.status = ApplicationStatus.DECIDED
     db.session.flush()
+    notify.decided(decision)
     return decision

@@ -38,3 +38,16 @@ class Job(db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScheduleRun(db.Model):
+    """One tick of a schedule, asked for once: the unique (schedule, tick) keeps two workers from both asking."""
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (sa.UniqueConstraint("schedule", "tick"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule: Mapped[str] = mapped_column(sa.String(64))
+    tick: Mapped[datetime] = mapped_column(UTCDateTime)
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

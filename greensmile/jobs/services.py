@@ -80,12 +80,14 @@ def requeue_stalled(now: datetime) -> int:
     ).rowcount
 
 
-def claim(worker: str, now: datetime, limit: int) -> list[int]:
-    """Take up to `limit` due jobs for this worker and commit, so no other worker takes them."""
+def claim(worker: str, now: datetime, limit: int, kinds: list[str] | None = None) -> list[int]:
+    """Take up to `limit` due jobs (of these kinds, if given) for this worker and commit, so no other worker takes
+    them."""
+    query = sa.select(Job).where(Job.status == JobStatus.QUEUED, Job.run_after <= now)
+    if kinds is not None:
+        query = query.where(Job.kind.in_(kinds))
     jobs = list(db.session.scalars(
-        sa.select(Job).where(Job.status == JobStatus.QUEUED, Job.run_after <= now)
-        .order_by(Job.run_after, Job.id).limit(limit).with_for_update(skip_locked=True)
-    ))
+        query.order_by(Job.run_after, Job.id).limit(limit).with_for_update(skip_locked=True)))
     for job in jobs:
         _move(job, JobStatus.RUNNING)
         job.locked_at, job.locked_by, job.attempts = now, worker[:64], job.attempts + 1
@@ -122,12 +124,18 @@ def run(job_id: int) -> JobStatus:
         return job.status
 
 
-def run_once(worker: str, limit: int = 50, now: datetime | None = None) -> int:
-    """One round of the worker: requeue the stalled, take what is due, run it. Returns how many jobs ran."""
+def run_once(worker: str, limit: int = 50, now: datetime | None = None, *, kinds: list[str] | None = None,
+             scheduled: bool = True) -> int:
+    """One round of the worker: requeue the stalled, ask for the schedules' due ticks, take what is due, run it.
+    Returns how many jobs ran. `kinds` and `scheduled=False` narrow a round (a test delivering only mail)."""
+    from greensmile.jobs import schedules
+
     now = now or utcnow()
     requeue_stalled(now)
     db.session.commit()
-    taken = claim(worker, now, limit)
+    if scheduled:
+        schedules.ask_due(now)
+    taken = claim(worker, now, limit, kinds)
     for job_id in taken:
         run(job_id)
     return len(taken)

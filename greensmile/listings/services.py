@@ -29,10 +29,11 @@ from greensmile.listings.models import (
     PickupPoint,
     Unit,
 )
-from greensmile.mail import queue_mail
 from greensmile.media import storage
 from greensmile.media.images import process_photo
+from greensmile.notifications.services import Message, notify
 from greensmile.plots.models import Crop, Plot
+from greensmile.urls import public_url
 
 log = logging.getLogger(__name__)
 PHOTO_KIND = "listings"
@@ -270,14 +271,12 @@ def _lapse(listings: list[Listing], reason: str) -> int:
 
 
 def _tell_farmer(listing: Listing) -> None:
-    farmer = listing.farmer
-    if not farmer.email:
-        return
-    with force_locale(farmer.locale or "th"):
-        queue_mail(farmer.email, _("Green Smile: listing withdrawn from sale"),
-                  _("Your listing \"%(title)s\" was withdrawn from sale.\n\n%(reason)s\n\n"
-                    "Orders already placed stand; you can put it back on sale once the plot is certified again.",
-                    title=listing.title, reason=listing.status_reason))
+    notify(listing.farmer, "listing.withdrawn", lambda: Message(
+        _("Listing withdrawn from sale"),
+        _("Your listing \"%(title)s\" was withdrawn from sale.\n\n%(reason)s\n\n"
+          "Orders already placed stand; you can put it back on sale once the plot is certified again.",
+          title=listing.title, reason=listing.status_reason),
+        public_url("market.mine"), [(_("Listing"), listing.title), (_("Plot"), listing.plot.code)]))
 
 
 def _lapse_reason(plot: Plot, status: CertStatus, why: str = "") -> str:

@@ -1,12 +1,11 @@
-"""`flask --app greensmile orders expire`: free the stock of unpaid online orders (run every minute from cron)."""
+"""`flask --app greensmile orders expire`: free the stock of unpaid online orders (the worker runs it every minute)."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
 from greensmile.extensions import db
-from greensmile.listings import services as listings
-from greensmile.orders import services
+from greensmile.orders import jobs
 
 orders_cli = AppGroup("orders", help="Order housekeeping.")
 
@@ -14,7 +13,6 @@ orders_cli = AppGroup("orders", help="Order housekeeping.")
 @orders_cli.command("expire")
 def expire_command() -> None:
     """Expire unpaid online orders past their time, and withdraw listings whose certificate has lapsed."""
-    expired = services.expire_due()
-    lapsed = listings.lapse_due()
+    expired, lapsed = jobs.expire()
     db.session.commit()
     click.echo(f"{expired} orders expired, {lapsed} listings withdrawn")

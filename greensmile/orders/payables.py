@@ -17,6 +17,7 @@ from greensmile.accounts.models import Role
 from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.i18n import for_the_record
+from greensmile.orders import notify
 from greensmile.orders import services as orders
 from greensmile.orders.models import Checkout, Order, OrderStatus
 from greensmile.payments import registry
@@ -69,6 +70,7 @@ def _order_waits(payment) -> str:
     hours = current_app.config["SLIP_CONFIRM_HOURS"]
     for order in _locked(Order.id == payment.subject_id, Order.status == OrderStatus.PENDING_PAYMENT):
         order.expires_at = utcnow() + timedelta(hours=hours)
+        notify.slip_to_confirm(order)
     return "held for the farmer"
 
 

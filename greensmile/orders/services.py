@@ -279,7 +279,7 @@ def confirm_paid(order: Order, paid_at: datetime) -> None:
     record(order, OrderStatus.CONFIRMED, None)
     order.paid_at = paid_at
     order.expires_at = None
-    notify.order_placed(order)
+    notify.order_placed(order, paid=True)
 
 
 def revive(order: Order, paid_at: datetime) -> bool:
@@ -293,7 +293,7 @@ def revive(order: Order, paid_at: datetime) -> bool:
     record(order, OrderStatus.CONFIRMED, None,
            for_the_record(_l("The payment arrived after the order had lapsed; the produce was still there.")))
     order.paid_at = paid_at
-    notify.order_placed(order)
+    notify.order_placed(order, paid=True)
     return True
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -82,6 +83,24 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.file_errors and not self.row_errors
 
+    def to_json(self) -> dict:
+        """The report as stored with an import run by the worker (plain JSON: lists, numbers, text)."""
+        return {
+            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "farmers_created": self.farmers_created, "groups_created": list(self.groups_created),
+            "crops_created": list(self.crops_created), "file_errors": list(self.file_errors),
+            "row_errors": [[error.line, list(error.messages)] for error in self.row_errors],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportReport:
+        counts = {key: int(data.get(key) or 0) for key in ("rows", "created", "updated", "unchanged", "farmers_created")}
+        return cls(
+            **counts, groups_created=list(data.get("groups_created") or []),
+            crops_created=list(data.get("crops_created") or []), file_errors=list(data.get("file_errors") or []),
+            row_errors=[RowError(int(line), list(messages)) for line, messages in data.get("row_errors") or []],
+        )
+
 
 @dataclass
 class Row:
@@ -120,7 +139,7 @@ def _unescape(value: str) -> str:
     return value
 
 
-def _escape(value: str) -> str:
+def escape_cell(value: str) -> str:
     # A leading apostrophe is doubled too, so that reading it back restores the value exactly.
     return "'" + value if value.startswith(_FORMULA_START + ("'",)) else value
 
@@ -255,7 +274,11 @@ def parse_row(line: int, raw: dict[str, str], cat: Catalogues, options: dict) ->
     ), []
 
 
-def read_rows(data: bytes, report: ImportReport) -> list[tuple[int, dict[str, str]]]:
+def read_rows(
+    data: bytes, report: ImportReport, counted: Callable[[int], None] | None = None
+) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows as (line, {column: cell}); what is wrong with the file as a whole goes in the report.
+    `counted(n)` is told the number of rows read so far, after each row."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -290,6 +313,8 @@ def read_rows(data: bytes, report: ImportReport) -> list[tuple[int, dict[str, st
             report.row_errors.append(RowError(line, [_("the row has more cells than the header")]))
             continue
         rows.append((line, {column: value for column, value in zip(columns, values) if column}))
+        if counted is not None:
+            counted(len(rows))
     return rows
 
 
@@ -301,7 +326,7 @@ def export_plots(out: io.TextIOBase, plots: list[Plot] | None = None) -> int:
     writer.writerow(COLUMNS)
     for plot in plots:
         area_rai = (Decimal(plot.area_m2) / M2_PER_RAI).normalize()
-        writer.writerow([_escape(value) for value in (
+        writer.writerow([escape_cell(value) for value in (
             plot.code,
             plot.owner.display_name,
             plot.owner.phone or "",

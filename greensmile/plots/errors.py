@@ -29,3 +29,7 @@ class BadArea(PlotError):
 
 class BadCropName(PlotError):
     message = _l("A crop name cannot contain “|”.")
+
+
+class ImportNotAllowed(PlotError):
+    message = _l("Only coordinators import plot files.")

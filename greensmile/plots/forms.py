@@ -1,15 +1,18 @@
+import io
 from decimal import Decimal
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from greensmile.forms import BaseForm, DecimalField, MultiCheckboxField, at_most, required, strip
 from greensmile.plots.csvdata import LATITUDE_RANGE, LONGITUDE_RANGE
 from greensmile.plots.models import MAX_AREA_M2, PLOT_TYPE_LABELS, PlotType
 from greensmile.plots.services import area_to_m2
+from greensmile.submissions.forms import OnceFormMixin
 
 NONE_CHOICE = SelectChoice("0", _l("— none —"))
 ANY_CHOICE = SelectChoice("0", _l("Any"))
@@ -90,8 +93,23 @@ class PhotoForm(BaseForm):
     caption = StringField(_l("Caption (optional)"), validators=[Optional(), at_most(200)], filters=[strip])
 
 
-class ImportForm(BaseForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file to send."))])
+def within_upload_limit(form, field) -> None:
+    """The request's limit (answered 413 as the body is read) stops most; this names the file that is too big."""
+    limit = request.max_content_length
+    stream = getattr(field.data, "stream", None)
+    if not limit or stream is None:
+        return
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size > limit:
+        raise ValidationError(_l("The file is larger than %(mb)s MB: split it into smaller files.",
+                                 mb=limit // (1024 * 1024)))
+
+
+class ImportForm(OnceFormMixin, BaseForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file to send.")),
+                                                 within_upload_limit])
     dry_run = BooleanField(_l("Only check the file; change nothing"), default=True)
     create_groups = BooleanField(_l("Create farmer groups the file names that do not exist yet"))
     create_crops = BooleanField(_l("Add crops the file names to the catalogue"))

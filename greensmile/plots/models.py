@@ -158,3 +158,84 @@ class PlotChange(db.Model):
 
     plot: Mapped[Plot] = relationship(back_populates="changes")
     user: Mapped[User | None] = relationship()
+
+
+class ImportStatus(enum.Enum):
+    QUEUED = "queued"  # stored with its file, waiting for the worker
+    RUNNING = "running"  # the worker is reading, checking or writing it (progress: phase and counts)
+    DONE = "done"  # every row was good: checked (a dry run) or imported; the report says what
+    FAILED = "failed"  # a bad file, bad rows (the report lists them) or a broken job: nothing was written
+
+    @property
+    def finished(self) -> bool:
+        return self in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+# The one table of an import's moves. QUEUED → DONE/FAILED: on SQLite the worker cannot record "running" while its
+# own transaction holds the write lock, so an import may be seen finished without having been seen running.
+# FAILED → RUNNING: a broken job (not a bad file) that a coordinator sends again from the worker's dead-letter list
+# (and FAILED → DONE or FAILED when that run, too, was not seen running).
+IMPORT_MOVES: dict[ImportStatus, frozenset[ImportStatus]] = {
+    ImportStatus.QUEUED: frozenset({ImportStatus.RUNNING, ImportStatus.DONE, ImportStatus.FAILED}),
+    ImportStatus.RUNNING: frozenset({ImportStatus.DONE, ImportStatus.FAILED}),
+    ImportStatus.FAILED: frozenset({ImportStatus.RUNNING, ImportStatus.DONE, ImportStatus.FAILED}),
+    ImportStatus.DONE: frozenset(),
+}
+
+
+class IllegalImportMove(ValueError):
+    pass
+
+
+def check_import_move(current: ImportStatus, target: ImportStatus) -> None:
+    if target not in IMPORT_MOVES[current]:
+        raise IllegalImportMove(f"an import cannot go from {current.value} to {target.value}")
+
+
+class ImportPhase(enum.Enum):
+    WAITING = "waiting"  # not started
+    READING = "reading"  # decoding the file and splitting it into rows
+    CHECKING = "checking"  # checking each row's cells
+    MATCHING = "matching"  # matching rows to plots and farmers, finding conflicts between rows
+    ACCOUNTS = "accounts"  # making the accounts of the farmers the file is the first to name
+    WRITING = "writing"  # writing the plots (not on a dry run, nor when a row is bad)
+    FINISHED = "finished"
+
+
+class PlotImport(db.Model):
+    """A CSV file a coordinator sent, imported by the worker: its options, its progress, then its report.
+
+    The file is kept until the import has a report (a broken job can be sent again); then only its name and size."""
+
+    __tablename__ = "plot_imports"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "rows_read >= 0 AND rows_checked >= 0 AND rows_matched >= 0 AND rows_written >= 0 AND rows_total >= 0",
+            name="counts_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    size: Mapped[int] = mapped_column(default=0)  # bytes, kept after the file itself is let go
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, default=b"", deferred=True)
+    dry_run: Mapped[bool] = mapped_column(default=True)
+    create_groups: Mapped[bool] = mapped_column(default=False)
+    create_crops: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ImportStatus] = mapped_column(enum_type(ImportStatus), default=ImportStatus.QUEUED)
+    phase: Mapped[ImportPhase] = mapped_column(enum_type(ImportPhase), default=ImportPhase.WAITING)
+    rows_total: Mapped[int] = mapped_column(default=0)  # known once the file is read
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_checked: Mapped[int] = mapped_column(default=0)
+    rows_matched: Mapped[int] = mapped_column(default=0)
+    rows_written: Mapped[int] = mapped_column(default=0)
+    # ImportReport.to_json(): counts, file errors, row errors with their lines. None until finished.
+    report: Mapped[dict | None] = mapped_column(sa.JSON)
+    # A broken job's kind of error (its full text is in the job's last_error, for the technical team, not the page).
+    error_kind: Mapped[str] = mapped_column(sa.String(100), default="")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requested_by: Mapped[User | None] = relationship()

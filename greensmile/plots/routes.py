@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,10 +18,12 @@ from greensmile.certification.models import CertStatus
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter, per_account
 from greensmile.places.services import all_districts
-from greensmile.plots import csvdata, dashboard, importer, services
+from greensmile.plots import csvdata, dashboard, services
+from greensmile.plots import jobs as plot_jobs
 from greensmile.plots.forms import CropForm, ImportForm, PhotoForm, PlotForm, PlotSearchForm, WhoGrowsForm
-from greensmile.plots.models import Plot, PlotPhoto, PlotType
+from greensmile.plots.models import ImportPhase, ImportStatus, Plot, PlotImport, PlotPhoto, PlotType
 from greensmile.plots.services import PlotData, PlotFilters
+from greensmile.responses import act_or_render
 
 bp = Blueprint("plots", __name__)
 PLOT_EDITORS = (Role.FARMER, Role.COORDINATOR)
@@ -31,6 +34,23 @@ CHANGE_LABELS = {
     "photo_added": _l("added a photo"),
     "photo_removed": _l("removed a photo"),
 }
+IMPORT_STATUS_LABELS = {
+    ImportStatus.QUEUED: _l("Waiting for its turn"),
+    ImportStatus.RUNNING: _l("Running"),
+    ImportStatus.DONE: _l("Finished"),
+    ImportStatus.FAILED: _l("Nothing was imported"),
+}
+IMPORT_PHASE_LABELS = {
+    ImportPhase.WAITING: _l("Waiting for its turn"),
+    ImportPhase.READING: _l("Reading the file"),
+    ImportPhase.CHECKING: _l("Checking each row"),
+    ImportPhase.MATCHING: _l("Matching rows to plots and farmers"),
+    ImportPhase.ACCOUNTS: _l("Making the new farmers' accounts"),
+    ImportPhase.WRITING: _l("Saving the plots"),
+    ImportPhase.FINISHED: _l("Finished"),
+}
+ERRORS_SHOWN = 500  # bad rows listed on the page; all of them are in the problems file
+# 100,000 rows of Thai text (three bytes a letter) make a file of about 30 MB: more than any other form takes.
 FIELD_LABELS = {
     "name": _l("Plot name"),
     "owner": _l("Farmer"),
@@ -55,6 +75,9 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/plots", "index", index)
     bp.add_url_rule("/plots/new", "create", edit, methods=["GET", "POST"])
     bp.add_url_rule("/plots/import", "import_csv", import_csv, methods=["GET", "POST"])
+    bp.add_url_rule("/plots/imports/<int:import_id>", "import_status", import_status)
+    bp.add_url_rule("/plots/imports/<int:import_id>/progress.json", "import_progress", import_progress)
+    bp.add_url_rule("/plots/imports/<int:import_id>/problems.csv", "import_errors", import_errors)
     bp.add_url_rule("/plots/export.csv", "export_csv", export_csv)
     bp.add_url_rule("/plots/dashboard", "dashboard", supply_dashboard)
     bp.add_url_rule("/plots/<code>", "detail", detail)
@@ -63,6 +86,14 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/plots/<code>/photos/<int:photo_id>/delete", "delete_photo", delete_photo, methods=["POST"])
     bp.add_url_rule("/crops", "crops", crops, methods=["GET", "POST"])
     # fmt: on
+    bp.url_value_preprocessor(_import_upload_limit)
+
+
+def _import_upload_limit(endpoint: str | None, values: dict | None) -> None:
+    # The import's own limit on the request body (PLOT_IMPORT_MAX_BYTES), set before anything reads the body: URL
+    # value preprocessors run before the before_request functions, among them the CSRF check.
+    if endpoint == "plots.import_csv":
+        request.max_content_length = current_app.config["PLOT_IMPORT_MAX_BYTES"]
 
 
 def _locale() -> str:
@@ -217,20 +248,65 @@ def delete_photo(code: str, photo_id: int):
 
 @coordinator_required
 def import_csv():
+    """The file is stored and the worker imports it: a web request would time out on a large one."""
     form = ImportForm()
-    report = None
-    if form.validate_on_submit():
-        report = importer.import_plots(
-            form.file.data.read(), current_user,
+
+    def page():
+        return render_template("plots/import.html", form=form, imports=plot_jobs.recent_imports(),
+                               status_labels=IMPORT_STATUS_LABELS)
+
+    if request.method == "GET":
+        return page()
+    return act_or_render(
+        form, page, url_for("plots.import_csv"),
+        lambda: plot_jobs.request_import(
+            current_user, form.file.data.filename or "", form.file.data.read(), dry_run=form.dry_run.data,
             create_groups=form.create_groups.data, create_crops=form.create_crops.data,
-        )
-        if report.ok and not form.dry_run.data:
-            db.session.commit()
-            flash(_("The file is imported: %(created)s plots added, %(updated)s changed, %(unchanged)s unchanged.",
-                    created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
-        else:
-            db.session.rollback()  # a dry run, or a file with bad rows: nothing is kept
-    return render_template("plots/import.html", form=form, report=report)
+        ),
+        _("The file is received. It is checked in the background: this page follows it."),
+        once="plot-import", made=lambda made: url_for("plots.import_status", import_id=made.id),
+    )
+
+
+def _load_import(import_id: int) -> PlotImport:
+    # Any coordinator may follow any import: they run the network's registry together.
+    return db.get_or_404(PlotImport, import_id)
+
+
+@coordinator_required
+def import_status(import_id: int):
+    plot_import = _load_import(import_id)
+    report = plot_jobs.report_of(plot_import)
+    return render_template(
+        "plots/import_status.html", plot_import=plot_import, report=report, progress=plot_jobs.progress_of(plot_import),
+        status_labels=IMPORT_STATUS_LABELS, phase_labels=IMPORT_PHASE_LABELS, errors_shown=ERRORS_SHOWN,
+    )
+
+
+@coordinator_required
+def import_progress(import_id: int):
+    """The same progress as the page, for a script or a page that asks without reloading."""
+    return jsonify(plot_jobs.progress_of(_load_import(import_id)))
+
+
+@coordinator_required
+def import_errors(import_id: int):
+    """Every bad row of an import, to fix in a spreadsheet (the page shows the first ERRORS_SHOWN)."""
+    report = plot_jobs.report_of(_load_import(import_id))
+    if report is None:
+        abort(404)
+    out = io.StringIO()
+    out.write("\ufeff")  # so that Excel opens the Thai text as UTF-8
+    writer = csv.writer(out)
+    writer.writerow([_("Line"), _("Problem")])
+    for message in report.file_errors:
+        writer.writerow(["", csvdata.escape_cell(message)])
+    for row in report.row_errors:
+        writer.writerow([row.line, csvdata.escape_cell("; ".join(row.messages))])
+    return Response(
+        out.getvalue(), mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="greensmile-import-{import_id}-problems.csv"'},
+    )
 
 
 @coordinator_required

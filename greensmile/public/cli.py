@@ -7,11 +7,10 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from greensmile.certification.services import today
 from greensmile.extensions import db
 from greensmile.network.models import Organisation
 from greensmile.plots.models import Plot
-from greensmile.public import qr, scans, services
+from greensmile.public import jobs, qr, services
 from greensmile.urls import public_base
 
 qr_cli = AppGroup("qr", help="QR codes and scan counts.")
@@ -43,7 +42,7 @@ def export_command(out_dir: Path, group_name: str | None) -> None:
 
 @qr_cli.command("collect-scans")
 def collect_scans_command() -> None:
-    """Move the finished days' scan counts from Redis into the database (run daily; no-op without Redis)."""
-    moved = scans.collect(today())
+    """Move the finished days' scan counts from Redis into the database (the worker runs it each night; nothing to do without Redis)."""
+    moved = jobs.collect_scans()
     db.session.commit()
     click.echo(f"{moved} scans collected")

@@ -139,8 +139,8 @@ def concern(code: str):
             db.session.rollback()
             form.message.errors.append(str(error))
         else:
+            services.tell_coordinators(concern)  # in the concern's transaction: told if and only if it is stored
             db.session.commit()
-            services.tell_coordinators(concern)  # after the commit: no mail about a concern never stored
             return render_template("public/concern.html", form=None, plot=plot, sent=True)
     return render_template("public/concern.html", form=form, plot=plot, sent=False)
 

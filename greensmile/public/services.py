@@ -5,11 +5,9 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from greensmile.accounts.models import Role, User
 from greensmile.certification import overview, residue, scope
 from greensmile.certification.charter import PGS_ORGANIC
 from greensmile.certification.models import Certification, CertificationEvent, CertStatus, ResidueTest
@@ -17,7 +15,7 @@ from greensmile.db import utcnow
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.listings import services as listings
-from greensmile.mail import send_mail
+from greensmile.notifications import services as notifications
 from greensmile.plots.models import Plot
 from greensmile.public.models import Concern
 from greensmile.urls import public_url
@@ -82,20 +80,13 @@ def report_concern(plot: Plot, message: str, contact: str) -> Concern:
 
 
 def tell_coordinators(concern: Concern) -> None:
-    """Mail every coordinator about a stored concern (the log, without a mail server)."""
+    """Tell every coordinator about a stored concern, in the concern's transaction."""
     plot, message = concern.plot, concern.message
-    coordinators = db.session.scalars(
-        sa.select(User).where(User.roles.any(role=Role.COORDINATOR), User.email.is_not(None), User.is_active.is_(True))
-    ).all()
-    for coordinator in coordinators:
-        with force_locale(coordinator.locale):
-            send_mail(
-                coordinator.email,
-                _("Green Smile: a concern about plot %(code)s", code=plot.code),
-                _("Someone reported a concern about plot %(code)s (%(farmer)s):\n\n%(message)s\n\nContact: "
-                  "%(contact)s\n%(link)s", code=plot.code, farmer=plot.owner.display_name, message=message,
-                  contact=concern.contact or "—", link=public_url("plots.detail", code=plot.code)),
-            )
+    notifications.notify_coordinators("concern.reported", lambda: notifications.Message(
+        _("A concern about plot %(code)s", code=plot.code),
+        _("Someone reported a concern about plot %(code)s (%(farmer)s):\n\n%(message)s\n\nContact: %(contact)s",
+          code=plot.code, farmer=plot.owner.display_name, message=message, contact=concern.contact or "—"),
+        public_url("plots.detail", code=plot.code)))
 
 
 def open_concerns() -> list[Concern]:

@@ -19,6 +19,7 @@ from greensmile.network.models import Category, Membership, Organisation
 from greensmile.payments import services as payments
 from greensmile.payments.models import NETWORK, Channel, Payment, PaymentStatus
 from greensmile.plots.models import Plot
+from greensmile.supporters import notify
 from greensmile.supporters.models import (
     SUPPORT_MOVES,
     DeliveryVia,
@@ -190,6 +191,7 @@ def record_delivery(acting: User | None, pledge: SupportPledge, data: DeliveryDa
     complete = data.completes or (pledge.kind is SupportKind.MONEY and delivered_satang(pledge) >= pledge.amount_satang)
     _move(pledge, SupportStatus.DELIVERED if complete else SupportStatus.PARTLY_DELIVERED)
     db.session.flush()
+    notify.pledge_delivered(pledge, delivery, acting)
     return delivery
 
 

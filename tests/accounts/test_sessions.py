@@ -11,6 +11,7 @@ from greensmile.accounts.models import Role, User, UserSession
 from greensmile.extensions import db
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_user
+from tests.outbox import sent_mails
 
 REMEMBER = "remember_token"
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -169,7 +170,7 @@ def test_a_password_reset_signs_out_every_device(client, app, given, caplog):
     post_form(phone, "/login", {"login": "reset-all@example.com", "password": PASSWORD, "remember": "y"})
     with caplog.at_level(logging.INFO, logger="greensmile.mail"):
         post_form(client, "/password/forgot", {"email": "reset-all@example.com"})
-    mail = [r.getMessage() for r in caplog.records if r.name == "greensmile.mail"][0]
+    mail = sent_mails(caplog, app)[0]
     path = re.search(r"http://greensmile\.test(/password/reset/[\w.\-]+)", mail).group(1)
     assert post_form(client, path, {"password": "brand-new-secret", "confirm": "brand-new-secret"}).status_code == 302
     assert _signed_out(phone.get("/account"))

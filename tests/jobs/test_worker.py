@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from greensmile.accounts.models import Role
 from greensmile.db import utcnow
 from greensmile.extensions import db
+from greensmile.jobs import schedules
 from greensmile.jobs import services as jobs
 from greensmile.jobs.errors import NotAllowed, UnknownJob
 from greensmile.jobs.models import Job, JobStatus
@@ -20,11 +21,13 @@ from tests.factories import make_user
 
 @pytest.fixture
 def handlers():
-    """Kinds of job registered for one test only."""
-    before = dict(jobs.HANDLERS)
+    """Kinds of job registered for one test only, and no schedules (they would add their own jobs to the rounds)."""
+    before, timetable = dict(jobs.HANDLERS), dict(schedules.SCHEDULES)
+    schedules.SCHEDULES.clear()
     yield jobs.register
     jobs.HANDLERS.clear()
     jobs.HANDLERS.update(before)
+    schedules.SCHEDULES.update(timetable)
 
 
 def _count(model, *where) -> int:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from greensmile.accounts.models import Role, User
 from greensmile.extensions import db
+from greensmile.jobs import services as jobs
 from greensmile.network import services as network
 from greensmile.network.models import Membership, Organisation, OrganisationKind
 from greensmile.plots import csvdata, importer
@@ -13,7 +14,7 @@ from greensmile.plots import services as plots
 from greensmile.plots.codes import check_character
 from greensmile.plots.errors import BadCropName
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotType
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, form_keys, login
 from tests.factories import PASSWORD, add_member, crop, district, make_organisation, make_plot, make_user
 
 HEADER = ("plot_code,farmer_name,farmer_phone,group_name,province,district,subdistrict,village,latitude,longitude,"
@@ -200,6 +201,7 @@ def test_cli_import_dry_run_and_export(app, given, tmp_path):
 
 
 def test_upload_page_is_for_coordinators_and_reports_bad_rows(client, given, app):
+    """The page stores the file and the worker imports it (tests/plots/test_import_jobs.py follows it closely)."""
     with given():
         catalogue()
         make_user(Role.COORDINATOR, email="coord@example.com")
@@ -212,17 +214,21 @@ def test_upload_page_is_for_coordinators_and_reports_bad_rows(client, given, app
     login(client, "coord@example.com", PASSWORD)
 
     def send(data: bytes, dry_run: bool):
-        form = {"csrf_token": csrf_token(client, "/plots/import"), "file": (io.BytesIO(data), "plots.csv")}
+        form = {**form_keys(client, "/plots/import"), "file": (io.BytesIO(data), "plots.csv")}
         if dry_run:
             form["dry_run"] = "y"
-        return client.post("/plots/import", data=form, content_type="multipart/form-data").get_data(as_text=True)
+        response = client.post("/plots/import", data=form, content_type="multipart/form-data")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        with app.app_context():
+            jobs.run_once("test")  # the worker (it may run the schedules' jobs too)
+        return client.get(response.location).get_data(as_text=True)
 
     bad = send((HEADER + ",x,,,,ไม่มี,,,,,1,vegetables,,,\n").encode(), dry_run=False)
     assert "ไม่ได้นำเข้าข้อมูลใด ๆ" in bad and "ไม่รู้จักอำเภอ" in bad
     checked = send(GOOD.encode(), dry_run=True)
     assert "ไฟล์ถูกต้อง" in checked and _counts(app)[0] == 0
     imported = send(GOOD.encode(), dry_run=False)
-    assert "นำเข้าไฟล์แล้ว" in imported and _counts(app)[0] == 3
+    assert 'data-status="done"' in imported and _counts(app)[0] == 3
     exported = client.get("/plots/export.csv")
     assert exported.mimetype == "text/csv" and CODE in exported.get_data(as_text=True)
 

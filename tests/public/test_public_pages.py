@@ -19,6 +19,7 @@ from greensmile.public.models import Concern, PlotScan
 from tests.certification.helpers import certified, make_cycle, through_inspection
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, crop, make_plot, make_user
+from tests.outbox import sent_mails
 from tests.plots.test_search_and_api import counting_queries
 
 
@@ -228,7 +229,7 @@ def test_anyone_can_report_a_concern_and_coordinators_hear_of_it(client, given, 
     with app.app_context():
         concern = db.session.scalar(sa.select(Concern))
         assert concern.message == "เห็นคนพ่นยาในแปลงเมื่อวาน" and concern.plot_id == cycle.plot.id
-    mails = [r.getMessage() for r in caplog.records if r.name == "greensmile.mail"]
+    mails = sent_mails(caplog, app)
     assert len(mails) == 1 and "coord@example.com" in mails[0] and "เห็นคนพ่นยา" in mails[0]
     login(client, "coord@example.com", PASSWORD)
     pipeline = client.get("/certification/pipeline").get_data(as_text=True)

@@ -16,7 +16,7 @@ def test_navigation_by_role(app_ctx):
     coordinator = endpoints(make_user(Role.COORDINATOR))
     assert coordinator == shop + [
         "bulk.home", "plots.index", "trees.home", "support.home", "certification.pipeline", "plots.dashboard", "accounts.users", "network.groups",
-        "network.organisations", "market.points", "payments.reconcile",
+        "network.organisations", "market.points", "payments.reconcile", "notifications.outbox",
     ]
     assert "inspections.assignments" in endpoints(make_user(Role.INSPECTOR))
     assert "certification.decisions" in endpoints(make_user(Role.COMMITTEE))

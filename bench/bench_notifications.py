@@ -1,0 +1,123 @@
+"""What the outbox costs a page, and how fast the worker delivers.
+
+Figure 1: checkouts per second through the real pages (the cart's POST, the cart page, then the checkout's POST, as a
+phone sends them), with the notification centre on (each order writes two notifications and their delivery jobs in the order's
+transaction) beside the same pages with it off (the centre told to stay quiet for the request): the floor.
+
+Figure 2: LINE deliveries per second by the worker (claim, one SDK push each as a Flex message under its retry key,
+record, commit) against the local fake LINE server, beside a bare loop of the same SDK pushes with no database: the
+floor. Prints figures only; it never passes or fails.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("APP_ENV", "testing")
+
+import sqlalchemy as sa  # noqa: E402
+
+from bench.support import demo_app, sale_listing, sign_in  # noqa: E402
+from greensmile.accounts import services as accounts  # noqa: E402
+from greensmile.accounts.models import LineLink, Role, User  # noqa: E402
+from greensmile.extensions import db, limiter  # noqa: E402
+from greensmile.jobs import services as jobs  # noqa: E402
+from greensmile.notifications import line  # noqa: E402
+from greensmile.notifications import services as centre  # noqa: E402
+from tests.line.fake_line import CHANNEL_ACCESS_TOKEN, FakeLine  # noqa: E402
+
+CHECKOUTS = 150
+DELIVERIES = 300
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
+
+
+def _checkouts(app, listing_id: int, farmer_id: int, point_id: int, quiet: bool) -> float:
+    email = f"bench-notify-{uuid.uuid4().hex[:8]}@example.com"
+    with app.app_context():
+        accounts.create_user(email=email, display_name="ผู้ซื้อ", password="x" * 12, roles=(Role.CONSUMER,))
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, email, "x" * 12)
+    token = _TOKEN.search(client.get(f"/market/{listing_id}").get_data(as_text=True)).group(1)
+    form = {"csrf_token": token, f"pickup_{farmer_id}": str(point_id), "payment_method": "cash"}
+    app.config["BENCH_QUIET"] = quiet
+    started = time.perf_counter()
+    for _ in range(CHECKOUTS):
+        assert client.post(f"/cart/add/{listing_id}", data={"csrf_token": token, "quantity": "1"}).status_code == 302
+        key = _KEY.search(client.get("/cart").get_data(as_text=True)).group(1)  # the cart page, as the phone sees it
+        placed = client.post("/checkout", data={**form, "submission_key": key})
+        assert placed.status_code == 302 and placed.location.startswith("/orders"), placed.status_code
+    return CHECKOUTS / (time.perf_counter() - started)
+
+
+def _deliveries(app, fake: FakeLine) -> tuple[float, float]:
+    with app.app_context():
+        person = db.session.scalar(sa.select(User).where(User.email.like("farmer@%")))
+        line_id = fake.new_user_id()
+        fake.add_friend(line_id, person.display_name)
+        if person.line_link is None:
+            db.session.add(LineLink(user=person, line_user_id=line_id, friend=True))
+        else:
+            person.line_link.line_user_id, person.line_link.friend = line_id, True
+        db.session.commit()
+        for n in range(DELIVERIES):
+            centre.notify(person, "order.ready", lambda n=n: centre.Message(
+                f"คำสั่งซื้อ GS-{n:05d} พร้อมรับ", "มารับได้ที่ตลาดเขียว", "https://greensmile.example/orders/1",
+                [("คำสั่งซื้อ", f"GS-{n:05d}"), ("ยอดรวม", "฿120")]))
+        db.session.commit()
+        started = time.perf_counter()
+        delivered = 0
+        while ran := jobs.run_once("bench", kinds=[centre.DELIVER], scheduled=False):
+            delivered += ran
+        worker = delivered / (time.perf_counter() - started)
+        assert len(fake.inbox(line_id)) == DELIVERIES, len(fake.inbox(line_id))
+
+        stored = db.session.scalars(sa.select(centre.Notification).limit(1)).one()
+        sample = SimpleNamespace(title=stored.title, body=stored.body, url=stored.url, facts=stored.facts,
+                                 user=SimpleNamespace(locale="th"), retry_key="")  # no database behind it
+        started = time.perf_counter()
+        for _ in range(DELIVERIES):
+            sample.retry_key = str(uuid.uuid4())
+            assert line.push(line_id, sample) is line.Outcome.SENT
+        bare = DELIVERIES / (time.perf_counter() - started)
+    return worker, bare
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder, FakeLine() as fake:
+        app, url = demo_app(folder)
+        app.config.update(LINE_CHANNEL_ACCESS_TOKEN=CHANNEL_ACCESS_TOKEN, LINE_API_URL=fake.url,
+                          WTF_CSRF_ENABLED=True)
+        limiter.enabled = False  # one buyer placing hundreds of orders a minute is the bench, not an attack
+
+        @app.before_request
+        def _quiet_when_asked():  # the "off" run: the centre writes nothing for these requests
+            from greensmile.notifications.services import _QUIET
+            db.session.info[_QUIET] = bool(app.config.get("BENCH_QUIET"))
+
+        ids = sale_listing(app, CHECKOUTS * 6)
+        _checkouts(app, *ids, quiet=False)  # warm-up
+        on = _checkouts(app, *ids, quiet=False)
+        off = _checkouts(app, *ids, quiet=True)
+        worker, bare = _deliveries(app, fake)
+        with app.app_context():
+            db.engine.dispose()
+    print(f"database: {url.split(':')[0]}, {CHECKOUTS} checkouts through the pages, {DELIVERIES} LINE deliveries")
+    print(f"checkout pages with notifications (2 notices + 2 jobs per order): {on:,.1f}/s")
+    print(f"floor, the same pages with the centre quiet: {off:,.1f}/s")
+    print(f"ratio: {on / off:.3f} x the floor")
+    print(f"worker LINE deliveries (claim, Flex push, record, commit): {worker:,.1f}/s")
+    print(f"floor, bare SDK pushes to the same fake in a loop: {bare:,.1f}/s")
+    print(f"ratio: {worker / bare:.3f} x the floor")
+
+
+if __name__ == "__main__":
+    main()
