@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import User, UserSession
 from greensmile.accounts.services import CONFIRM_MAX_AGE
@@ -39,5 +40,5 @@ def forget(payload: dict | None = None) -> tuple[int, int]:
 
 
 def register() -> None:
-    jobs.register("accounts.forget", forget, max_attempts=3)
+    jobs.register("accounts.forget", forget, max_attempts=3, label=_l("Forget old devices and unconfirmed sign-ups"))
     schedules.daily("accounts.forget", "accounts.forget", at=time(3, 0))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import time
 
+from flask_babel import lazy_gettext as _l
+
 from greensmile.bulk import services
 from greensmile.jobs import schedules
 from greensmile.jobs import services as jobs
@@ -14,5 +16,5 @@ def generate(payload: dict | None = None) -> int:
 
 
 def register() -> None:
-    jobs.register("bulk.generate", generate, max_attempts=3)
+    jobs.register("bulk.generate", generate, max_attempts=3, label=_l("Make the weeks of standing orders"))
     schedules.daily("bulk.generate", "bulk.generate", at=time(1, 0))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import time
 
+from flask_babel import lazy_gettext as _l
+
 from greensmile.certification import corrective, reminders, services
 from greensmile.jobs import schedules
 from greensmile.jobs import services as jobs
@@ -22,7 +24,8 @@ def remind(payload: dict | None = None) -> tuple[int, int]:
 
 
 def register() -> None:
-    jobs.register("certification.expire", expire, max_attempts=3)
+    jobs.register("certification.expire", expire, max_attempts=3, label=_l("Expire certificates"))
     schedules.daily("certification.expire", "certification.expire", at=time(0, 5))
-    jobs.register("certification.remind", remind, max_attempts=3)
+    jobs.register("certification.remind", remind, max_attempts=3,
+                  label=_l("Remind of expiring certificates and corrective actions"))
     schedules.daily("certification.remind", "certification.remind", at=time(8, 0))

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from greensmile.jobs import schedules
 from greensmile.jobs import services as jobs
@@ -21,7 +22,7 @@ def reply(payload: dict) -> None:
 
 
 def register() -> None:
-    jobs.register(services.DELIVER, services.deliver, max_attempts=10)  # back-off reaches hours: a long outage
-    jobs.register(webhook.REPLY, reply, max_attempts=2)  # a reply token lives about a minute
-    jobs.register("line.quota", services.refresh_quota, max_attempts=1)
+    jobs.register(services.DELIVER, services.deliver, max_attempts=10, label=_l("Send a notification"))  # back-off reaches hours: a long outage
+    jobs.register(webhook.REPLY, reply, max_attempts=2, label=_l("Answer a LINE message"))  # a reply token lives about a minute
+    jobs.register("line.quota", services.refresh_quota, max_attempts=1, label=_l("Read the LINE quota"))
     schedules.every("line.quota", "line.quota", timedelta(minutes=30))

@@ -51,6 +51,9 @@ _ALL = [
 ]
 
 KINDS: dict[str, Kind] = {kind.code: kind for kind in _ALL}
+# An account's own safety mail carries a link that opens the account (a reset, a confirmation): it is shown nowhere
+# but in the mailbox, and its text is blanked once sent.
+SECRET: frozenset[str] = frozenset(kind.code for kind in _ALL if kind.mandatory)
 
 
 def for_user(user) -> list[Kind]:

@@ -82,7 +82,9 @@ def push(to: str, notification) -> Outcome:
             return Outcome.SENT
         if error.status == 429 and "monthly limit" in (error.body or ""):
             return Outcome.QUOTA
-        if error.status == 429 or error.status >= 500:
+        if error.status in (401, 403) or error.status == 429 or error.status >= 500:
+            # 401/403: the channel token is wrong or revoked, which concerns every notice: tried again, and seen by
+            # coordinators among the dead letters, rather than quietly sending everyone e-mail.
             raise LineDown(f"LINE answered {error.status}") from error
         current_app.logger.error("LINE refused a push (%s): %s", error.status, error.body)
         return Outcome.REFUSED

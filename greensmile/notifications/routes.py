@@ -13,6 +13,7 @@ from greensmile.jobs import services as jobs
 from greensmile.jobs.models import Job, JobStatus
 from greensmile.notifications import kinds, line, services, webhook
 from greensmile.notifications.forms import choices_form, chosen
+from greensmile.notifications.models import Notification
 from greensmile.responses import done, flash_form_errors
 
 bp = Blueprint("notifications", __name__)
@@ -28,14 +29,16 @@ def register_routes(bp: Blueprint) -> None:
 
 @login_required
 def mine():
-    return render_template("notifications/mine.html", notifications=services.recent(current_user))
+    return render_template("notifications/mine.html", notifications=services.recent(current_user),
+                           secret=kinds.SECRET)
 
 
 @login_required
 def choices():
     user = current_user._get_current_object()
     mine_kinds = kinds.for_user(user)
-    form = choices_form(mine_kinds, services.choices(user), request.form if request.method == "POST" else None)
+    form = choices_form(mine_kinds, services.choices(user), request.form if request.method == "POST" else None,
+                        line_on=line.enabled())
     if request.method == "POST":
         if form.validate():
             services.set_choices(user, chosen(form, mine_kinds))
@@ -50,7 +53,14 @@ def outbox():
     counts = dict(db.session.execute(sa.select(Job.status, sa.func.count()).group_by(Job.status)).all())
     waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(
         Job.status == JobStatus.QUEUED, Job.attempts > 0))
-    return render_template("notifications/outbox.html", dead=jobs.dead_jobs(), counts=counts, retrying=waiting,
+    dead = jobs.dead_jobs()
+    # A dead delivery says whose notice it was and what it said (its title), so a coordinator knows who missed what.
+    ids = {job.id: job.payload.get("id") for job in dead if job.kind == services.DELIVER}
+    notices = {n.id: n for n in db.session.scalars(sa.select(Notification).where(Notification.id.in_(
+        [i for i in ids.values() if isinstance(i, int)])))} if ids else {}
+    about = {job_id: notices.get(notice_id) for job_id, notice_id in ids.items()}
+    return render_template("notifications/outbox.html", dead=dead, about=about, label_of=jobs.label_of,
+                           counts=counts, retrying=waiting,
                            quota=services.quota(), line_on=line.enabled(), form=ActionForm(),
                            statuses=JobStatus)
 

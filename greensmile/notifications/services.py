@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -23,7 +24,7 @@ from greensmile.extensions import db
 from greensmile.jobs import services as jobs
 from greensmile.mail import send_mail
 from greensmile.notifications import line
-from greensmile.notifications.kinds import KINDS, for_user
+from greensmile.notifications.kinds import KINDS, SECRET, for_user
 from greensmile.notifications.models import Channel, Choice, Delivery, LineQuota, Notification
 
 log = logging.getLogger(__name__)
@@ -148,13 +149,19 @@ def _quota_row() -> LineQuota:
 
 
 def refresh_quota(payload: dict | None = None) -> None:
-    """The worker reads the quota from LINE now and then, so the coordinators' page never has to."""
+    """The worker reads the quota from LINE now and then, so the coordinators' page never has to. A reading that
+    fails is logged and skipped: the next one comes in 30 minutes. A fresh reading decides whether pushes go on
+    (a plan raised in the middle of the month opens LINE again)."""
     if not line.enabled():
         return
-    limit, used = line.read_quota()
+    try:
+        limit, used = line.read_quota()
+    except Exception as error:  # LINE down or refusing: the page shows the last reading and its time
+        log.warning("could not read LINE's quota: %s", error)
+        return
     row = _quota_row()
     row.limit, row.used, row.read_at = limit, used, utcnow()
-    row.exhausted = row.exhausted or (limit is not None and used >= limit)
+    row.exhausted = limit is not None and used >= limit
     db.session.flush()
 
 
@@ -207,20 +214,18 @@ def deliver(payload: dict) -> None:
         raise MailDown("the mail server did not take the message")
     _sent(notification, Channel.EMAIL, Delivery.FELL_BACK if note else Delivery.SENT)
     notification.note = note[:300]
+    if notification.kind in SECRET:  # the link opens the account: it lives in the mailbox only
+        notification.body, notification.url = "", ""
 
 
 def _sent(notification: Notification, via: Channel, delivery: Delivery) -> None:
     notification.sent_via, notification.delivery, notification.sent_at = via, delivery, utcnow()
 
 
-def on_unfollow(line_user_id: str) -> None:
-    """Someone blocked the Official Account: no more pushes to them; their notices go by e-mail."""
+def set_friend(line_user_id: str, friend: bool, at: datetime) -> None:
+    """A follow (friend) or unfollow (blocked: no more pushes, notices by e-mail) that happened at `at`. An event
+    older than what we know already (a redelivery arriving after a newer event) changes nothing."""
     link = db.session.scalar(sa.select(LineLink).where(LineLink.line_user_id == line_user_id))
-    if link is not None and link.friend:
-        link.friend, link.friend_changed_at = False, utcnow()
-
-
-def on_follow(line_user_id: str) -> None:
-    link = db.session.scalar(sa.select(LineLink).where(LineLink.line_user_id == line_user_id))
-    if link is not None and not link.friend:
-        link.friend, link.friend_changed_at = True, utcnow()
+    if link is None or (link.friend_changed_at is not None and at <= link.friend_changed_at):
+        return
+    link.friend, link.friend_changed_at = friend, at

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from linebot.v3 import WebhookParser
@@ -50,10 +51,9 @@ def take(body: str, signature: str, channel_secret: str) -> int:
         except sa.exc.IntegrityError:
             continue  # a redelivery of an event we already took
         taken += 1
-        if isinstance(event, FollowEvent) and user_id:
-            services.on_follow(user_id)
-        elif isinstance(event, UnfollowEvent) and user_id:
-            services.on_unfollow(user_id)
+        if isinstance(event, (FollowEvent, UnfollowEvent)) and user_id:
+            at = datetime.fromtimestamp(event.timestamp / 1000, tz=UTC)  # when it happened, in milliseconds
+            services.set_friend(user_id, isinstance(event, FollowEvent), at)
         elif (isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent)
               and event.reply_token and user_id):
             jobs.enqueue(REPLY, {"reply_token": event.reply_token, "text": event.message.text[:200],

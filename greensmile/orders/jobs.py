@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from greensmile.jobs import schedules
 from greensmile.jobs import services as jobs
 from greensmile.listings import services as listings
@@ -16,5 +18,5 @@ def expire(payload: dict | None = None) -> tuple[int, int]:
 
 
 def register() -> None:
-    jobs.register("orders.expire", expire, max_attempts=2)  # the next minute's run catches up anyway
+    jobs.register("orders.expire", expire, max_attempts=2, label=_l("Expire unpaid orders"))  # the next minute's run catches up anyway
     schedules.every("orders.expire", "orders.expire", timedelta(minutes=1))

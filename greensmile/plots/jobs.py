@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from greensmile.accounts.models import Role, User
@@ -152,19 +153,15 @@ def run_import(payload: dict) -> None:
     progress.start()
     acting = plot_import.requested_by
     locale = acting.locale if acting and acting.locale in current_app.config["LANGUAGES"] else None
-    try:
-        # The report's messages are stored as text, in the language of the coordinator who sent the file.
-        with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            attempt = db.session.begin_nested()
-            report = importer.import_plots(
-                plot_import.data, acting, create_groups=plot_import.create_groups,
-                create_crops=plot_import.create_crops, progress=progress,
-            )
-            written = report.ok and not plot_import.dry_run
-            (attempt.commit if written else attempt.rollback)()  # a dry run or a bad file: no plot is kept
-    except Exception as error:
-        _broken(import_id, error)
-        raise
+    # The report's messages are stored as text, in the language of the coordinator who sent the file.
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        attempt = db.session.begin_nested()
+        report = importer.import_plots(
+            plot_import.data, acting, create_groups=plot_import.create_groups,
+            create_crops=plot_import.create_crops, progress=progress,
+        )
+        written = report.ok and not plot_import.dry_run
+        (attempt.commit if written else attempt.rollback)()  # a dry run or a bad file: no plot is kept
     _finish(plot_import, report, progress, written)
 
 
@@ -183,23 +180,18 @@ def _finish(plot_import: PlotImport, report: ImportReport, progress: ProgressWri
     db.session.flush()
 
 
-def _broken(import_id: int, error: Exception) -> None:
-    """The job raised: its writes go, and the import is recorded as failed now, whatever the worker does next. The
-    one commit a handler makes itself, after rolling its own work back: the worker's rollback must not take this."""
-    try:
-        db.session.rollback()
-        plot_import = db.session.get(PlotImport, import_id)
-        if plot_import is not None and plot_import.status is not ImportStatus.DONE:
-            check_import_move(plot_import.status, ImportStatus.FAILED)
-            plot_import.status, plot_import.phase = ImportStatus.FAILED, ImportPhase.FINISHED
-            plot_import.error_kind = type(error).__name__[:100]
-            plot_import.finished_at = utcnow()
-            db.session.commit()
-    except Exception:  # the database itself may be what broke: the worker records the job's own error
-        db.session.rollback()
-        log.exception("import %s: could not record its failure", import_id)
+def _broken(payload: dict, error: Exception) -> None:
+    """The job failed for good (the import raised, or its final commit did): the worker has rolled its writes back
+    and, in the transaction that records the job as dead, the import is recorded as failed."""
+    plot_import = db.session.get(PlotImport, int(payload["import_id"]))
+    if plot_import is not None and plot_import.status is not ImportStatus.DONE:
+        check_import_move(plot_import.status, ImportStatus.FAILED)
+        plot_import.status, plot_import.phase = ImportStatus.FAILED, ImportPhase.FINISHED
+        plot_import.error_kind = type(error).__name__[:100]
+        plot_import.finished_at = utcnow()
+        db.session.flush()
 
 
 def register() -> None:
     # One attempt: a file that broke the import once would break it again. The dead job is there to be sent again.
-    worker.register(KIND, run_import, max_attempts=1)
+    worker.register(KIND, run_import, max_attempts=1, label=_l("Import of a plot file"), on_dead=_broken)

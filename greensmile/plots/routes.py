@@ -50,7 +50,6 @@ IMPORT_PHASE_LABELS = {
     ImportPhase.FINISHED: _l("Finished"),
 }
 ERRORS_SHOWN = 500  # bad rows listed on the page; all of them are in the problems file
-# 100,000 rows of Thai text (three bytes a letter) make a file of about 30 MB: more than any other form takes.
 FIELD_LABELS = {
     "name": _l("Plot name"),
     "owner": _l("Farmer"),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import time
 
+from flask_babel import lazy_gettext as _l
+
 from greensmile.clock import today
 from greensmile.jobs import schedules
 from greensmile.jobs import services as jobs
@@ -16,7 +18,7 @@ def collect_scans(payload: dict | None = None) -> int:
 
 
 def register() -> None:
-    jobs.register("qr.collect-scans", collect_scans, max_attempts=3)
+    jobs.register("qr.collect-scans", collect_scans, max_attempts=3, label=_l("Collect QR scan counts"))
     schedules.daily("qr.collect-scans", "qr.collect-scans", at=time(0, 15))
     if line_answers.answer not in webhook.ANSWERS:
         webhook.ANSWERS.append(line_answers.answer)

@@ -122,7 +122,7 @@ def test_a_dead_workers_jobs_are_taken_again_once_its_lease_runs_out(app_ctx, ha
     handlers("note", lambda payload: ran.append(payload["n"]))
     job_id = jobs.enqueue("note", {"n": 7}).id
     db.session.commit()
-    assert jobs.claim("lost-worker", utcnow(), 10) == [job_id]  # taken, then the worker dies
+    assert jobs.claim("lost-worker", utcnow()) == job_id  # taken, then the worker dies
     assert jobs.run_once("w2") == 0 and ran == []  # still leased
     later = utcnow() + jobs.LEASE + timedelta(seconds=1)
     assert jobs.run_once("w2", now=later) == 1 and ran == [7]
@@ -145,3 +145,65 @@ def test_the_worker_command_runs_what_is_due_once(app, handlers):
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and "1 job(s) run" in result.output and ran == [3]
+
+
+def test_a_late_worker_whose_lease_ran_out_keeps_nothing_and_does_not_crash(app_ctx, handlers):
+    """The slow worker finishes after its lease ran out and another worker ran the job: the job stays the other's."""
+    runs = []
+
+    def note(payload):
+        runs.append(payload["n"])
+        _organisation(f"ร้านที่ {len(runs)}")  # what the run writes
+
+    handlers("note", note)
+    job_id = jobs.enqueue("note", {"n": 1}).id
+    db.session.commit()
+    assert jobs.claim("slow", utcnow()) == job_id
+    later = utcnow() + jobs.LEASE + timedelta(seconds=1)
+    assert jobs.run_once("quick", now=later) == 1  # took it over and ran it
+    assert jobs.run(job_id, "slow") is None  # the slow one ends: not its job any more
+    job = db.session.get(Job, job_id)
+    assert (job.status, job.locked_by) == (JobStatus.DONE, "quick") and runs == [1, 1]
+    assert _count(Organisation) == 1  # the late run's writes were not kept
+
+
+def test_a_failure_after_the_lease_ran_out_does_not_touch_the_job(app_ctx, handlers):
+    def boom(payload):
+        raise RuntimeError("late and broken")
+
+    handlers("boom", boom, max_attempts=1)
+    job_id = jobs.enqueue("boom").id
+    db.session.commit()
+    jobs.claim("slow", utcnow())
+    db.session.get(Job, job_id).locked_by = "someone-else"  # requeued and taken by another worker meanwhile
+    db.session.commit()
+    assert jobs.run(job_id, "slow") is None
+    assert db.session.get(Job, job_id).status is JobStatus.RUNNING  # the other worker's, untouched
+
+
+def test_a_round_stops_between_jobs_when_asked_and_leaves_the_rest_queued(app_ctx, handlers):
+    ran = []
+    handlers("note", lambda payload: ran.append(payload["n"]))
+    for n in range(3):
+        jobs.enqueue("note", {"n": n})
+    db.session.commit()
+    assert jobs.run_once("w1", stopping=lambda: len(ran) >= 1) == 1
+    statuses = [job.status for job in db.session.scalars(sa.select(Job).order_by(Job.id))]
+    assert statuses == [JobStatus.DONE, JobStatus.QUEUED, JobStatus.QUEUED]
+
+
+def test_a_dead_jobs_hook_marks_what_waited_on_it_in_the_same_transaction(app_ctx, handlers):
+    told = []
+
+    def boom(payload):
+        _organisation("เขียนแล้วหาย")
+        raise RuntimeError("broken")
+
+    handlers("boom", boom, max_attempts=1, on_dead=lambda payload, error: (
+        told.append((payload["n"], str(error))), _organisation("บันทึกความล้มเหลว")))
+    jobs.enqueue("boom", {"n": 5})
+    db.session.commit()
+    assert jobs.run_once("w1") == 1
+    assert told == [(5, "broken")]
+    names = set(db.session.scalars(sa.select(Organisation.name)))
+    assert "บันทึกความล้มเหลว" in names and "เขียนแล้วหาย" not in names

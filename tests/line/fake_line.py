@@ -366,6 +366,10 @@ def _messaging_openapi() -> OpenAPI:
 
 
 class _QuietHandler(WSGIRequestHandler):
+    # LINE's API keeps connections open (HTTP/1.1); a server that closed each one would make every other request
+    # of the SDK's pool fail on a dead connection and be retried: slow, and not what the real service does.
+    protocol_version = "HTTP/1.1"
+
     def log_request(self, *args, **kwargs):  # the request log lives in FakeLine.requests
         pass
 

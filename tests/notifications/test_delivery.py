@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from greensmile.db import utcnow
@@ -221,11 +220,54 @@ def test_a_mail_server_that_fails_keeps_the_notice_for_another_try(app, app_ctx,
     assert job.status is JobStatus.QUEUED and "MailDown" in job.last_error
 
 
-@pytest.mark.parametrize("days", [60, 30, 7])
-def test_a_reminder_keyed_once_is_said_once(app_ctx, days):
+def test_a_reminder_keyed_once_is_said_once_per_key_and_person(app_ctx):
     from greensmile.accounts.models import Role
     from tests.factories import make_user
-    user = make_user(Role.FARMER, email="farmer@example.com")
+    farmer, other = make_user(Role.FARMER, email="farmer@example.com"), make_user(Role.FARMER)
     for _ in range(2):
-        notify(user, "certificate.expiring", lambda: Message("ใกล้หมดอายุ", "ต่ออายุ"), once=f"cert:1:{days}")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
+        for days in (60, 30):
+            notify(farmer, "certificate.expiring", lambda: Message("ใกล้หมดอายุ", "ต่ออายุ"), once=f"cert:1:{days}")
+    notify(other, "certificate.expiring", lambda: Message("ใกล้หมดอายุ", "ต่ออายุ"), once="cert:1:60")
+    keys = db.session.execute(sa.select(Notification.user_id, Notification.once_key)).all()
+    assert sorted(keys) == sorted([(farmer.id, "cert:1:60"), (farmer.id, "cert:1:30"), (other.id, "cert:1:60")])
+
+
+def test_a_wrong_or_revoked_channel_token_is_retried_and_seen_not_quietly_mailed(app, app_ctx, line_on, caplog,
+                                                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "LINE_CHANNEL_ACCESS_TOKEN", "a-revoked-token")
+    user, line_id = linked(line_on)
+    notification = _order_ready(user)
+    db.session.commit()
+    assert deliver() == 1
+    job = db.session.scalar(sa.select(Job).where(Job.kind == DELIVER))
+    assert job.status is JobStatus.QUEUED and "401" in job.last_error
+    assert notification.delivery is Delivery.WAITING and sent_mails(caplog) == []
+
+
+def test_a_quota_reading_that_fails_is_skipped_and_a_fresh_one_reopens_line(app_ctx, line_on):
+    line_on.monthly_limit = 500
+    db.session.add(LineQuota(month=centre._month(), limit=100, used=100, exhausted=True))
+    db.session.flush()
+    line_on.fail_next(1, status=503)
+    centre.refresh_quota()  # LINE down: no error, the last reading stays
+    assert (centre.quota().limit, centre.quota().exhausted) == (100, True)
+    centre.refresh_quota()  # the plan was raised to 500 this month: LINE is open again
+    assert (centre.quota().limit, centre.quota().used, centre.quota().exhausted) == (500, 0, False)
+
+
+def test_account_safety_mail_is_not_shown_on_the_notifications_page_and_its_link_is_kept_nowhere(
+        client, app, given, caplog):
+    from greensmile.accounts.models import Role
+    from tests.conftest import login, post_form
+    from tests.factories import PASSWORD, make_user
+    with given():
+        make_user(Role.CONSUMER, email="malee@example.com")
+    login(client, "malee@example.com", PASSWORD)
+    post_form(client, "/password/forgot", {"email": "malee@example.com"})
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "ตั้งรหัสผ่านใหม่" in page and "/password/reset/" not in page  # the title only, even before it is sent
+    mails = sent_mails(caplog, app)
+    assert any("/password/reset/" in mail for mail in mails)  # the link went to the mailbox
+    with app.app_context():
+        stored = db.session.scalar(sa.select(Notification).where(Notification.kind == "account.password_reset"))
+        assert stored.body == "" and stored.url == "" and stored.delivery is Delivery.SENT

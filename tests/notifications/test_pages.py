@@ -29,7 +29,8 @@ def test_each_person_sees_their_own_notifications_only(client, given):
     assert "ข่าวของมาลี" in page and "ข่าวของสมชาย" not in page
 
 
-def test_a_person_chooses_line_e_mail_or_nothing_per_kind(client, given, app):
+def test_a_person_chooses_line_e_mail_or_nothing_per_kind(client, given, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LINE_CHANNEL_ACCESS_TOKEN", "token")  # the site has a LINE channel
     with given():
         farmer = make_user(Role.FARMER, email="farmer@example.com")
     login(client, "farmer@example.com", PASSWORD)
@@ -79,3 +80,30 @@ def test_coordinators_see_dead_letters_and_the_quota_and_send_a_job_again(client
         again = db.session.get(Job, job.id)
         assert (again.status, again.attempts) == (JobStatus.QUEUED, 0)
     assert client.post(f"/outbox/jobs/{job.id}/send-again", data={}).status_code == 400  # no CSRF token
+
+
+def test_without_a_line_channel_line_is_not_offered(client, given, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LINE_CHANNEL_ACCESS_TOKEN", "")
+    with given():
+        make_user(Role.FARMER, email="farmer@example.com")
+    login(client, "farmer@example.com", PASSWORD)
+    page = client.get("/notifications/choices").get_data(as_text=True)
+    assert 'value="line"' not in page and 'value="email"' in page
+    assert post_form(client, "/notifications/choices", {"order__placed": "line"}).status_code == 200  # refused
+    monkeypatch.setitem(app.config, "LINE_CHANNEL_ACCESS_TOKEN", "token")
+    assert 'value="line"' in client.get("/notifications/choices").get_data(as_text=True)
+
+
+def test_a_dead_delivery_says_whose_notice_it_was(client, given, app, monkeypatch):
+    from greensmile.notifications.services import DELIVER
+
+    monkeypatch.setitem(app.config, "LINE_CHANNEL_ACCESS_TOKEN", "")
+    with given():
+        make_user(Role.COORDINATOR, email="coordinator@example.com")
+        malee = make_user(Role.CONSUMER, email="malee@example.com", display_name="มาลี ใจดี")
+        _tell(malee, "คำสั่งซื้อ GS-0009 พร้อมรับ")
+        job = db.session.scalar(sa.select(Job).where(Job.kind == DELIVER))
+        job.status, job.attempts, job.last_error = JobStatus.DEAD, 10, "MailDown: the mail server did not take it"
+    login(client, "coordinator@example.com", PASSWORD)
+    page = client.get("/outbox").get_data(as_text=True)
+    assert "มาลี ใจดี" in page and "คำสั่งซื้อ GS-0009 พร้อมรับ" in page and "notifications.deliver" not in page

@@ -101,3 +101,19 @@ def test_the_webhook_is_off_without_a_channel_secret(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "LINE_CHANNEL_SECRET", "")
     body = b'{"destination":"x","events":[]}'
     assert client.post("/line/webhook", data=body, headers=signed_headers(body, "")).status_code == 404
+
+
+def test_an_older_event_arriving_after_a_newer_one_changes_nothing(client, app_ctx, line_on):
+    import time as clock
+    user, line_id = linked(line_on)
+    db.session.commit()
+    now = int(clock.time() * 1000)
+    assert _post(client, webhook_body(follow_event(line_id, timestamp=now))).status_code == 200
+    # An unfollow from a minute earlier, first delivered late (LINE redelivers what we did not answer in time).
+    assert _post(client, webhook_body(unfollow_event(line_id, timestamp=now - 60_000, redelivery=True))
+                 ).get_json() == {"taken": 1}
+    db.session.expire_all()
+    assert user.line_link.friend is True
+    assert _post(client, webhook_body(unfollow_event(line_id, timestamp=now + 1000))).status_code == 200
+    db.session.expire_all()
+    assert user.line_link.friend is False

@@ -143,6 +143,24 @@ def test_a_file_that_is_not_csv_fails_with_its_reason(coordinator, app):
     assert "แปลงเก่า.csv" in page and "/home" not in page  # the name alone, as the page shows it
 
 
+def test_a_failure_after_the_import_ran_still_leaves_it_failed_not_running(coordinator, app, monkeypatch):
+    """The plots were imported in the job's transaction, then recording the result broke: the worker rolls it all
+    back and the job's dead hook marks the import failed, so its page stops waiting."""
+    def broken_finish(*args, **kwargs):
+        raise RuntimeError("the report could not be stored")
+
+    monkeypatch.setattr(plot_jobs, "_finish", broken_finish)
+    before = _counts(app)
+    page_url = sent(coordinator, GOOD.encode())
+    work(app)
+    assert _counts(app) == before
+    with app.app_context():
+        plot_import = db.session.scalar(sa.select(PlotImport))
+        assert plot_import.status is ImportStatus.FAILED and plot_import.phase is ImportPhase.FINISHED
+    page = coordinator.get(page_url).get_data(as_text=True)
+    assert 'data-status="failed"' in page and 'http-equiv="refresh"' not in page
+
+
 def test_a_job_that_raises_leaves_the_import_failed_with_nothing_written(coordinator, app, monkeypatch):
     original = importer._Writer.write
 
