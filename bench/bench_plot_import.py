@@ -25,9 +25,7 @@ os.environ.setdefault("APP_ENV", "testing")
 import sqlalchemy as sa  # noqa: E402
 
 from bench.bench_plots import floor_insert  # noqa: E402
-from bench.support import demo_app, sign_in  # noqa: E402
-from greensmile.accounts import services as accounts  # noqa: E402
-from greensmile.accounts.models import Role  # noqa: E402
+from bench.support import coordinator_client, demo_app  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.jobs import services as jobs  # noqa: E402
 from greensmile.places.services import DISTRICTS_CSV  # noqa: E402
@@ -141,12 +139,7 @@ def work(app, clock: PhaseClock, import_id: int) -> tuple[float, str, PlotImport
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app, url = demo_app(tmp)
-        with app.app_context():
-            accounts.create_user(email="bench@example.com", display_name="Bench", password="bench-password",
-                                 roles=(Role.COORDINATOR,))
-            db.session.commit()
-        client = app.test_client()
-        sign_in(client, "bench@example.com", "bench-password")
+        client = coordinator_client(app)
         clock = PhaseClock()
 
         data = realistic_csv(ROWS)

@@ -21,9 +21,7 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import demo_app, floor_rate, queries_for, rate, sign_in  # noqa: E402
-from greensmile.accounts import services as accounts  # noqa: E402
-from greensmile.accounts.models import Role  # noqa: E402
+from bench.support import coordinator_client, demo_app, floor_rate, queries_for, rate  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.plots import importer  # noqa: E402
 from greensmile.plots.models import Plot  # noqa: E402
@@ -81,12 +79,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         app, _url = demo_app(tmp)
-        with app.app_context():
-            accounts.create_user(email="bench@example.com", display_name="Bench", password="bench-password",
-                                 roles=(Role.COORDINATOR,))
-            db.session.commit()
-        client = app.test_client()
-        sign_in(client, "bench@example.com", "bench-password")
+        client = coordinator_client(app)
         with app.test_request_context():  # 8 demo plots + 12 = the 20 plots of the small case
             extra = make_csv(12).decode().replace("เกษตรกร ลำดับ", "เกษตรกรเล็ก ").replace(",08", ",09").encode()
             assert importer.import_plots(extra, None).ok

@@ -110,3 +110,17 @@ def sale_listing(app, quantity) -> tuple[int, int, int]:
         db.session.commit()
         return listing.id, plot.owner_id, point.id
 
+
+
+def coordinator_client(app):
+    """A test client signed in as a new coordinator (bench@example.com)."""
+    from greensmile.accounts import services as accounts
+    from greensmile.accounts.models import Role
+
+    with app.app_context():
+        accounts.create_user(email="bench@example.com", display_name="Bench", password="bench-password",
+                             roles=(Role.COORDINATOR,))
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, "bench@example.com", "bench-password")
+    return client

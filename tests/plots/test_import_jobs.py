@@ -310,6 +310,20 @@ def test_twenty_thousand_rows_run_as_a_job(coordinator, app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Plot)) == 20_000
 
 
+def test_a_hundred_thousand_row_file_with_one_bad_row_runs_as_a_job_and_writes_nothing(coordinator, app):
+    """The issue's file: 100,000 rows (about 15 MB here, over the other forms' limit), sent through the page, read
+    and checked by the worker; its last row is bad, so nothing is written and that row is named. (The same file
+    imported whole, about a minute, is in bench/bench_plot_import.py.)"""
+    before = _counts(app)
+    data = many_rows(100_000, bad_line=100_001)
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]  # only the import's own limit lets it in
+    page_url = sent(coordinator, data)
+    work(app)
+    page = coordinator.get(page_url).get_data(as_text=True)
+    assert 'data-status="failed"' in page and "100001" in page.replace(",", "")
+    assert _counts(app) == before
+
+
 @pytest.mark.own_app
 def test_another_request_sees_the_progress_while_the_import_is_uncommitted(database_url, tmp_path, monkeypatch):
     if not database_url.startswith("postgresql"):
