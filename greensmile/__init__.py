@@ -101,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.certification.charter_routes import bp as charter_bp
     from greensmile.certification.inspection_routes import bp as inspections_bp
     from greensmile.certification.routes import bp as certification_bp
+    from greensmile.geo import panel as geo_panel
+    from greensmile.geo.routes import bp as geo_bp
     from greensmile.impact.routes import bp as impact_bp
     from greensmile.listings.routes import bp as market_bp
     from greensmile.media.routes import bp as media_bp
@@ -119,10 +121,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
                       charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp, bulk_bp,
-                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp, notifications_bp):
+                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp, notifications_bp, geo_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)
+    geo_panel.init_app(app)
 
 
 def _register_payables() -> None:

@@ -27,6 +27,16 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
     for prefix in ("postgres://", "postgresql://"):
@@ -63,6 +73,8 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 16) * 1024 * 1024
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_MB", 10) * 1024 * 1024
+    # A plot's measured boundary area further than this share from its declared area is flagged for a coordinator.
+    BOUNDARY_AREA_TOLERANCE = _env_float("BOUNDARY_AREA_TOLERANCE", 0.25)
     # A plot CSV file: 100,000 rows of Thai text are about 33 MB, more than other forms may send.
     PLOT_IMPORT_MAX_BYTES = _env_int("PLOT_IMPORT_MAX_MB", 64) * 1024 * 1024
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers we trust.

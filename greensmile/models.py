@@ -28,6 +28,7 @@ from greensmile.certification.models import (  # noqa: F401,E402
     Standard,
     StandardVersion,
 )
+from greensmile.geo.models import PlotBoundary  # noqa: F401,E402
 from greensmile.jobs.models import Job, ScheduleRun  # noqa: F401,E402
 from greensmile.listings.models import Listing, ListingPhoto, PickupPoint  # noqa: F401,E402
 from greensmile.network.models import Membership, Organisation  # noqa: F401

@@ -1,0 +1,65 @@
+"""A boundary walked or drawn on a phone arrives as JSON when there is a signal: once, however often it is sent, only
+from the plot's farmer (or a coordinator), with the phone's form token."""
+from __future__ import annotations
+
+import json
+import secrets
+
+import sqlalchemy as sa
+
+from greensmile.accounts.models import Role
+from greensmile.extensions import db
+from greensmile.geo.models import BoundarySource, PlotBoundary
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD, make_plot, make_user
+from tests.geo.shapes import hexagon, utm_area
+
+
+def _send(client, code, body, token):
+    return client.post(f"/plots/{code}/boundary.json", data=json.dumps(body), content_type="application/json",
+                       headers={"X-CSRFToken": token})
+
+
+def test_a_walked_boundary_is_stored_once_with_its_area(client, given, app):
+    with given():
+        farmer = make_user(Role.FARMER, email="farmer@example.com")
+        code = make_plot(farmer).code
+    login(client, "farmer@example.com", PASSWORD)
+    token = csrf_token(client, f"/plots/{code}")
+    corners = hexagon(30)
+    body = {"key": secrets.token_urlsafe(16), "points": corners, "source": "walked", "accuracy_m": 7.5}
+    first = _send(client, code, body, token)
+    assert first.status_code == 201, first.get_json()
+    closed = corners + [corners[0]]
+    assert abs(first.get_json()["area_m2"] - utm_area(closed)) / utm_area(closed) < 0.02
+    assert _send(client, code, body, token).get_json() == {"status": "already_stored"}
+    with app.app_context():
+        (stored,) = db.session.scalars(sa.select(PlotBoundary))
+        assert stored.source is BoundarySource.WALKED and stored.accuracy_m == 7.5 and stored.ring[0] == stored.ring[-1]
+    page = client.get(f"/plots/{code}/boundary").get_data(as_text=True)
+    assert "ไร่" in page and "เดินวัดด้วย GPS" in page  # the area in rai, and how it was measured
+
+
+def test_refusals_keep_nothing_and_say_why(client, given, app):
+    with given():
+        farmer = make_user(Role.FARMER, email="farmer@example.com")
+        make_user(Role.FARMER, email="neighbour@example.com")
+        code = make_plot(farmer).code
+    login(client, "neighbour@example.com", PASSWORD)
+    token = csrf_token(client, "/account")
+    good = {"key": secrets.token_urlsafe(16), "points": hexagon(30), "source": "walked"}
+    assert _send(client, code, good, token).status_code == 403  # not their plot
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "farmer@example.com", PASSWORD)
+    token = csrf_token(client, f"/plots/{code}")
+    assert _send(client, code, good, "forged").status_code == 400  # no phone token
+    crossing = {"key": secrets.token_urlsafe(16), "points": [[100.418, 7.16], [100.419, 7.161], [100.419, 7.16],
+                                                     [100.418, 7.161]], "source": "drawn"}
+    refused = _send(client, code, crossing, token)
+    assert refused.status_code == 400 and refused.get_json()["reasons"]
+    assert _send(client, code, {"key": "k", "points": "nonsense"}, token).status_code == 400
+    assert _send(client, code, {**good, "source": "imported"}, token).status_code == 400
+    assert _send(client, code, {**good, "key": "x" * 200}, token).status_code == 400  # not a key of ours
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PlotBoundary)) == 0
+    assert _send(client, code, good, token).status_code == 201  # the refused key was not used up
