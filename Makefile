@@ -83,7 +83,8 @@ clean:
 # (tests/e2e/test_phone_layout.py injects it); no page loads it.
 vendor:
 	npm ci --no-audit --no-fund --ignore-scripts
-	rm -rf static/vendor && mkdir -p static/vendor/workbox static/vendor/idb-keyval static/vendor/signature_pad static/vendor/axe-core
+	rm -rf static/vendor && mkdir -p static/vendor/workbox static/vendor/idb-keyval static/vendor/signature_pad static/vendor/axe-core \
+	  static/vendor/leaflet static/vendor/leaflet.markercluster
 	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
 	for m in core routing strategies expiration cacheable-response; do \
 	  cp node_modules/workbox-$$m/build/workbox-$$m.prod.js static/vendor/workbox/; done
@@ -91,3 +92,8 @@ vendor:
 	cp node_modules/idb-keyval/dist/umd.js node_modules/idb-keyval/LICENCE static/vendor/idb-keyval/
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js node_modules/signature_pad/LICENSE static/vendor/signature_pad/
 	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE static/vendor/axe-core/
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images \
+	  node_modules/leaflet/LICENSE static/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css node_modules/leaflet.markercluster/MIT-LICENCE.txt \
+	  static/vendor/leaflet.markercluster/

@@ -165,10 +165,18 @@ def _security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        f"default-src 'self'; img-src 'self' data: blob:{_tile_origin(current_app)}; style-src 'self'; script-src 'self'; "
         f"frame-ancestors 'none'; base-uri 'self'; form-action 'self'{_line_login_origin(current_app)}",
     )
     return response
+
+
+def _tile_origin(app) -> str:
+    """Maps load their tiles as images from the tile server."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(app.config.get("MAP_TILE_URL") or "")
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _line_login_origin(app) -> str:

@@ -73,6 +73,11 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 16) * 1024 * 1024
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_MB", 10) * 1024 * 1024
+    # Map tiles: OpenStreetMap's by default (their usage policy asks for the attribution and a light load). Empty:
+    # maps draw plots without a background.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    MAP_TILE_ATTRIBUTION = os.environ.get(
+        "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
     # A plot's measured boundary area further than this share from its declared area is flagged for a coordinator.
     BOUNDARY_AREA_TOLERANCE = _env_float("BOUNDARY_AREA_TOLERANCE", 0.25)
     # A plot CSV file: 100,000 rows of Thai text are about 33 MB, more than other forms may send.

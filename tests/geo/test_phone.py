@@ -63,3 +63,21 @@ def test_refusals_keep_nothing_and_say_why(client, given, app):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PlotBoundary)) == 0
     assert _send(client, code, good, token).status_code == 201  # the refused key was not used up
+
+
+def test_the_boundary_page_carries_its_map_and_lets_the_tiles_in(client, given, app):
+    from greensmile.geo import boundaries
+    from tests.geo.shapes import square
+    with given():
+        farmer = make_user(Role.FARMER, email="farmer@example.com")
+        plot = make_plot(farmer)
+        boundaries.record(farmer, plot, square(40), BoundarySource.DRAWN)
+        code = plot.code
+    login(client, "farmer@example.com", PASSWORD)
+    answer = client.get(f"/plots/{code}/boundary")
+    page = answer.get_data(as_text=True)
+    assert 'id="boundary-map"' in page and "vendor/leaflet/leaflet.js" in page and "[[100.418" in page.replace(
+        "&#34;", '"').replace(" ", "")
+    img_src = next(part for part in answer.headers["Content-Security-Policy"].split(";") if "img-src" in part)
+    assert "https://tile.openstreetmap.org" in img_src
+    assert "OpenStreetMap" in page  # the tiles' attribution goes with them
