@@ -20,7 +20,7 @@ from greensmile.input_hygiene import UnreadableJSON, read_json
 from greensmile.plots import services as plots
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
-from greensmile.responses import json_refusal, phone_csrf_refusal
+from greensmile.responses import json_refusal, phone_csrf_refusal, phone_token
 from greensmile.submissions import services as submissions
 from greensmile.submissions.errors import AlreadyReceived, SubmissionError
 
@@ -31,6 +31,8 @@ KEY = re.compile(r"[A-Za-z0-9_-]{16,22}")  # a form's one-time key: 16 random by
 def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/plots/<code>/boundary", "boundary", boundary)
     bp.add_url_rule("/plots/<code>/boundary.json", "record", csrf.exempt(record), methods=["POST"])
+    bp.add_url_rule("/plots/<code>/boundary/walk", "walk", walk)
+    bp.add_url_rule("/plots/boundary/token", "token", token)
     bp.add_url_rule("/plots/boundaries/import", "import_file", import_file, methods=["GET", "POST"])
     bp.add_url_rule("/plots/boundaries.geojson", "export", export)
 
@@ -54,6 +56,20 @@ def boundary(code: str):
     found = boundaries.history(plot)
     return render_template("geo/boundary.html", plot=plot, history=found, area_of=boundaries.Area,
                            can_edit=plots.can_edit(current_user, plot))
+
+
+@login_required
+def walk(code: str):
+    """Walk the boundary with the phone: a corner at each tap, kept on the phone, sent once when there is a signal."""
+    plot = _plot(code)
+    if not plots.can_edit(current_user, plot):
+        abort(403)
+    return render_template("geo/walk.html", plot=plot)
+
+
+def token():
+    """A fresh form token for a walk page opened in an earlier session."""
+    return phone_token(_("Sign in again; the boundary stays saved on this phone."))
 
 
 def record(code: str):

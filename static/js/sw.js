@@ -1,5 +1,5 @@
-/* Green Smile service worker: the inspector's pages and the tree measuring days, and what they need, work with no
-   signal.
+/* Green Smile service worker: the inspector's pages, the tree measuring days and the boundary walk, and what they
+   need, work with no signal.
    Served at /sw.js (scope: the whole site) with the release in VERSION, so a new release refreshes the
    cached assets. Only those pages and static files are cached; every other page stays online-only. */
 importScripts("/static/vendor/workbox/workbox-sw.js");
@@ -16,6 +16,7 @@ const PRECACHE = [
   "/static/js/measure.js",
   "/static/js/offline.js",
   "/static/js/phone.js",
+  "/static/js/walk.js",
   "/static/vendor/idb-keyval/umd.js",
 ];
 
@@ -45,7 +46,8 @@ registerRoute(
   ({ url, request }) =>
     url.origin === self.location.origin && request.method === "GET" &&
     (url.pathname === "/inspections" || url.pathname.startsWith("/inspections/assignments/") ||
-     /^\/trees\/(plots\/[^/]+|groups\/\d+)\/measure$/.test(url.pathname)),
+     /^\/trees\/(plots\/[^/]+|groups\/\d+)\/measure$/.test(url.pathname) ||
+     /^\/plots\/[^/]+\/boundary\/walk$/.test(url.pathname)),
   new NetworkFirst({
     cacheName: PAGES,
     networkTimeoutSeconds: 5,

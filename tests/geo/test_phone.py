@@ -81,3 +81,18 @@ def test_the_boundary_page_carries_its_map_and_lets_the_tiles_in(client, given, 
     img_src = next(part for part in answer.headers["Content-Security-Policy"].split(";") if "img-src" in part)
     assert "https://tile.openstreetmap.org" in img_src
     assert "OpenStreetMap" in page  # the tiles' attribution goes with them
+
+
+def test_only_the_farmer_or_a_coordinator_opens_the_walk_page_and_the_token_needs_a_session(client, given):
+    with given():
+        farmer = make_user(Role.FARMER, email="farmer@example.com")
+        make_user(Role.FARMER, email="neighbour@example.com")
+        code = make_plot(farmer).code
+    assert client.get("/plots/boundary/token").status_code == 401
+    login(client, "neighbour@example.com", PASSWORD)
+    assert client.get(f"/plots/{code}/boundary/walk").status_code == 403
+    assert client.get("/plots/boundary/token").get_json()["csrf_token"]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    login(client, "farmer@example.com", PASSWORD)
+    page = client.get(f"/plots/{code}/boundary/walk").get_data(as_text=True)
+    assert "data-walk" in page and f"/plots/{code}/boundary.json" in page
