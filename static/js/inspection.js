@@ -13,8 +13,7 @@
   var key = "inspection:" + root.dataset.assignment + (root.dataset.supersedes ? ":fix:" + root.dataset.supersedes : "");
   var record = null;
   var sending = false;
-  var retryDelay = 15000;
-  var retryTimer = null;
+  var retry = window.gsPhone.retrier(send);
   var MAX_PHOTO_BYTES = 12 * 1024 * 1024;  // the server takes 16 MB a request; leave room for the rest
   var statusBox = document.querySelector("[data-status]");
   var photoList = document.querySelector("[data-photos]");
@@ -224,17 +223,7 @@
     save().then(send);
   }
 
-  function retryLater() {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(send, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 5 * 60 * 1000);
-  }
 
-  function refreshToken() {
-    return fetch(root.dataset.tokenUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (body) { if (body && body.csrf_token) { root.dataset.csrf = body.csrf_token; return true; } return false; });
-  }
 
   function post(sent) {
     var form = new FormData();
@@ -268,13 +257,13 @@
     post(sent).then(function (reply) {
       sending = false;
       if (reply.status === 200 || reply.status === 201) {
-        retryDelay = 15000;
+        retry.reset();
         sent.state = "sent";
         sent.sent_id = reply.body.id;
         return store.set(key, sent).then(function () { if (record === sent) showState(); });
       }
       if (reply.body.code === "csrf" && !tokenRefreshed) {
-        return refreshToken().then(function (ok) { if (ok) send(true); else show(reply.body.message, "error"); });
+        return window.gsPhone.refreshToken(root).then(function (ok) { if (ok) send(true); else show(reply.body.message, "error"); });
       }
       if (reply.status === 401) {  // signed out: keep it queued, it goes after signing in again
         show(reply.body.message || text.msgFailed, "error");
@@ -287,11 +276,11 @@
         });
       }
       show(text.msgFailed, "error");
-      retryLater();  // the server had trouble: try again later
+      retry.later();  // the server had trouble: try again later
     }).catch(function () {
       sending = false;
       showState();  // a weak signal: it stays queued and is tried again
-      retryLater();
+      retry.later();
     });
   }
 
@@ -312,7 +301,7 @@
       save().then(function () { root.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = false; }); render(); });
     }
   });
-  window.addEventListener("online", function () { retryDelay = 15000; send(); });
+  window.addEventListener("online", function () { retry.reset(); send(); });
   window.addEventListener("offline", showState);
 
   root.hidden = false;

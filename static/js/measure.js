@@ -16,8 +16,7 @@
   var field = function (name) { return root.querySelector("[name=" + name + "]"); };
   var record = null;
   var sending = false;
-  var retryDelay = 15000;
-  var retryTimer = null;
+  var retry = window.gsPhone.retrier(send);
 
   function fresh() {
     // A new day starts on the server's today (the field's max), not on the date of the day before.
@@ -101,17 +100,7 @@
     });
   }
 
-  function refreshToken() {
-    return fetch(root.dataset.tokenUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (body) { if (body && body.csrf_token) { root.dataset.csrf = body.csrf_token; return true; } return false; });
-  }
 
-  function retryLater() {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(send, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 5 * 60 * 1000);
-  }
 
   function send(tokenRefreshed) {
     if (sending || !record || record.state !== "queued" || !navigator.onLine) { if (record) showState(); return; }
@@ -134,12 +123,12 @@
     }).then(function (reply) {
       sending = false;
       if (reply.status === 200 || reply.status === 201) {
-        retryDelay = 15000;
+        retry.reset();
         sent.state = "sent";
         return store.set(key, sent).then(function () { if (record === sent) showState(); });
       }
       if (reply.body.code === "csrf" && !tokenRefreshed) {
-        return refreshToken().then(function (ok) { sending = false; if (ok) send(true); else show(reply.body.message, "error"); });
+        return window.gsPhone.refreshToken(root).then(function (ok) { sending = false; if (ok) send(true); else show(reply.body.message, "error"); });
       }
       if (reply.status === 401) { show(reply.body.message || text.msgFailed, "error"); return; }
       if (reply.body.code === "confirm") {  // much smaller than last time: the measurer checks, then confirms
@@ -152,8 +141,8 @@
         return store.set(key, sent).then(function () { if (record === sent) { showState(); show(reply.body.message || text.msgFailed, "error"); } });
       }
       show(text.msgFailed, "error");
-      retryLater();
-    }).catch(function () { sending = false; showState(); retryLater(); });
+      retry.later();
+    }).catch(function () { sending = false; showState(); retry.later(); });
   }
 
   function queue() {
@@ -181,7 +170,7 @@
       save().then(render);
     }
   });
-  window.addEventListener("online", function () { retryDelay = 15000; send(); });
+  window.addEventListener("online", function () { retry.reset(); send(); });
   window.addEventListener("offline", function () { if (record) showState(); });
 
   root.hidden = false;

@@ -1,5 +1,5 @@
-/* What the offline forms share (inspections, measuring days): ids made on the phone, and photos made small on the
-   phone (quicker to send on slow data, lighter to keep offline). */
+/* What the offline forms share (inspections, measuring days, boundary walks): ids made on the phone, photos made
+   small on the phone (quicker to send on slow data, lighter to keep offline), a fresh token, sending again later. */
 (function () {
   "use strict";
 
@@ -30,5 +30,21 @@
     });
   }
 
-  window.gsPhone = { uuid: uuid, shrink: shrink };
+  // A fresh form token for a page opened in an earlier session (root: the element with data-token-url, data-csrf).
+  function refreshToken(root) {
+    return fetch(root.dataset.tokenUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body && body.csrf_token) { root.dataset.csrf = body.csrf_token; return true; } return false; });
+  }
+
+  // Sending again after a failure: 15 s, then doubling up to 5 minutes; reset() once it went through.
+  function retrier(send) {
+    var delay = 15000, timer = null;
+    return {
+      later: function () { clearTimeout(timer); timer = setTimeout(send, delay); delay = Math.min(delay * 2, 5 * 60 * 1000); },
+      reset: function () { delay = 15000; },
+    };
+  }
+
+  window.gsPhone = { uuid: uuid, shrink: shrink, refreshToken: refreshToken, retrier: retrier };
 })();

@@ -4,13 +4,14 @@
 (function () {
   "use strict";
   var root = document.querySelector("[data-walk]");
-  if (!root || !window.idbKeyval) return;
+  if (!root || !window.idbKeyval || !window.gsPhone) return;
   var store = window.idbKeyval;
   var text = root.dataset;
   var storeKey = "walk:" + root.dataset.plot;
   var statusBox = document.querySelector("[data-status]");
   var list = root.querySelector("[data-corners]");
-  var record = null, sending = false, retryDelay = 15000, retryTimer = null;
+  var record = null, sending = false;
+  var retry = window.gsPhone.retrier(send);
 
   function newKey() {  // 16 random bytes, base64url: the shape of the site's own one-time keys
     var bytes = new Uint8Array(16);
@@ -52,17 +53,7 @@
     }, function () { show(text.msgNoGps, "error"); }, { enableHighAccuracy: true, timeout: 30000, maximumAge: 0 });
   }
 
-  function refreshToken() {
-    return fetch(root.dataset.tokenUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (body) { if (body && body.csrf_token) { root.dataset.csrf = body.csrf_token; return true; } return false; });
-  }
 
-  function retryLater() {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(send, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 5 * 60 * 1000);
-  }
 
   function send(tokenRefreshed) {
     if (sending || !record || record.state !== "queued" || !navigator.onLine) { if (record) showState(); return; }
@@ -80,7 +71,7 @@
     }).then(function (reply) {
       sending = false;
       if (reply.status === 200 || reply.status === 201) {
-        retryDelay = 15000;
+        retry.reset();
         sent.state = "sent";
         if (reply.body.rai !== undefined) {
           sent.result = text.msgArea.replace("{rai}", reply.body.rai).replace("{ngan}", reply.body.ngan)
@@ -89,7 +80,7 @@
         return store.set(storeKey, sent).then(function () { if (record === sent) showState(); });
       }
       if (reply.body.code === "csrf" && !tokenRefreshed) {
-        return refreshToken().then(function (ok) { if (ok) send(true); else show(reply.body.message, "error"); });
+        return window.gsPhone.refreshToken(root).then(function (ok) { if (ok) send(true); else show(reply.body.message, "error"); });
       }
       if (reply.status === 401) { show(reply.body.message || text.msgFailed, "error"); return; }
       if (reply.status >= 400 && reply.status < 500) {  // refused, nothing stored: walk it again or correct it
@@ -98,8 +89,8 @@
         return store.set(storeKey, sent).then(function () { if (record === sent) { render(); show(reply.body.message || text.msgFailed, "error"); } });
       }
       show(text.msgFailed, "error");
-      retryLater();
-    }).catch(function () { sending = false; showState(); retryLater(); });
+      retry.later();
+    }).catch(function () { sending = false; showState(); retry.later(); });
   }
 
   root.querySelector("[data-add]").addEventListener("click", add);
@@ -118,7 +109,7 @@
       save();
     }
   });
-  window.addEventListener("online", function () { retryDelay = 15000; send(); });
+  window.addEventListener("online", function () { retry.reset(); send(); });
   window.addEventListener("offline", function () { if (record) showState(); });
 
   root.hidden = false;
