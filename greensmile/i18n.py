@@ -90,11 +90,12 @@ def format_quantity_for(value, locale: str) -> str:
     return format_decimal(Decimal(value), "#,##0.##", locale=locale)
 
 
-def _quantity_filter(value):
+# ---------------------------------------------------------------- in the current request's (or forced) language
+def format_quantity(value) -> str:
     return format_quantity_for(value, str(get_locale()))
 
 
-def _date_filter(value, style="medium"):
+def format_date(value, style="medium") -> str:
     if isinstance(value, datetime):
         value = to_user_timezone(value)
     return format_date_for(value, str(get_locale()), style)
@@ -104,7 +105,7 @@ def _datetime_filter(value, style="medium"):
     return format_datetime_for(to_user_timezone(value) if value else None, str(get_locale()), style)
 
 
-def _baht_filter(satang):
+def format_money(satang) -> str:
     return format_baht(satang, str(get_locale()))
 
 
@@ -114,10 +115,10 @@ def _number_filter(value, places=0):
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(_number_filter, "number")
-    app.add_template_filter(_date_filter, "date")
+    app.add_template_filter(format_date, "date")
     app.add_template_filter(_datetime_filter, "datetime")
-    app.add_template_filter(_baht_filter, "baht")
-    app.add_template_filter(_quantity_filter, "qty")
+    app.add_template_filter(format_money, "baht")
+    app.add_template_filter(format_quantity, "qty")
 
     @app.context_processor
     def inject_locale():

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from greensmile.accounts.models import Role, User
 from greensmile.bulk.models import BulkOrder, Invoice, Share, ShareStatus
-from greensmile.extensions import db
-from greensmile.i18n import format_baht, format_date_for, format_quantity_for
-from greensmile.network.models import Membership, Organisation
+from greensmile.i18n import format_date, format_money, format_quantity
+from greensmile.network import services as network
+from greensmile.network.models import Organisation
 from greensmile.notifications.services import Message, notify, notify_coordinators
 from greensmile.urls import public_url
 
@@ -22,23 +21,17 @@ def _locale() -> str:
     return str(get_locale())
 
 
-def _date(value) -> str:
-    return format_date_for(value, _locale())
-
 
 def _amount(share: Share) -> str:
     """'30 kg of morning glory from plot SK001', in the reader's language."""
     return _("%(quantity)s %(unit)s of %(crop)s from plot %(plot)s",
-             quantity=format_quantity_for(share.quantity, _locale()), unit=share.line.unit.label,
+             quantity=format_quantity(share.quantity), unit=share.line.unit.label,
              crop=share.line.crop.name(_locale()), plot=share.plot.code)
 
 
 def buyers_of(organisation: Organisation) -> list[User]:
     """The kitchen's own buyers: its members who order for it."""
-    members = db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == organisation.id).order_by(User.id))
-    return [user for user in members if user.has_role(Role.BUYER)]
+    return [user for user in network.members_of(organisation.id) if user.has_role(Role.BUYER)]
 
 
 def _by_farmer_and_order(shares: list[Share]) -> dict[tuple[int, int], list[Share]]:
@@ -55,14 +48,14 @@ def shares_requested(shares: list[Share], changed: bool = False) -> None:
         order = group[0].line.order
         notify(group[0].farmer, "share.requested", lambda group=group, order=order: Message(
             _("%(kitchen)s changed its request for %(date)s", kitchen=order.organisation.name,
-              date=_date(order.delivery_on)) if changed else
+              date=format_date(order.delivery_on)) if changed else
             _("%(kitchen)s asks you for produce on %(date)s", kitchen=order.organisation.name,
-              date=_date(order.delivery_on)),
+              date=format_date(order.delivery_on)),
             _("%(kitchen)s asks for, delivered on %(date)s:\n%(lines)s\nConfirm or decline on your kitchen orders "
-              "page.", kitchen=order.organisation.name, date=_date(order.delivery_on),
+              "page.", kitchen=order.organisation.name, date=format_date(order.delivery_on),
               lines="\n".join(f"- {_amount(share)}" for share in group)),
             public_url("bulk_farm.shares"),
-            [(_("Kitchen"), order.organisation.name), (_("Delivery date"), _date(order.delivery_on)),
+            [(_("Kitchen"), order.organisation.name), (_("Delivery date"), format_date(order.delivery_on)),
              (_("Order"), order.number)]))
 
 
@@ -73,13 +66,13 @@ def shares_cancelled(shares: list[Share], reason: str = "") -> None:
         order = group[0].line.order
         notify(group[0].farmer, "share.cancelled", lambda group=group, order=order: Message(
             _("%(kitchen)s no longer needs produce on %(date)s", kitchen=order.organisation.name,
-              date=_date(order.delivery_on)),
+              date=format_date(order.delivery_on)),
             _("This is no longer needed, do not deliver it:\n%(lines)s\n%(why)s",
               lines="\n".join(f"- {_amount(share)}" for share in group),
               why=_("The kitchen cancelled its order: %(reason)s", reason=reason) if reason else
               _("The coordinator took the request back.")),
             public_url("bulk_farm.shares"),
-            [(_("Kitchen"), order.organisation.name), (_("Delivery date"), _date(order.delivery_on)),
+            [(_("Kitchen"), order.organisation.name), (_("Delivery date"), format_date(order.delivery_on)),
              (_("Order"), order.number)]))
 
 
@@ -91,22 +84,22 @@ def share_answered(share: Share) -> None:
     confirmed = share.status is ShareStatus.CONFIRMED
 
     def facts() -> list[tuple[str, str]]:
-        return [(_("Order"), order.number), (_("Delivery date"), _date(order.delivery_on)),
+        return [(_("Order"), order.number), (_("Delivery date"), format_date(order.delivery_on)),
                 (_("Farm"), share.farmer.display_name)]
 
     def for_buyers() -> Message:
         if confirmed:
             return Message(
                 _("%(farm)s confirmed its share for %(date)s", farm=share.farmer.display_name,
-                  date=_date(order.delivery_on)),
+                  date=format_date(order.delivery_on)),
                 _("%(farm)s will deliver %(amount)s on %(date)s (order %(number)s).", farm=share.farmer.display_name,
-                  amount=_amount(share), date=_date(order.delivery_on), number=order.number),
+                  amount=_amount(share), date=format_date(order.delivery_on), number=order.number),
                 public_url("bulk.order", order_id=order.id), facts())
         return Message(
             _("%(farm)s cannot deliver its share for %(date)s", farm=share.farmer.display_name,
-              date=_date(order.delivery_on)),
+              date=format_date(order.delivery_on)),
             _("%(farm)s declined %(amount)s for %(date)s (order %(number)s): %(reason)s\nThe coordinator will ask "
-              "another farm.", farm=share.farmer.display_name, amount=_amount(share), date=_date(order.delivery_on),
+              "another farm.", farm=share.farmer.display_name, amount=_amount(share), date=format_date(order.delivery_on),
               number=order.number, reason=share.answer_note),
             public_url("bulk.order", order_id=order.id), facts())
 
@@ -117,7 +110,7 @@ def share_answered(share: Share) -> None:
             _("%(farm)s declined a share of order %(number)s", farm=share.farmer.display_name, number=order.number),
             _("%(farm)s declined %(amount)s for %(kitchen)s on %(date)s: %(reason)s\nAsk another farm on the order's "
               "page.", farm=share.farmer.display_name, amount=_amount(share), kitchen=order.organisation.name,
-              date=_date(order.delivery_on), reason=share.answer_note),
+              date=format_date(order.delivery_on), reason=share.answer_note),
             public_url("bulk.order", order_id=order.id), facts()))
 
 
@@ -130,17 +123,17 @@ def note_ready(order: BulkOrder) -> None:
     def render() -> Message:
         body = _("The farms confirmed order %(number)s for %(date)s. The delivery note lists what comes from which "
                  "farm and plot, with each plot's certificate: keep it at hand to weigh the delivery in.",
-                 number=order.number, date=_date(order.delivery_on))
+                 number=order.number, date=format_date(order.delivery_on))
         if short:
             missing = [_("%(crop)s %(quantity)s %(unit)s short", crop=line.crop.name(_locale()),
-                         quantity=format_quantity_for(line.shortfall, _locale()), unit=line.unit.label)
+                         quantity=format_quantity(line.shortfall), unit=line.unit.label)
                        for line in short]
             body += "\n" + _("Not everything could be found: %(lines)s.", lines=", ".join(missing))
         return Message(
-            _("Delivery note for %(date)s is ready", date=_date(order.delivery_on)), body,
+            _("Delivery note for %(date)s is ready", date=format_date(order.delivery_on)), body,
             public_url("bulk.delivery_note", organisation_id=order.organisation_id,
                        delivery_on=order.delivery_on.isoformat()),
-            [(_("Order"), order.number), (_("Delivery date"), _date(order.delivery_on)),
+            [(_("Order"), order.number), (_("Delivery date"), format_date(order.delivery_on)),
              (_("Farms"), str(len(farms)))])
 
     for buyer in buyers_of(order.organisation):
@@ -150,16 +143,16 @@ def note_ready(order: BulkOrder) -> None:
 def invoice_issued(invoice: Invoice) -> None:
     """A month's invoice for the kitchen: what it comes to and when it is due."""
     def render() -> Message:
-        month = format_date_for(invoice.month, _locale(), "month")
-        total = format_baht(invoice.total_satang, _locale())
+        month = format_date(invoice.month, "month")
+        total = format_money(invoice.total_satang)
         return Message(
             _("Invoice %(number)s for %(month)s", number=invoice.number, month=month),
             _("The invoice for what %(kitchen)s received in %(month)s is issued: %(total)s, due on %(date)s. Pay it on "
               "its page, or by bank transfer.", kitchen=invoice.organisation.name, month=month, total=total,
-              date=_date(invoice.due_on)),
+              date=format_date(invoice.due_on)),
             public_url("bulk.invoice", invoice_id=invoice.id),
             [(_("Invoice"), invoice.number), (_("Month"), month), (_("Total"), total),
-             (_("Due date"), _date(invoice.due_on))])
+             (_("Due date"), format_date(invoice.due_on))])
 
     for buyer in buyers_of(invoice.organisation):
         notify(buyer, "invoice.issued", render)

@@ -17,7 +17,7 @@ from greensmile.certification.models import (
     Outcome,
     Standard,
 )
-from greensmile.i18n import format_date_for
+from greensmile.i18n import format_date
 from greensmile.notifications.services import Message, notify
 from greensmile.plots.models import Plot
 from greensmile.urls import public_url
@@ -26,9 +26,6 @@ from greensmile.urls import public_url
 def _locale() -> str:
     return str(get_locale())
 
-
-def _date(day: date | None) -> str:
-    return format_date_for(day, _locale())
 
 
 def _plot(plot: Plot) -> str:
@@ -49,16 +46,16 @@ def inspection_assigned(assignment: Assignment, rescheduled: bool = False) -> No
     application = assignment.application
     plot = application.plot
     notify(assignment.inspector, "inspection.assigned", lambda: Message(
-        _("Inspection of plot %(plot)s moved to %(date)s", plot=plot.code, date=_date(assignment.scheduled_on))
+        _("Inspection of plot %(plot)s moved to %(date)s", plot=plot.code, date=format_date(assignment.scheduled_on))
         if rescheduled else
-        _("Inspection of plot %(plot)s on %(date)s", plot=plot.code, date=_date(assignment.scheduled_on)),
+        _("Inspection of plot %(plot)s on %(date)s", plot=plot.code, date=format_date(assignment.scheduled_on)),
         _("You are to inspect plot %(plot)s of %(farmer)s under %(standard)s on %(date)s. Open the inspection form "
           "before you go: it works in the field without signal.", plot=_plot(plot),
           farmer=plot.owner.display_name, standard=_standard(application.certification.standard),
-          date=_date(assignment.scheduled_on)),
+          date=format_date(assignment.scheduled_on)),
         public_url("inspections.form", assignment_id=assignment.id),
         [(_("Plot"), _plot(plot)), (_("Farmer"), plot.owner.display_name),
-         (_("Date"), _date(assignment.scheduled_on)),
+         (_("Date"), format_date(assignment.scheduled_on)),
          (_("Place"), ", ".join(part for part in (plot.village, plot.subdistrict, plot.district.name(_locale()))
                                 if part))]))
 
@@ -82,8 +79,8 @@ def decided(decision: Decision) -> None:
                    plot=_plot(plot), standard=_standard(application.certification.standard),
                    outcome=decision.outcome.label)]
         if decision.valid_until is not None:
-            parts.append(_("Valid from %(start)s until %(end)s.", start=_date(decision.valid_from),
-                           end=_date(decision.valid_until)))
+            parts.append(_("Valid from %(start)s until %(end)s.", start=format_date(decision.valid_from),
+                           end=format_date(decision.valid_until)))
         if decision.conditions:
             parts.append(_("Conditions to meet: %(conditions)s", conditions=decision.conditions))
         parts.append(_("Reasons: %(reasons)s", reasons=decision.reasons))
@@ -91,7 +88,7 @@ def decided(decision: Decision) -> None:
             parts.append(_("Put right what the reasons say, then apply again."))
         facts = [(_("Plot"), _plot(plot)), (_("Decision"), decision.outcome.label)]
         if decision.valid_until is not None:
-            facts.append((_("Valid until"), _date(decision.valid_until)))
+            facts.append((_("Valid until"), format_date(decision.valid_until)))
         return Message(_outcome_title(decision.outcome, plot), "\n".join(parts),
                        public_url("certification.application", app_id=application.id), facts)
 
@@ -128,13 +125,13 @@ def certificate_expiring(cert: Certification, threshold: int, days_left: int) ->
     """Said once per certificate, validity and threshold (60, 30, 7 days): see reminders.py."""
     plot = cert.plot
     notify(plot.owner, "certificate.expiring", lambda: Message(
-        _("The certificate of plot %(plot)s expires on %(date)s", plot=plot.code, date=_date(cert.valid_until)),
+        _("The certificate of plot %(plot)s expires on %(date)s", plot=plot.code, date=format_date(cert.valid_until)),
         _("The certificate of plot %(plot)s under %(standard)s is valid until %(date)s (%(days)d days left). To "
           "keep it, apply again now so that the inspection and the committee's decision come before then; if you "
           "have applied already, nothing more is needed.", plot=_plot(plot), standard=_standard(cert.standard),
-          date=_date(cert.valid_until), days=days_left),
+          date=format_date(cert.valid_until), days=days_left),
         _plot_url(plot),
-        [(_("Plot"), _plot(plot)), (_("Valid until"), _date(cert.valid_until)), (_("Days left"), str(days_left))]),
+        [(_("Plot"), _plot(plot)), (_("Valid until"), format_date(cert.valid_until)), (_("Days left"), str(days_left))]),
         once=f"cert-expiring:{cert.id}:{cert.valid_until.isoformat()}:{threshold}")
 
 
@@ -148,21 +145,21 @@ def corrective_due(request: CorrectiveAction, on: date) -> None:
         if overdue:
             title = _("Corrective action for plot %(plot)s is overdue", plot=plot.code)
             body = _("The corrective action for plot %(plot)s was due on %(date)s and is still open: %(finding)s",
-                     plot=_plot(plot), date=_date(request.due_on), finding=request.finding)
+                     plot=_plot(plot), date=format_date(request.due_on), finding=request.finding)
             if request.severity is Severity.MAJOR and cert.status is CertStatus.SUSPENDED:
                 body += "\n" + _("Because it is a major request, the plot's certificate is suspended until it is "
                                  "put right and closed.")
         else:
             title = _("Corrective action for plot %(plot)s is due on %(date)s", plot=plot.code,
-                      date=_date(request.due_on))
+                      date=format_date(request.due_on))
             body = _("Put this right on plot %(plot)s by %(date)s: %(finding)s", plot=_plot(plot),
-                     date=_date(request.due_on), finding=request.finding)
+                     date=format_date(request.due_on), finding=request.finding)
             if request.severity is Severity.MAJOR:
                 body += "\n" + _("It is a major request: if it is still open after that day, the plot's certificate "
                                  "is suspended.")
         body += "\n" + _("When it is done, show your group manager the evidence so that they can close the request.")
         return Message(title, body, _plot_url(plot), [
-            (_("Plot"), _plot(plot)), (_("Due date"), _date(request.due_on)), (_("Severity"), request.severity.label)])
+            (_("Plot"), _plot(plot)), (_("Due date"), format_date(request.due_on)), (_("Severity"), request.severity.label)])
 
     key = f"corrective-overdue:{request.id}" if overdue else f"corrective-due:{request.id}:{request.due_on.isoformat()}"
     notify(plot.owner, "corrective.due", render, once=key)

@@ -18,7 +18,6 @@ from greensmile.geo.forms import BoundaryFileForm
 from greensmile.geo.models import BoundarySource
 from greensmile.input_hygiene import UnreadableJSON, read_json
 from greensmile.plots import services as plots
-from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
 from greensmile.responses import json_refusal, phone_csrf_refusal, phone_token
 from greensmile.submissions import services as submissions
@@ -38,11 +37,7 @@ def register_routes(bp: Blueprint) -> None:
 
 
 def _plot(code: str) -> Plot:
-    try:
-        normalised = normalise_code(code)
-    except InvalidPlotCode:
-        abort(404)
-    plot = db.session.scalar(sa.select(Plot).where(Plot.code == normalised))
+    plot = plots.find_by_typed_code(code)
     if plot is None:
         abort(404)
     return plot

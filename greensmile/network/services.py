@@ -124,6 +124,15 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
+def members_of(organisation_id: int, position: Position | None = None) -> list[User]:
+    """The people of an organisation (only those in `position`, if given), in the order they were made."""
+    query = (sa.select(User).join(Membership, Membership.user_id == User.id)
+             .where(Membership.organisation_id == organisation_id).order_by(User.id))
+    if position is not None:
+        query = query.where(Membership.position == position)
+    return list(db.session.scalars(query))
+
+
 def is_member(organisation: Organisation, user: User) -> bool:
     return db.session.get(Membership, (organisation.id, user.id)) is not None
 

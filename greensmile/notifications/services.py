@@ -186,11 +186,15 @@ def deliver(payload: dict) -> None:
     notification = db.session.get(Notification, payload["id"])
     if notification is None or notification.delivery is not Delivery.WAITING:
         return  # done by an earlier attempt
+    with force_locale(notification.user.locale or "th"):  # notes and the mail's subject in the reader's language
+        _deliver(notification)
+
+
+def _deliver(notification: Notification) -> None:
     user = notification.user
     note = ""
     if notification.channel is Channel.LINE:
-        with force_locale(user.locale or "th"):
-            reason = _line_unreachable(user)
+        reason = _line_unreachable(user)
         if reason is None:
             outcome = line.push(user.line_link.line_user_id, notification)  # LineDown: tried again later
             if outcome is line.Outcome.SENT:
@@ -198,18 +202,15 @@ def deliver(payload: dict) -> None:
                 return
             if outcome is line.Outcome.QUOTA:
                 _quota_row().exhausted = True
-            with force_locale(user.locale or "th"):
-                reason = (_("This month's LINE messages are used up.") if outcome is line.Outcome.QUOTA
-                          else _("LINE refused the message."))
+            reason = (_("This month's LINE messages are used up.") if outcome is line.Outcome.QUOTA
+                      else _("LINE refused the message."))
         note = reason
     if not user.email:
         notification.delivery = Delivery.NOT_SENT
-        with force_locale(user.locale or "th"):
-            notification.note = (note + " " + _("No e-mail address to send it to instead.")).strip()[:300]
+        notification.note = (note + " " + _("No e-mail address to send it to instead.")).strip()[:300]
         return
-    with force_locale(user.locale or "th"):
-        subject = _("Green Smile: %(title)s", title=notification.title)
-        body = notification.body + (f"\n\n{notification.url}" if notification.url else "")
+    subject = _("Green Smile: %(title)s", title=notification.title)
+    body = notification.body + (f"\n\n{notification.url}" if notification.url else "")
     if not send_mail(user.email, subject, body):
         raise MailDown("the mail server did not take the message")
     _sent(notification, Channel.EMAIL, Delivery.FELL_BACK if note else Delivery.SENT)

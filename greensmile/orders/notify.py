@@ -6,24 +6,19 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from greensmile.accounts.models import User
-from greensmile.i18n import format_baht as _format_baht
-from greensmile.i18n import format_quantity_for
+from greensmile.i18n import format_money, format_quantity_for
 from greensmile.notifications.services import Message, notify
 from greensmile.urls import public_url
-
-
-def format_baht(satang: int) -> str:
-    return _format_baht(satang, str(get_locale()))
 
 
 def _lines(order) -> str:
     locale = str(get_locale())
     return "\n".join(f"- {line.title}: {format_quantity_for(line.quantity, locale)} {line.unit.label} = "
-                     f"{format_baht(line.total_satang)}" for line in order.lines)
+                     f"{format_money(line.total_satang)}" for line in order.lines)
 
 
 def _facts(order, other_label: str, other: User) -> list[tuple[str, str]]:
-    return [(_("Order"), order.number), (other_label, other.display_name), (_("Total"), format_baht(order.total_satang)),
+    return [(_("Order"), order.number), (other_label, other.display_name), (_("Total"), format_money(order.total_satang)),
             (_("Pickup point"), order.pickup_point.name)]
 
 
@@ -36,13 +31,13 @@ def order_placed(order, *, paid: bool = False) -> None:
         _("Order %(number)s placed", number=order.number),
         _("Your order %(number)s from %(farmer)s:\n%(lines)s\nTotal %(total)s, collect at %(point)s.",
           number=order.number, farmer=order.farmer.display_name, lines=_lines(order),
-          total=format_baht(order.total_satang), point=order.pickup_point.name),
+          total=format_money(order.total_satang), point=order.pickup_point.name),
         link, _facts(order, _("Farmer"), order.farmer)))
     notify(order.farmer, kind, lambda: Message(
         _("New order %(number)s", number=order.number),
         _("New order %(number)s from %(buyer)s:\n%(lines)s\nTotal %(total)s, to hand over at %(point)s.",
           number=order.number, buyer=order.consumer.display_name, lines=_lines(order),
-          total=format_baht(order.total_satang), point=order.pickup_point.name),
+          total=format_money(order.total_satang), point=order.pickup_point.name),
         link, _facts(order, _("Buyer"), order.consumer)))
 
 
@@ -69,5 +64,5 @@ def slip_to_confirm(order) -> None:
         _("A transfer slip for order %(number)s", number=order.number),
         _("%(buyer)s sent a transfer slip for order %(number)s (%(total)s). Check that the money arrived in your "
           "account, then confirm it on the order's page.", buyer=order.consumer.display_name, number=order.number,
-          total=format_baht(order.total_satang)),
+          total=format_money(order.total_satang)),
         public_url("orders.detail", order_id=order.id), _facts(order, _("Buyer"), order.consumer)))

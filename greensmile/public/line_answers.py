@@ -1,13 +1,11 @@
 """A plot code texted to the network's LINE Official Account is answered with what the plot's QR page says."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from greensmile.extensions import db
 from greensmile.i18n import format_date_for
+from greensmile.plots import services as plots
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
-from greensmile.plots.models import Plot
 from greensmile.public import services
 from greensmile.urls import public_url
 
@@ -28,7 +26,7 @@ def answer(text: str, locale: str) -> str | None:
     code = _code_in(text or "")
     if code is None:
         return None
-    plot = db.session.scalar(sa.select(Plot).where(Plot.code == code))
+    plot = plots.get_by_code(code)
     if plot is None:
         return _("No plot has the code %(code)s. Check the code under the QR label.", code=code)
     page = services.public_page(plot)

@@ -3,25 +3,16 @@ delivery recorded (by hand, or by a payment arriving) is told to the supporting 
 receives it (the plot's farmer, or the farmer group's managers), never to the person who recorded it."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from greensmile.accounts.models import User
-from greensmile.extensions import db
 from greensmile.i18n import format_baht, format_date_for, format_quantity_for
-from greensmile.network.models import Membership, Position
+from greensmile.network import services as network
+from greensmile.network.models import Position
 from greensmile.notifications.services import Message, notify
 from greensmile.supporters.models import SupportDelivery, SupportKind, SupportPledge, SupportStatus
 from greensmile.urls import public_url
-
-
-def _members(organisation_id: int, position: Position | None = None) -> list[User]:
-    query = (sa.select(User).join(Membership, Membership.user_id == User.id)
-             .where(Membership.organisation_id == organisation_id).order_by(User.id))
-    if position is not None:
-        query = query.where(Membership.position == position)
-    return list(db.session.scalars(query))
 
 
 def receivers(pledge: SupportPledge) -> list[User]:
@@ -29,7 +20,7 @@ def receivers(pledge: SupportPledge) -> list[User]:
     if pledge.plot is not None:
         return [pledge.plot.owner]
     if pledge.group_id is not None:
-        return _members(pledge.group_id, Position.MANAGER)
+        return network.members_of(pledge.group_id, Position.MANAGER)
     return []
 
 
@@ -43,7 +34,7 @@ def _what(pledge: SupportPledge, delivery: SupportDelivery, locale: str) -> str:
 
 
 def pledge_delivered(pledge: SupportPledge, delivery: SupportDelivery, acting: User | None) -> None:
-    supporters = _members(pledge.supporter_id)
+    supporters = network.members_of(pledge.supporter_id)
     told: set[int] = {acting.id} if acting is not None else set()
     link = public_url("support.pledge", pledge_id=pledge.id)
     complete = pledge.status is SupportStatus.DELIVERED

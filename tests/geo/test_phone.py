@@ -96,3 +96,17 @@ def test_only_the_farmer_or_a_coordinator_opens_the_walk_page_and_the_token_need
     login(client, "farmer@example.com", PASSWORD)
     page = client.get(f"/plots/{code}/boundary/walk").get_data(as_text=True)
     assert "data-walk" in page and f"/plots/{code}/boundary.json" in page
+
+
+def test_a_stranger_cannot_see_a_plots_boundary(client, given):
+    from greensmile.geo import boundaries
+    from tests.geo.shapes import square
+    with given():
+        farmer = make_user(Role.FARMER, email="farmer@example.com")
+        make_user(Role.FARMER, email="stranger@example.com")
+        plot = make_plot(farmer)
+        boundaries.record(farmer, plot, square(40), BoundarySource.DRAWN)
+        code = plot.code
+    login(client, "stranger@example.com", PASSWORD)
+    assert client.get(f"/plots/{code}/boundary").status_code == 403
+    assert client.get("/plots/ZZZZZZ/boundary").status_code == 404
