@@ -84,7 +84,7 @@ clean:
 vendor:
 	npm ci --no-audit --no-fund --ignore-scripts
 	rm -rf static/vendor && mkdir -p static/vendor/workbox static/vendor/idb-keyval static/vendor/signature_pad static/vendor/axe-core \
-	  static/vendor/leaflet static/vendor/leaflet.markercluster
+	  static/vendor/leaflet static/vendor/leaflet.markercluster static/vendor/leaflet-geoman
 	cp node_modules/workbox-sw/build/workbox-sw.js static/vendor/workbox/
 	for m in core routing strategies expiration cacheable-response; do \
 	  cp node_modules/workbox-$$m/build/workbox-$$m.prod.js static/vendor/workbox/; done
@@ -97,3 +97,6 @@ vendor:
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css node_modules/leaflet.markercluster/MIT-LICENCE.txt \
 	  static/vendor/leaflet.markercluster/
+	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
+	  node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css node_modules/@geoman-io/leaflet-geoman-free/LICENSE \
+	  static/vendor/leaflet-geoman/

@@ -93,6 +93,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from greensmile.accounts.routes import bp as accounts_bp
+    from greensmile.api.farms import bp as farms_api_bp
     from greensmile.api.listings import bp as listings_api_bp
     from greensmile.api.plots import bp as plots_api_bp
     from greensmile.bulk.farm_routes import bp as bulk_farm_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.certification.inspection_routes import bp as inspections_bp
     from greensmile.certification.routes import bp as certification_bp
     from greensmile.geo import panel as geo_panel
+    from greensmile.geo.map_routes import bp as maps_bp
     from greensmile.geo.routes import bp as geo_bp
     from greensmile.impact.routes import bp as impact_bp
     from greensmile.listings.routes import bp as market_bp
@@ -111,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.orders.routes import bp as orders_bp
     from greensmile.payments.routes import bp as payments_bp
     from greensmile.plots.routes import bp as plots_bp
+    from greensmile.privacy.routes import bp as privacy_bp
     from greensmile.public import panel as public_panel
     from greensmile.public.routes import bp as public_bp
     from greensmile.rubber.group_routes import bp as rubber_desk_bp
@@ -121,7 +124,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
                       charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp, bulk_bp,
-                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp, notifications_bp, geo_bp):
+                      bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp, notifications_bp, geo_bp,
+                      privacy_bp, farms_api_bp, maps_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)

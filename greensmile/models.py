@@ -37,6 +37,7 @@ from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine  # n
 from greensmile.payments.models import Payment, PaymentSlip, PromptPayAccount, Refund, WebhookEvent  # noqa: F401,E402
 from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
+from greensmile.privacy.models import Consent  # noqa: F401,E402
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402
 from greensmile.rubber.models import Harvest, Lot, LotHarvest, RubberProfile  # noqa: F401,E402
 from greensmile.submissions.models import FormSubmission  # noqa: F401,E402

@@ -24,6 +24,7 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("site.home", _l("Home")),
     NavItem("market.catalogue", _l("Shop")),
+    NavItem("public.farms", _l("Farms")),
     NavItem("orders.cart", _l("Cart")),
     NavItem("orders.mine", _l("My orders"), frozenset({Role.CONSUMER})),
     NavItem("market.mine", _l("My listings"), frozenset({Role.FARMER})),

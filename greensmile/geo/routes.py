@@ -31,6 +31,7 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/plots/<code>/boundary", "boundary", boundary)
     bp.add_url_rule("/plots/<code>/boundary.json", "record", csrf.exempt(record), methods=["POST"])
     bp.add_url_rule("/plots/<code>/boundary/walk", "walk", walk)
+    bp.add_url_rule("/plots/<code>/boundary/draw", "draw", draw)
     bp.add_url_rule("/plots/boundary/token", "token", token)
     bp.add_url_rule("/plots/boundaries/import", "import_file", import_file, methods=["GET", "POST"])
     bp.add_url_rule("/plots/boundaries.geojson", "export", export)
@@ -60,6 +61,15 @@ def walk(code: str):
     if not plots.can_edit(current_user, plot):
         abort(403)
     return render_template("geo/walk.html", plot=plot)
+
+
+@login_required
+def draw(code: str):
+    """Draw the boundary on a map, or correct the current one; it is sent to `record` like a walked one."""
+    plot = _plot(code)
+    if not plots.can_edit(current_user, plot):
+        abort(403)
+    return render_template("geo/draw.html", plot=plot, now=boundaries.current(plot))
 
 
 def token():

@@ -120,8 +120,8 @@ def _load_editable(code: str) -> Plot:
     return plot
 
 
-@login_required
-def index():
+def plot_search() -> tuple[PlotSearchForm, PlotFilters]:
+    """The plot list's filters from the query string (the list's and the network map's)."""
     search = PlotSearchForm(request.args)
     groups = services.all_farmer_groups() if current_user.has_role(Role.COORDINATOR) else (
         services.farmer_groups_of(current_user))
@@ -138,6 +138,12 @@ def index():
             plot_type=PlotType(search.plot_type.data) if search.plot_type.data else None,
             condition=overview.plots_with_status(CertStatus(search.status.data)) if search.status.data else None,
         )
+    return search, filters
+
+
+@login_required
+def index():
+    search, filters = plot_search()
     page = db.paginate(services.search_plots(current_user, filters), per_page=25)
     statuses = overview.pgs_statuses([plot.id for plot in page.items])
     return render_template("plots/list.html", search=search, page=page, statuses=statuses)

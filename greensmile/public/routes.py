@@ -11,21 +11,24 @@ from sqlalchemy.orm import joinedload, selectinload
 from greensmile.accounts.models import Role, User
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.caching import public
+from greensmile.certification import charter
 from greensmile.certification.services import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db, limiter
 from greensmile.input_hygiene import query_id
 from greensmile.network.models import Organisation
+from greensmile.places.services import all_districts
 from greensmile.plots import services as plots
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
-from greensmile.public import qr, scans, services
-from greensmile.public.forms import ConcernForm
+from greensmile.public import directory, qr, scans, services
+from greensmile.public.forms import ConcernForm, FarmSearchForm
 from greensmile.public.models import Concern
 from greensmile.urls import public_base
 
 bp = Blueprint("public", __name__)
 LABELS_PER_SHEET = 12
+FARMS_PER_PAGE = 25
 MAX_LABELS = 50 * LABELS_PER_SHEET  # one print job; choose a group or codes for more
 
 
@@ -36,6 +39,7 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/p/<code>/qr.png", "qr_png", qr_png)
     bp.add_url_rule("/p/<code>/qr.svg", "qr_svg", qr_svg)
     bp.add_url_rule("/p/<code>/concern", "concern", concern, methods=["GET", "POST"])
+    bp.add_url_rule("/farms", "farms", farms)
     bp.add_url_rule("/labels", "labels", labels)
     bp.add_url_rule("/concerns/<int:concern_id>/handled", "concern_handled", concern_handled, methods=["POST"])
     # fmt: on
@@ -98,6 +102,28 @@ def plot_page(code: str):
     if request.method == "GET" and response.status_code == 200:  # not a revalidation, not a HEAD
         scans.count_scan(plot.id, today())  # after rendering: a failing count never fails the page
     return response
+
+
+def farm_search() -> tuple[FarmSearchForm, directory.FarmFilters]:
+    """The directory's filters from the query string (the page's and the API's): a bad value is ignored."""
+    search = FarmSearchForm(request.args)
+    search.set_choices(plots.all_crops(), charter.all_standards(), all_districts(), str(get_locale()))
+    search.validate()
+    return search, directory.FarmFilters(
+        crop_id=search.crop.data if not search.crop.errors and search.crop.data else None,
+        standard_id=search.standard.data if not search.standard.errors and search.standard.data else None,
+        district_id=search.district.data if not search.district.errors and search.district.data else None,
+        near=search.near)
+
+
+def farms():
+    """Certified farms whose farmers agreed to be listed: a map and a list, nearest first with "near me"."""
+    search, filters = farm_search()
+    found = directory.farms(filters)
+    page = directory.ListPage.of(found, query_id("page") or 1, FARMS_PER_PAGE)
+    return render_template("public/farms.html", search=search, page=page, located=sum(1 for f in found if f.position),
+                           near=filters.near, data_url=url_for("farms_api.farms", **{
+                               k: v for k, v in request.args.items() if k in ("crop", "standard", "district", "lat", "lon")}))
 
 
 def _qr_plot(code: str) -> Plot:

@@ -1,5 +1,6 @@
-/* What the offline forms share (inspections, measuring days, boundary walks): ids made on the phone, photos made
-   small on the phone (quicker to send on slow data, lighter to keep offline), a fresh token, sending again later. */
+/* What the offline forms share (inspections, measuring days, boundary walks and drawings): ids and one-time keys made
+   on the phone, photos made small on the phone (quicker to send on slow data, lighter to keep offline), a fresh
+   token, sending again later. */
 (function () {
   "use strict";
 
@@ -10,6 +11,12 @@
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     var hex = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
     return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function newKey() {  // 16 random bytes, base64url: the shape of the site's own one-time keys
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
   function shrink(file, edge, quality) {
@@ -46,5 +53,5 @@
     };
   }
 
-  window.gsPhone = { uuid: uuid, shrink: shrink, refreshToken: refreshToken, retrier: retrier };
+  window.gsPhone = { uuid: uuid, newKey: newKey, shrink: shrink, refreshToken: refreshToken, retrier: retrier };
 })();

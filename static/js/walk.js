@@ -13,11 +13,7 @@
   var record = null, sending = false;
   var retry = window.gsPhone.retrier(send);
 
-  function newKey() {  // 16 random bytes, base64url: the shape of the site's own one-time keys
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
+  var newKey = window.gsPhone.newKey;
   function fresh() { return { key: newKey(), corners: [], state: "draft", result: null }; }
   function show(message, kind) { statusBox.textContent = message; statusBox.className = "flash flash-" + (kind || "info"); }
 

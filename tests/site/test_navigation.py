@@ -8,7 +8,7 @@ def endpoints(user):
 
 
 def test_navigation_by_role(app_ctx):
-    shop = ["site.home", "market.catalogue", "orders.cart"]
+    shop = ["site.home", "market.catalogue", "public.farms", "orders.cart"]
     assert endpoints(make_user(Role.CONSUMER)) == shop + ["orders.mine"]
     assert endpoints(make_user(Role.FARMER)) == shop + ["market.mine", "orders.incoming", "bulk_farm.shares",
                                                          "plots.index", "trees.home", "network.mine"]

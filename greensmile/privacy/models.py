@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from greensmile.accounts.models import User
+from greensmile.db import UTCDateTime, enum_type, utcnow
+from greensmile.extensions import db
+
+
+class Purpose(enum.Enum):
+    """What a person may agree to, one purpose at a time (consent is the lawful basis for these)."""
+
+    FARM_DIRECTORY = "farm_directory"  # the farmer's plots in the public directory and map of certified farms
+
+    @property
+    def label(self) -> str:
+        return str(PURPOSE_LABELS[self])
+
+
+PURPOSE_LABELS = {
+    Purpose.FARM_DIRECTORY: _l("List my certified plots in the public farm directory and map"),
+}
+
+
+class ConsentMethod(enum.Enum):
+    ON_SCREEN = "on_screen"  # the person chose it on their own screen
+    WITNESSED = "witnessed"  # the person told a coordinator, who recorded it
+
+    @property
+    def label(self) -> str:
+        return str(METHOD_LABELS[self])
+
+
+METHOD_LABELS = {
+    ConsentMethod.ON_SCREEN: _l("on their own screen"),
+    ConsentMethod.WITNESSED: _l("told a coordinator, who recorded it"),
+}
+
+
+class Consent(db.Model):
+    """One answer of a person for one purpose. Never changed: a new answer is added, and the newest one counts, so
+    the history says who agreed or withdrew, when and how."""
+
+    __tablename__ = "consents"
+    __table_args__ = (sa.Index("ix_consents_user_purpose", "user_id", "purpose", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[Purpose] = mapped_column(enum_type(Purpose))
+    given: Mapped[bool]
+    method: Mapped[ConsentMethod] = mapped_column(enum_type(ConsentMethod))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
