@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from greensmile.privacy.routes import bp as privacy_bp
     from greensmile.public import panel as public_panel
     from greensmile.public.routes import bp as public_bp
+    from greensmile.rubber.eudr_routes import bp as eudr_bp
     from greensmile.rubber.group_routes import bp as rubber_desk_bp
     from greensmile.rubber.routes import bp as rubber_bp
     from greensmile.site.routes import bp as site_bp
@@ -125,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, accounts_bp, network_bp, plots_bp, plots_api_bp, media_bp, certification_bp,
                       charter_bp, inspections_bp, public_bp, market_bp, orders_bp, payments_bp, listings_api_bp, bulk_bp,
                       bulk_farm_bp, rubber_bp, rubber_desk_bp, trees_bp, support_bp, impact_bp, notifications_bp, geo_bp,
-                      privacy_bp, farms_api_bp, maps_bp):
+                      privacy_bp, farms_api_bp, maps_bp, eudr_bp):
         app.register_blueprint(blueprint)
     panel.init_app(app)
     public_panel.init_app(app)

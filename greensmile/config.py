@@ -110,6 +110,8 @@ class Config:
     # The most dry rubber a plot may record in a calendar year, per rai: well above Thailand's average of about
     # 230 kg, so an honest harvest always fits and rubber from elsewhere cannot be passed through a certified plot.
     RUBBER_MAX_DRY_KG_PER_RAI = _env_int("RUBBER_MAX_DRY_KG_PER_RAI", 400)
+    # The EU Information System takes geolocation files of at most 25 MB: a lot's file larger than this is split.
+    EUDR_FILE_MAX_BYTES = _env_int("EUDR_FILE_MAX_BYTES", 25_000_000)
     # Tree valuation: the share of the girth-and-height cylinder a trunk fills (V = f × g² × H ÷ 4π). The network
     # sets it to what its bank's guideline uses; 0.5 until it does.
     TREE_FORM_FACTOR = os.environ.get("TREE_FORM_FACTOR", "0.5")

@@ -39,6 +39,16 @@ from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
 from greensmile.privacy.models import Consent  # noqa: F401,E402
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402
+from greensmile.rubber.eudr_models import (  # noqa: F401,E402
+    CutoffDeclaration,
+    CutoffEvidence,
+    LandDocument,
+    LotStatement,
+    ReferenceArea,
+    ReferenceLayer,
+    RiskCheck,
+    RiskFlag,
+)
 from greensmile.rubber.models import Harvest, Lot, LotHarvest, RubberProfile  # noqa: F401,E402
 from greensmile.submissions.models import FormSubmission  # noqa: F401,E402
 from greensmile.supporters.models import SupportDelivery, SupportPledge  # noqa: F401,E402

@@ -237,6 +237,16 @@ class PledgeKind(enum.Enum):
     SIGNATURE = "signature"  # signed on screen
     WITNESSED = "witnessed"  # pledged aloud before a witness; a photo of the moment
 
+    @property
+    def label(self) -> str:
+        return str(PLEDGE_KIND_LABELS[self])
+
+
+PLEDGE_KIND_LABELS = {
+    PledgeKind.SIGNATURE: _l("signed on the screen"),
+    PledgeKind.WITNESSED: _l("said aloud before a witness, who took a photo"),
+}
+
 
 OPEN_STATUSES_SQL = "status IN ('submitted', 'assigned', 'inspected')"
 

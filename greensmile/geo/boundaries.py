@@ -119,6 +119,12 @@ def area_of(ring) -> Area:
     return Area(abs(area))
 
 
+def geodesic_area_m2(geometry) -> float:
+    """The area on the WGS 84 ellipsoid of any shapely geometry in longitude and latitude (an overlap, a layer's
+    area); 0 for a point or a line."""
+    return abs(WGS84.geometry_area_perimeter(geometry)[0])
+
+
 def mismatch(declared_m2: Decimal | float, measured_m2: float) -> bool:
     """Whether the measured area is further from the declared one than BOUNDARY_AREA_TOLERANCE (a share) allows."""
     declared = float(declared_m2 or 0)
@@ -130,7 +136,7 @@ def mismatch(declared_m2: Decimal | float, measured_m2: float) -> bool:
 def record(acting: User, plot: Plot, positions, source: BoundarySource, *, accuracy_m: float | None = None,
            close: bool = False) -> PlotBoundary:
     """Add a boundary to the plot (the newest is its boundary now). The caller commits."""
-    if not plots.can_edit(acting, plot):
+    if not plots.can_map(acting, plot):
         raise NotYourPlot()
     ring = check_ring(positions, close=close)
     area = area_of(ring)
@@ -170,6 +176,15 @@ def current_rings(plot_ids: sa.Select) -> dict[int, list]:
               .group_by(PlotBoundary.plot_id))
     return dict(db.session.execute(sa.select(PlotBoundary.plot_id, PlotBoundary.ring)
                                    .where(PlotBoundary.id.in_(newest))).all())
+
+
+PUBLIC_DECIMALS = 2  # 1.1 km north-south, about 1.1 km east-west at Thailand's latitudes
+
+
+def rounded(longitude: float, latitude: float) -> tuple[float, float]:
+    """A position as the public may see it: to the nearest hundredth of a degree, so the plot lies within about
+    800 m of what is shown, and no closer is told."""
+    return round(longitude, PUBLIC_DECIMALS), round(latitude, PUBLIC_DECIMALS)
 
 
 def centre(boundary: PlotBoundary) -> tuple[float, float]:

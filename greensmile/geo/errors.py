@@ -16,7 +16,7 @@ class BoundaryRefused(DomainError):
 
 
 class NotYourPlot(DomainError):
-    message = _l("Only the plot's farmer or a coordinator can record its boundary.")
+    message = _l("Only the plot's farmer, its group's manager or a coordinator can record its boundary.")
 
 
 class ImportNotAllowed(DomainError):

@@ -16,11 +16,11 @@ from greensmile.geo import network_map
 from greensmile.i18n import format_date
 from greensmile.plots import services as plots
 from greensmile.plots.models import Plot
-from greensmile.plots.routes import plot_search
+from greensmile.plots.routes import FILTER_ARGS, plot_search
 
 bp = Blueprint("maps", __name__)
 # The plot list's filters, the standard and the visits switch: what the page passes on to its data.
-KEPT = ("q", "group", "district", "crop", "plot_type", "status", "standard", "visits")
+KEPT = (*FILTER_ARGS, "standard", "visits")
 
 
 def register_routes(bp: Blueprint) -> None:
@@ -39,9 +39,11 @@ def _visits() -> dict[int, dict]:
     """The inspector's planned visits, by plot: the day and the assignment (its form opens from the map)."""
     if not current_user.has_role(Role.INSPECTOR):
         return {}
-    return {a.application.certification.plot_id: {
-        "visit": a.scheduled_on.isoformat(), "visit_label": format_date(a.scheduled_on), "assignment": a.id}
-        for a in overview.assignments_of(current_user)}
+    visits: dict[int, dict] = {}
+    for a in overview.assignments_of(current_user):  # soonest first: a plot's soonest visit is the one shown
+        visits.setdefault(a.application.certification.plot_id, {
+            "visit": a.scheduled_on.isoformat(), "visit_label": format_date(a.scheduled_on), "assignment": a.id})
+    return visits
 
 
 def _selection():
@@ -63,7 +65,7 @@ def _selection():
 @login_required
 def network():
     search, standard, standards, visits, _selected, only_visits = _selection()
-    kept = {key: value for key, value in request.args.items() if key in KEPT and value}
+    kept = {key: request.args[key] for key in KEPT if request.args.get(key)}
     return render_template("geo/network_map.html", search=search, standard=standard, standards=standards,
                            statuses=[s for s in CertStatus], visits=visits, only_visits=only_visits,
                            data_url=url_for("maps.data", **kept), list_url=url_for(

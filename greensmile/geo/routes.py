@@ -51,14 +51,14 @@ def boundary(code: str):
         abort(403)
     found = boundaries.history(plot)
     return render_template("geo/boundary.html", plot=plot, history=found, area_of=boundaries.Area,
-                           can_edit=plots.can_edit(current_user, plot))
+                           can_edit=plots.can_map(current_user, plot))
 
 
 @login_required
 def walk(code: str):
     """Walk the boundary with the phone: a corner at each tap, kept on the phone, sent once when there is a signal."""
     plot = _plot(code)
-    if not plots.can_edit(current_user, plot):
+    if not plots.can_map(current_user, plot):
         abort(403)
     return render_template("geo/walk.html", plot=plot)
 
@@ -67,7 +67,7 @@ def walk(code: str):
 def draw(code: str):
     """Draw the boundary on a map, or correct the current one; it is sent to `record` like a walked one."""
     plot = _plot(code)
-    if not plots.can_edit(current_user, plot):
+    if not plots.can_map(current_user, plot):
         abort(403)
     return render_template("geo/draw.html", plot=plot, now=boundaries.current(plot))
 

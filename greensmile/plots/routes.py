@@ -120,6 +120,14 @@ def _load_editable(code: str) -> Plot:
     return plot
 
 
+# The plot list's filters as query parameters (the network map takes the same).
+FILTER_ARGS = ("q", "group", "district", "crop", "plot_type", "status")
+
+
+def filter_args() -> dict[str, str]:
+    return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+
+
 def plot_search() -> tuple[PlotSearchForm, PlotFilters]:
     """The plot list's filters from the query string (the list's and the network map's)."""
     search = PlotSearchForm(request.args)
@@ -146,7 +154,7 @@ def index():
     search, filters = plot_search()
     page = db.paginate(services.search_plots(current_user, filters), per_page=25)
     statuses = overview.pgs_statuses([plot.id for plot in page.items])
-    return render_template("plots/list.html", search=search, page=page, statuses=statuses)
+    return render_template("plots/list.html", search=search, page=page, statuses=statuses, filters=filter_args())
 
 
 @login_required

@@ -17,7 +17,7 @@ from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.media.images import process_photo
 from greensmile.network.models import Category, Membership, Organisation
-from greensmile.network.services import kinds_of
+from greensmile.network.services import is_manager, kinds_of
 from greensmile.places.models import District
 from greensmile.plots.codes import InvalidPlotCode, new_code, normalise_code
 from greensmile.plots.errors import BadArea, BadCropName, CropTaken, NotAFarmer, NotInGroup
@@ -121,6 +121,12 @@ def can_view(user: User, plot: Plot) -> bool:
 
 def can_edit(user: User, plot: Plot) -> bool:
     return user.has_role(Role.COORDINATOR) or plot.owner_id == user.id
+
+
+def can_map(user: User, plot: Plot) -> bool:
+    """Who may record the plot's boundary: whoever may edit it, and its group's manager, who walks members' plots
+    with them (an FSC group's due diligence needs every plot's boundary)."""
+    return can_edit(user, plot) or (plot.group is not None and is_manager(plot.group, user))
 
 
 # ---------------------------------------------------------------- finding plots

@@ -1,11 +1,14 @@
-"""Demo consents: the demo farmers agreed, as a coordinator recorded, to be listed in the farm directory."""
+"""Demo consents: the owners of the demo plots agreed, as a coordinator recorded, to be listed in the farm
+directory (so /farms shows the demo's certified and in-conversion plots)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from greensmile.accounts.models import Role, User, UserRole
-from greensmile.demo import DEMO_DOMAIN, demo_user
+from greensmile.accounts.models import User
+from greensmile.demo import demo_user
 from greensmile.extensions import db
+from greensmile.plots.demo import DEMO_PLOTS, demo_code
+from greensmile.plots.models import Plot
 from greensmile.privacy import services
 from greensmile.privacy.models import Consent, Purpose
 
@@ -14,9 +17,10 @@ def seed_consents() -> None:
     coordinator = demo_user("coordinator")
     if coordinator is None:
         return
-    farmers = db.session.scalars(sa.select(User).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == Role.FARMER, User.email.like(f"%@{DEMO_DOMAIN}"))).all()
+    codes = [demo_code(row[0]) for row in DEMO_PLOTS]
+    owners = db.session.scalars(sa.select(User).where(User.id.in_(
+        sa.select(Plot.owner_id).where(Plot.code.in_(codes)))).order_by(User.id)).all()
     answered = set(db.session.scalars(sa.select(Consent.user_id).where(Consent.purpose == Purpose.FARM_DIRECTORY)))
-    for farmer in farmers:
-        if farmer.id not in answered:
-            services.record(farmer, Purpose.FARM_DIRECTORY, True, coordinator)
+    for owner in owners:
+        if owner.id not in answered:
+            services.record(owner, Purpose.FARM_DIRECTORY, True, coordinator)

@@ -1,11 +1,12 @@
 """The public directory of certified farms: the plots of farmers who agreed to be listed, each holding a valid
-certificate (or in conversion) today, at a position rounded to about a kilometre. No boundary, phone or address."""
+certificate (or in conversion) today, at a position rounded to about a kilometre (geo.boundaries.rounded). No
+boundary, phone or address."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from greensmile.accounts.models import User
 from greensmile.certification import charter, overview
@@ -15,13 +16,10 @@ from greensmile.geo import boundaries
 from greensmile.listings import services as listings
 from greensmile.listings.models import Listing
 from greensmile.places.models import District
-from greensmile.plots.models import Plot, plot_crops
+from greensmile.plots.models import Crop, Plot, plot_crops
 from greensmile.privacy import services as privacy
 from greensmile.privacy.models import Purpose
 
-# Two decimals of a degree: 1.1 km north-south, about 1.1 km east-west at Thailand's latitudes. A position is
-# rounded to the nearest hundredth, so the plot lies within about 800 m of what is shown, and no closer is told.
-DECIMALS = 2
 LISTED = (CertStatus.CERTIFIED, CertStatus.CERTIFIED_WITH_CONDITIONS, CertStatus.IN_CONVERSION)
 
 
@@ -43,10 +41,6 @@ class Farm:
     crops: list = field(default_factory=list)
 
 
-def rounded(longitude: float, latitude: float) -> tuple[float, float]:
-    return round(longitude, DECIMALS), round(latitude, DECIMALS)
-
-
 def _candidates(filters: FarmFilters) -> sa.Select:
     """Plots of consenting, open accounts holding some certificate whose stored status may be listed (a lapse by
     date is read afterwards, per standard)."""
@@ -58,7 +52,7 @@ def _candidates(filters: FarmFilters) -> sa.Select:
         .join(User, User.id == Plot.owner_id)
         .where(Plot.owner_id.in_(privacy.given_by(Purpose.FARM_DIRECTORY)), User.is_active.is_(True),
                Plot.id.in_(certified))
-        .options(joinedload(Plot.owner), joinedload(Plot.district), selectinload(Plot.crops))
+        .options(joinedload(Plot.owner), joinedload(Plot.district))
         .join(District, District.id == Plot.district_id)
         .order_by(District.province_th, District.code, Plot.code)
     )
@@ -81,6 +75,11 @@ def farms(filters: FarmFilters) -> list[Farm]:
         for plot_id, status in overview.statuses(ids, code=standard.code).items():
             if status in LISTED:
                 held[plot_id].append((standard, status))
+    crops: dict[int, list[Crop]] = {plot_id: [] for plot_id in ids}
+    if ids:  # in one query (a selectin load asks again for every 500 plots)
+        for plot_id, crop in db.session.execute(sa.select(plot_crops.c.plot_id, Crop).join(
+                Crop, Crop.id == plot_crops.c.crop_id).where(plot_crops.c.plot_id.in_(ids)).order_by(Crop.name_th)):
+            crops[plot_id].append(crop)
     outlines = boundaries.current_for([plot.id for plot in plots if plot.latitude is None or plot.longitude is None])
     selling = dict(db.session.execute(
         sa.select(Listing.plot_id, sa.func.count()).where(Listing.plot_id.in_(ids), listings.on_sale())
@@ -90,12 +89,12 @@ def farms(filters: FarmFilters) -> list[Farm]:
         if not held[plot.id]:
             continue  # lapsed by date, or its group's certificate is not valid
         if plot.latitude is not None and plot.longitude is not None:
-            position = rounded(float(plot.longitude), float(plot.latitude))
+            position = boundaries.rounded(float(plot.longitude), float(plot.latitude))
         elif plot.id in outlines:
-            position = rounded(*boundaries.centre(outlines[plot.id]))
+            position = boundaries.rounded(*boundaries.centre(outlines[plot.id]))
         else:
             position = None
-        farm = Farm(plot, position, held[plot.id], selling.get(plot.id, 0), crops=list(plot.crops))
+        farm = Farm(plot, position, held[plot.id], selling.get(plot.id, 0), crops=crops[plot.id])
         if filters.near and position:
             farm.distance_km = boundaries.distance_km(filters.near, position)
         found.append(farm)

@@ -121,9 +121,12 @@ def farms():
     search, filters = farm_search()
     found = directory.farms(filters)
     page = directory.ListPage.of(found, query_id("page") or 1, FARMS_PER_PAGE)
-    return render_template("public/farms.html", search=search, page=page, located=sum(1 for f in found if f.position),
-                           near=filters.near, data_url=url_for("farms_api.farms", **{
-                               k: v for k, v in request.args.items() if k in ("crop", "standard", "district", "lat", "lon")}))
+    # The map asks for what the list shows: the filters that were read, not a value the page ignored.
+    args = {"crop": filters.crop_id, "standard": filters.standard_id, "district": filters.district_id}
+    if filters.near:
+        args.update(lon=filters.near[0], lat=filters.near[1])
+    return render_template("public/farms.html", search=search, page=page, near=filters.near,
+                           data_url=url_for("farms_api.farms", **{k: v for k, v in args.items() if v is not None}))
 
 
 def _qr_plot(code: str) -> Plot:

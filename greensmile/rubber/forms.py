@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from greensmile.certification.group_models import GROUP_OUTCOME_LABELS, SEVERITY_LABELS, GroupOutcome, Severity
+from greensmile.certification.models import PledgeKind
 from greensmile.forms import (
     TODAY,
     YEAR,
@@ -20,6 +21,14 @@ from greensmile.forms import (
     at_most,
     required,
     strip,
+)
+from greensmile.rubber.eudr_models import (
+    FLAG_DECISION_LABELS,
+    LAND_DOCUMENT_LABELS,
+    LAYER_KIND_LABELS,
+    FlagDecision,
+    LandDocumentType,
+    LayerKind,
 )
 from greensmile.rubber.models import PRODUCT_LABELS, RubberProduct
 
@@ -108,3 +117,74 @@ class DecideForm(BaseForm):
                                                    SelectChoice("reject", _l("Reject"))])
     reasons = StringField(_l("Reasons"), validators=[required(), at_most(2000)], filters=[strip])
     conditions = StringField(_l("Conditions (if any)"), validators=[Optional(), at_most(2000)], filters=[strip])
+
+
+# ---------------------------------------------------------------- EUDR due diligence
+class DeclarationForm(BaseForm):
+    """The farmer's cut-off declaration: signed on the screen, or made aloud before a witness who takes a photo."""
+
+    pledge_kind = RadioField(_l("How the farmer declares"), choices=[  # named as the pledge's: pledge.js drives both
+        SelectChoice(PledgeKind.SIGNATURE.value, _l("The farmer signs on the screen")),
+        SelectChoice(PledgeKind.WITNESSED.value, _l("The farmer declares aloud before a witness, who takes a photo")),
+    ], default=PledgeKind.SIGNATURE.value)
+    signature = HiddenField()  # the signature pad writes a PNG data URL here
+    photo = FileField(_l("Photo of the declaration made before the witness"))
+    witness_name = StringField(_l("Witness's name"), validators=[Optional(), at_most(120)], filters=[strip])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.pledge_kind.data == PledgeKind.SIGNATURE.value and not (self.signature.data or "").startswith(
+                "data:image/png;base64,"):
+            self.pledge_kind.errors.append(_l("Sign in the box, please."))
+            valid = False
+        if self.pledge_kind.data == PledgeKind.WITNESSED.value:
+            if not self.photo.data:
+                self.photo.errors.append(_l("Add the photo of the declaration."))
+                valid = False
+            if not self.witness_name.data:
+                self.witness_name.errors.append(_l("Write the name of the witness to the spoken declaration."))
+                valid = False
+        return valid
+
+
+class LandDocumentForm(BaseForm):
+    doc_type = SelectField(_l("Land document"), choices=[SelectChoice(t.value, LAND_DOCUMENT_LABELS[t])
+                                                          for t in LandDocumentType], validators=[required()])
+    other_type = StringField(_l("Which document (for another document)"), validators=[Optional(), at_most(80)],
+                             filters=[strip])
+    number = StringField(_l("Document number"), validators=[required(), at_most(60)], filters=[strip])
+    raot_number = StringField(_l("Rubber Authority of Thailand registration number (if any)"),
+                              validators=[Optional(), at_most(40)], filters=[strip])
+    photo = FileField(_l("Photo of the document"), validators=[FileRequired(message=_l("Add a photo of the document."))])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.doc_type.data == LandDocumentType.OTHER.value and not self.other_type.data:
+            self.other_type.errors.append(_l("Say which document it is."))
+            valid = False
+        return valid
+
+
+class EvidenceForm(BaseForm):
+    photo = FileField(_l("Photo of the evidence"), validators=[FileRequired(message=_l("Add a photo of the evidence."))])
+    caption = StringField(_l("What it shows"), validators=[Optional(), at_most(300)], filters=[strip])
+
+
+class LayerForm(BaseForm):
+    name = StringField(_l("Name of the layer"), validators=[required(), at_most(200)], filters=[strip])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, LAYER_KIND_LABELS[k]) for k in LayerKind],
+                       validators=[required()])
+    source = StringField(_l("Where it comes from"), validators=[Optional(), at_most(300)], filters=[strip])
+    file = FileField(_l("GeoJSON file of polygons"), validators=[FileRequired(message=_l("Choose a file to send."))])
+
+
+class FlagDecisionForm(BaseForm):
+    decision = RadioField(_l("Decision"), choices=[SelectChoice(d.value, FLAG_DECISION_LABELS[d])
+                                                   for d in FlagDecision], validators=[required()])
+    reasons = TextAreaField(_l("Reasons"), validators=[required(), at_most(5000)])
+
+
+class StatementForm(BaseForm):
+    reference_number = StringField(_l("Reference number"), validators=[required(), at_most(60)], filters=[strip])
+    verification_number = StringField(_l("Verification number"), validators=[required(), at_most(60)],
+                                      filters=[strip])

@@ -5,9 +5,10 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 
 from greensmile.caching import public
 from greensmile.certification import charter, groups
+from greensmile.extensions import db
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.public import qr
-from greensmile.rubber import lots
+from greensmile.rubber import eudr, lots
 from greensmile.urls import public_base
 
 bp = Blueprint("rubber", __name__)
@@ -46,7 +47,16 @@ def trace(code: str):
     if code != canonical:
         return redirect(url_for("rubber.trace", code=canonical), 301)
     claim = lots.claim_of(lot)
-    return render_template("rubber/trace.html", lot=lot, claim=claim, certificate=_certificate(lot))
+    status = _eudr(lot)
+    return render_template("rubber/trace.html", lot=lot, claim=claim, certificate=_certificate(lot), eudr=status,
+                           statement=eudr.statement_of(lot))
+
+
+def _eudr(lot):
+    """The lot's EUDR status (checks against the reference layers made where missing are kept)."""
+    status = eudr.lot_status(lot)
+    db.session.commit()
+    return status
 
 
 @public(86400)
@@ -60,6 +70,7 @@ def api_lot(code: str):
     lot, canonical = _lot(code)
     claim = lots.claim_of(lot)
     certificate = _certificate(lot)
+    status, statement = _eudr(lot), eudr.statement_of(lot)
     return jsonify({
         "code": canonical,
         "status": lot.status.value,
@@ -74,6 +85,14 @@ def api_lot(code: str):
             "fsc_status": c.status.value, "certified": c.certified,
         } for c in claim.contributions],
         "not_certified_plots": sorted({c.harvest.plot.code for c in claim.breakers}),
+        "eudr": {
+            "status": "ready" if status.ready else "not_ready",
+            "statement": {"reference_number": statement.reference_number,
+                          "verification_number": statement.verification_number} if statement else None,
+            # no producer names and no exact geolocation in public: each plot at about a kilometre
+            "plots": [{"plot_code": entry.plot.code, "location": list(entry.public_position)
+                       if entry.public_position else None} for entry in status.plots],
+        },
     })
 
 

@@ -7,7 +7,12 @@
   "use strict";
   var root = document.querySelector("[data-draw]");
   var box = document.getElementById("draw-map");
-  if (!root || !box || !window.L || !L.PM || !window.gsPhone) return;
+  if (!root || !box) return;
+  if (!window.L || !L.PM || !window.gsPhone) {  // a script did not arrive: say so rather than show a dead map
+    var unloaded = root.querySelector("[data-unloaded]");
+    if (unloaded) unloaded.hidden = false;
+    return;
+  }
   var text = root.dataset;
   var statusBox = root.querySelector("[data-status]");
   var reasonsList = root.querySelector("[data-reasons]");

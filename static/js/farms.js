@@ -11,8 +11,9 @@
     button.addEventListener("click", function () {
       status.textContent = button.getAttribute("data-waiting");
       navigator.geolocation.getCurrentPosition(function (position) {
-        form.elements.lat.value = position.coords.latitude.toFixed(4);
-        form.elements.lon.value = position.coords.longitude.toFixed(4);
+        // about a kilometre is enough to sort by, and no more of the visitor's whereabouts reaches a log
+        form.elements.lat.value = position.coords.latitude.toFixed(2);
+        form.elements.lon.value = position.coords.longitude.toFixed(2);
         form.submit();
       }, function () {
         status.textContent = button.getAttribute("data-refused");
@@ -75,5 +76,11 @@
       if (bounds) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 13 }); }
       box.setAttribute("data-ready", String(markers.length));
     })
-    .catch(function () { box.setAttribute("data-ready", "error"); });
+    .catch(function () {
+      var note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = box.getAttribute("data-failed");
+      box.parentNode.insertBefore(note, box.nextSibling);
+      box.setAttribute("data-ready", "error");
+    });
 })();

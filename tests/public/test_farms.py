@@ -3,12 +3,14 @@ rounded to about a kilometre, nothing private; the GeoJSON is RFC 7946."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
 import pytest
-from shapely.geometry import LinearRing
+from shapely.geometry import LinearRing, Polygon
 
 from greensmile.certification import services as certification
 from greensmile.extensions import db
@@ -35,7 +37,8 @@ def farms(given):
         farmer2, plot2 = second_farmer(market)
         market.cycle.plot.latitude, market.cycle.plot.longitude = FIRST
         plot2.latitude, plot2.longitude = SECOND
-        farmer2.phone, farmer2.address = "0899999999", "99 หมู่ 9"
+        _farmer3, plot3 = second_farmer(market, email="farmer3@example.com")  # certified, never asked
+        plot3.latitude, plot3.longitude = SECOND
         privacy.record(market.farmer, Purpose.FARM_DIRECTORY, True, market.farmer)
         privacy.record(farmer2, Purpose.FARM_DIRECTORY, False, farmer2)
         # A boundary is private: its corners must not leak through the directory.
@@ -43,7 +46,7 @@ def farms(given):
                           BoundarySource.IMPORTED)
         return {"code": market.cycle.plot.code, "code2": plot2.code, "farmer": market.farmer.display_name,
                 "farmer_id": market.farmer.id, "farmer2_id": farmer2.id, "ring": boundaries.current(
-                    market.cycle.plot).ring, "group_id": market.cycle.group.id}
+                    market.cycle.plot).ring, "group_id": market.cycle.group.id, "never_asked": plot3.code}
 
 
 def geojson(client, query: str = ""):
@@ -215,3 +218,41 @@ def test_a_farmer_answers_on_screen_and_a_coordinator_records_what_a_farmer_said
     client.post("/logout", data={"csrf_token": token})
     login(client, "farmer@example.com", PASSWORD)  # the farmer sees who recorded it in their own history
     assert witness in client.get("/account/consents").get_data(as_text=True)
+
+
+def test_a_certificate_lapsed_by_date_leaves_the_directory_on_its_day(client, farms, app):
+    from tests.bulk.helpers import on_the_day
+
+    with app.app_context():
+        from greensmile.certification.models import Certification
+        from greensmile.plots.models import Plot
+
+        plot_id = db.session.scalar(db.select(Plot.id).where(Plot.code == farms["code"]))
+        until = db.session.scalar(db.select(Certification.valid_until).where(Certification.plot_id == plot_id))
+    assert until is not None
+    with on_the_day(until):
+        assert farms["code"] in codes(geojson(client)[1])
+    with on_the_day(until + timedelta(days=1)):  # stored as certified still: read as expired on the day
+        assert codes(geojson(client)[1]) == []
+
+
+def test_a_farmer_never_asked_is_not_listed_and_a_plot_with_only_a_boundary_is_at_its_rounded_centre(
+        client, farms, given):
+    listed = codes(geojson(client)[1])
+    assert farms["never_asked"] not in listed and farms["code"] in listed
+    with given():
+        from greensmile.plots.models import Plot
+
+        plot = db.session.scalar(db.select(Plot).where(Plot.code == farms["code"]))
+        plot.latitude = plot.longitude = None  # only the boundary says where it is
+    feature = next(f for f in geojson(client)[1]["features"] if f["id"] == farms["code"])
+    lon, lat = feature["geometry"]["coordinates"]
+    centre = Polygon(farms["ring"]).representative_point()
+    assert (lon, lat) == (round(centre.x, 2), round(centre.y, 2))
+
+
+def test_the_pages_map_asks_only_for_the_filters_the_list_used(client, farms):
+    page = client.get("/farms?standard=999&lat=nan&lon=nan&district=1.5&crop=2").get_data(as_text=True)
+    source = re.search(r'data-source="([^"]*)"', page).group(1).replace("&amp;", "&")
+    assert client.get(source).status_code == 200  # the map and the list agree
+    assert "nan" not in source and "999" not in source and "1.5" not in source
