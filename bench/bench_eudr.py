@@ -66,9 +66,14 @@ def build(plots_count: int, lines: int, tag: str) -> int:
     db.session.add(Membership(organisation=group, user=farmer, position=Position.MANAGER))
     db.session.flush()
     stamp = utcnow()
+    # each plot its own farmer (no password: accounts a coordinator made), so a lazy load per producer would show
+    owners = [row.id for row in db.session.execute(sa.insert(User).returning(User.id), [
+        {"email": None, "phone": f"09{tag[0] == 'l':1d}{n:07d}", "display_name": f"ชาวสวน {tag}{n}", "address": "",
+         "password_hash": None, "locale": "th", "is_active": True, "session_token": f"{tag}{n:031d}"[:32],
+         "created_at": stamp} for n in range(plots_count)])]
     first = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Plot.id), 0))) + 1
     db.session.execute(sa.insert(Plot), [
-        {"code": f"B{tag[0]}{n:04d}"[:6], "name": f"สวนยาง {n}", "owner_id": farmer.id, "group_id": group.id,
+        {"code": f"B{tag[0]}{n:04d}"[:6], "name": f"สวนยาง {n}", "owner_id": owners[n], "group_id": group.id,
          "province": "สงขลา", "district_id": district.id, "subdistrict": "ควนเนียง", "village": f"บ้าน {n}",
          "latitude": Decimal(f"{7.05 + (n // 20) * 0.004:.6f}"), "longitude": Decimal(f"{100.35 + (n % 20) * 0.004:.6f}"),
          "area_m2": Decimal("16000"), "plot_type": PlotType.RUBBER.value, "water_source": "", "neighbour_risks": "",
@@ -142,8 +147,9 @@ def main() -> None:
             cold_queries, cold, _files = counted(file_of(large))  # makes each plot's check
             db.session.commit()
             small_queries, _t, _f = counted(file_of(small))
-            db.session.commit()
+            db.session.commit()  # each measured call opens its own transaction
             small_queries, _t, _f = counted(file_of(small))
+            db.session.commit()
             large_queries, _t, files = counted(file_of(large))
             db.session.expire_all()
             started = time.perf_counter()
@@ -151,6 +157,7 @@ def main() -> None:
                 db.session.expire_all()
                 files = eudr.geolocation_files(db.session.get(Lot, large))
             seconds = (time.perf_counter() - started) / ROUNDS
+            db.session.rollback()  # SQLite: the raw read needs the session's transaction closed
             floor = raw_read(large)
             (name, data), = files
             features = len(json.loads(data)["features"])

@@ -25,6 +25,7 @@ from shapely import STRtree
 from shapely.geometry import Point, Polygon, shape
 from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
+from sqlalchemy.orm import joinedload
 
 from greensmile.accounts.models import Role, User
 from greensmile.certification.models import PledgeKind
@@ -52,7 +53,7 @@ from greensmile.rubber.eudr_models import (
     RiskCheck,
     RiskFlag,
 )
-from greensmile.rubber.models import Harvest, Lot, RubberProfile
+from greensmile.rubber.models import Harvest, Lot, LotHarvest, RubberProfile
 from greensmile.rubber.services import may_record_for
 
 CUTOFF_YEAR = 2020  # land not deforested after 31 December 2020
@@ -314,29 +315,31 @@ def ensure_checked(plots: list[Plot], places: dict[int, Geolocation]) -> dict[in
     area_shapes = [shape(area.geometry) for area in areas]
     tree = STRtree(area_shapes) if area_shapes else None
     decided = {(f.plot_id, f.area_id, f.check_boundary, f.check_lat, f.check_lon): f for f in _decided_flags(stale)}
-    made: list[tuple[RiskCheck, RiskFlag]] = []
+    rows, flags = [], []
     for plot in stale:
         place, geometry = places[plot.id], shapes[plot.id]
-        check = RiskCheck(plot_id=plot.id, boundary_id=place.boundary_id if place.ring is not None else None,
-                          latitude=None if place.ring is not None else place.latitude,
-                          longitude=None if place.ring is not None else place.longitude, layers=stamp)
-        db.session.add(check)
-        checks[plot.id] = check
+        key = ((place.boundary_id, None, None) if place.ring is not None else
+               (None, place.latitude, place.longitude))
+        rows.append({"plot_id": plot.id, "boundary_id": key[0], "latitude": key[1], "longitude": key[2],
+                     "layers": stamp, "checked_at": utcnow()})
         for index in (tree.query(geometry, predicate="intersects") if tree is not None else []):
             area, area_shape = areas[int(index)], area_shapes[int(index)]
             overlap = boundaries.geodesic_area_m2(geometry.intersection(area_shape)) if place.ring else 0.0
-            flag = RiskFlag(plot_id=plot.id, area_id=area.id, layer_name=names[area.layer_id], area_name=area.name,
-                            overlap_m2=round(overlap, 1))
-            earlier = decided.get((plot.id, area.id, check.boundary_id, check.latitude, check.longitude))
+            flag = {"plot_id": plot.id, "area_id": area.id, "layer_name": names[area.layer_id],
+                    "area_name": area.name, "overlap_m2": round(overlap, 1), "created_at": utcnow(),
+                    "decision": None, "reasons": "", "decided_by_id": None, "decided_at": None}
+            earlier = decided.get((plot.id, area.id, *key))
             if earlier is not None:
-                flag.decision, flag.reasons = earlier.decision, earlier.reasons
-                flag.decided_by_id, flag.decided_at = earlier.decided_by_id, earlier.decided_at
-            made.append((check, flag))
-    db.session.flush()  # the checks' ids
-    for check, flag in made:
-        flag.check_id = check.id
-    db.session.add_all(flag for _check, flag in made)
-    db.session.flush()
+                flag.update(decision=earlier.decision, reasons=earlier.reasons, decided_by_id=earlier.decided_by_id,
+                            decided_at=earlier.decided_at)
+            flags.append(flag)
+    # In bulk: one statement for the checks, one for their flags, one to read the checks back.
+    table = RiskCheck.__table__  # a Core insert: the ORM one runs row by row when it must return ids
+    made = dict(db.session.execute(table.insert().returning(table.c.plot_id, table.c.id), rows).all())
+    if flags:
+        db.session.execute(sa.insert(RiskFlag), [{**flag, "check_id": made[flag["plot_id"]]} for flag in flags])
+    checks.update({check.plot_id: check for check in db.session.scalars(
+        sa.select(RiskCheck).where(RiskCheck.id.in_(list(made.values()))))})
     return checks
 
 
@@ -484,7 +487,6 @@ def _gaps(entry: Readiness) -> list[Gap]:
 class LotEudr:
     lot: Lot
     plots: list[Readiness]
-    harvests: list[Harvest]
 
     @property
     def ready(self) -> bool:
@@ -495,16 +497,18 @@ class LotEudr:
         return [entry for entry in self.plots if not entry.ready]
 
 
-def lot_plots(lot: Lot) -> tuple[list[Plot], list[Harvest]]:
-    harvests = lots.contents(lot)
-    plots = list({harvest.plot_id: harvest.plot for harvest in harvests}.values())
-    return sorted(plots, key=lambda plot: plot.code), harvests
+def lot_plots(lot: Lot) -> list[Plot]:
+    """The plots the lot's rubber came from, with their farmers and districts, in one query."""
+    in_lot = (sa.select(Harvest.plot_id).join(LotHarvest, LotHarvest.harvest_id == Harvest.id)
+              .where(LotHarvest.lot_id == lot.id))
+    return list(db.session.scalars(sa.select(Plot).where(Plot.id.in_(in_lot))
+                                   .options(joinedload(Plot.owner), joinedload(Plot.district)).order_by(Plot.code)))
 
 
 def lot_status(lot: Lot) -> LotEudr:
-    plots, harvests = lot_plots(lot)
+    plots = lot_plots(lot)
     found = readiness(plots)
-    return LotEudr(lot, [found[plot.id] for plot in plots], harvests)
+    return LotEudr(lot, [found[plot.id] for plot in plots])
 
 
 def may_download(user: User, lot: Lot) -> bool:

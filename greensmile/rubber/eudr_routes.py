@@ -203,6 +203,7 @@ def _lot_status(lot_id: int):
 
 def _lot_page(found, status, form=None):
     return render_template("rubber/eudr_lot.html", lot=found, status=status, statement=eudr.statement_of(found),
+                           harvests=lots.contents(found),
                            form=form or StatementForm(formdata=None), exporter=eudr.is_exporter(current_user, found),
                            claim=lots.claim_of(found))
 

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import sqlalchemy as sa
 from markupsafe import escape
-from shapely.geometry import Polygon, shape
+from shapely.geometry import LinearRing, Polygon, shape
 
 from greensmile.extensions import db
 from greensmile.geo import boundaries
@@ -27,7 +27,7 @@ from tests.certification.helpers import png
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_user
 from tests.geo.shapes import LAT, LON, hexagon, square, utm_area
-from tests.rubber.eudr_helpers import load, ready_lot, reserve_over_plot_0
+from tests.rubber.eudr_helpers import complete, load, ready_lot, reserve_over_plot_0
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "public" / "geojson_schema" / "FeatureCollection.json")
                     .read_text())
@@ -201,7 +201,7 @@ def test_the_geolocation_file_follows_the_eu_description_and_round_trips(client,
     assert polygon["geometry"]["type"] == "Polygon"
     ring = polygon["geometry"]["coordinates"][0]
     read = shape(polygon["geometry"])
-    assert read.is_valid and ring[0] == ring[-1] and len(ring) >= 4
+    assert read.is_valid and ring[0] == ring[-1] and len(ring) >= 4 and LinearRing(ring).is_ccw  # RFC 7946 § 3.1.6
     assert abs(boundaries.area_of(ring).m2 - areas[world.plots[0].code]) / areas[world.plots[0].code] < 1e-6
     assert polygon["properties"]["ProducerName"] == world.farmers[0].display_name
     point = by_place[world.plots[1].code]
@@ -317,3 +317,39 @@ def test_the_record_is_kept_through_the_pages_and_nobody_else_sees_its_photos(cl
     assert client.get(page).status_code == 404
     assert client.get(f"/rubber/eudr/document/{document}.jpg").status_code == 404
     assert client.get("/media/eudr/x.jpg").status_code == 404
+
+
+def test_the_file_costs_the_same_queries_for_two_plots_and_for_six(client, given, app):
+    from greensmile.accounts.models import Role
+    from greensmile.network import services as network
+    from greensmile.network.models import Position
+    from greensmile.plots.models import PlotType
+    from greensmile.rubber import lots
+    from greensmile.rubber import services as rubber
+    from tests.factories import make_plot
+    from tests.plots.test_search_and_api import counting_queries
+    from tests.rubber.helpers import harvest
+
+    with given():
+        world, small = ready_lot()
+        for n in range(2, 6):  # four more members, each their own farmer
+            farmer = make_user(Role.FARMER, email=f"tapper{n}@example.com")
+            network.add_member(world.group, farmer.email, Position.MEMBER, world.coordinator)
+            plot = make_plot(farmer, world.group, plot_type=PlotType.RUBBER, crops=["ยางพารา"],
+                             area_m2=Decimal("1600"), latitude=Decimal("7.01"), longitude=Decimal(f"100.4{n}"))
+            rubber.save_profile(farmer, plot, rubber.ProfileData(2012, "RRIM 600", 420, "S/2 d/3"))
+            world.farmers.append(farmer)
+            world.plots.append(plot)
+            complete(world, n)
+        large = lots.create_lot(world.manager, world.group, world.exporter)
+        lots.add_harvests(world.manager, large, [harvest(world, n, days_ago=3).id for n in range(6)])
+        ids = small.id, large.id
+    login(client, "exporter@example.com", PASSWORD)
+    counts = []
+    for lot_id in ids:
+        _file(client, lot_id)  # the checks against the layers are made once
+        with counting_queries(app) as statements:
+            collection = json.loads(_file(client, lot_id).get_data())
+        counts.append((len(collection["features"]), len(statements)))
+    assert [features for features, _n in counts] == [2, 6]
+    assert counts[0][1] == counts[1][1], counts
