@@ -27,7 +27,8 @@ from werkzeug.exceptions import BadRequest
 
 from greensmile.db import MAX_ID
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # C0 controls but tab, LF and CR
+# C0 controls but tab, LF and CR, and lone surrogates (a \ud800 escape in JSON): PostgreSQL stores neither.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 PAGING_ARGS = ("page", "per_page")
 # Endpoints whose body is signed by the sender and stored as received: their own view checks it.
 VERBATIM_ENDPOINTS = frozenset({"payments.webhook"})
@@ -75,12 +76,12 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def loads(document: str | bytes, **kwargs):
+def loads(document: str | bytes, max_chars: int = JSON_MAX_CHARS, **kwargs):
     """json.loads, refusing a document over JSON_MAX_CHARS or nested over JSON_MAX_DEPTH (before it is parsed, so
     the parser never recurses that deep), and NaN and the infinities, which no JSON standard has."""
     if isinstance(document, (bytes, bytearray)):
         document = bytes(document).decode(json.detect_encoding(document), "surrogatepass")
-    if len(document) > JSON_MAX_CHARS:
+    if len(document) > max_chars:
         raise UnreadableJSON("too large")
     if _depth(document) > JSON_MAX_DEPTH:
         raise UnreadableJSON("nested too deep")
@@ -100,10 +101,16 @@ def holds_control(data) -> bool:
     return False
 
 
-def read_json(document: str | bytes):
-    """JSON sent by a page of ours (a phone's offline day inside a form field): bounded as `loads`, and its strings
-    free of control characters, which PostgreSQL would refuse. Raises UnreadableJSON, a ValueError."""
-    data = loads(document)
+def read_json(document: str | bytes, max_chars: int = JSON_MAX_CHARS):
+    """JSON sent by a page of ours (a phone's offline day inside a form field) or a file a coordinator uploads:
+    bounded as `loads` (a file's own bound in `max_chars`), and its strings free of control characters, which
+    PostgreSQL would refuse. Anything unreadable (not JSON, not text) raises UnreadableJSON, a ValueError."""
+    try:
+        data = loads(document, max_chars=max_chars)
+    except UnreadableJSON:
+        raise
+    except (ValueError, UnicodeError, RecursionError) as error:  # json's own errors, bytes that are no text
+        raise UnreadableJSON(str(error)[:200]) from None
     if holds_control(data):
         raise UnreadableJSON("a control character")
     return data

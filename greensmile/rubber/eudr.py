@@ -11,6 +11,7 @@ lot's geolocation file as the EU's "EUDR GeoJSON File Description" (v1.2) asks.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -38,7 +39,6 @@ from greensmile.media import storage
 from greensmile.media.images import process_photo
 from greensmile.network.models import Membership
 from greensmile.plots.models import Plot, PlotType
-from greensmile.rubber import lots
 from greensmile.rubber.errors import NotAllowed
 from greensmile.rubber.eudr_models import (
     CutoffDeclaration,
@@ -61,6 +61,9 @@ POLYGON_OVER_M2 = 40_000  # over 4 hectares, a point is not enough: the plot's p
 PRIVATE_KIND = "eudr"  # photos of declarations and land documents: never served to the public
 COUNTRY = "TH"
 MAX_LAYER_AREAS = 20_000
+# A boundary that only touches an area (a plot whose edge runs along a reserve's line) meets it with no area: only an
+# overlap larger than this flags it. A point on the line flags: a point says nothing of the plot's extent.
+MIN_OVERLAP_M2 = 1.0
 
 
 class EudrError(DomainError):
@@ -184,8 +187,8 @@ def load_layer(acting: User, name: str, kind: LayerKind, source: str, data: byte
     if not acting.has_role(Role.COORDINATOR):
         raise NotAllowed()
     report = LayerImport()
-    try:
-        document = read_json(data)
+    try:  # a national layer is larger than any form's JSON: the upload's own limit bounds it
+        document = read_json(data, max_chars=current_app.config["MAX_CONTENT_LENGTH"])
     except UnreadableJSON:
         report.file_errors.append(_("The file is not GeoJSON."))
         return report
@@ -325,6 +328,8 @@ def ensure_checked(plots: list[Plot], places: dict[int, Geolocation]) -> dict[in
         for index in (tree.query(geometry, predicate="intersects") if tree is not None else []):
             area, area_shape = areas[int(index)], area_shapes[int(index)]
             overlap = boundaries.geodesic_area_m2(geometry.intersection(area_shape)) if place.ring else 0.0
+            if place.ring and overlap <= MIN_OVERLAP_M2:
+                continue  # beside the area, not in it
             flag = {"plot_id": plot.id, "area_id": area.id, "layer_name": names[area.layer_id],
                     "area_name": area.name, "overlap_m2": round(overlap, 1), "created_at": utcnow(),
                     "decision": None, "reasons": "", "decided_by_id": None, "decided_at": None}
@@ -376,12 +381,24 @@ def flags_of(checks: dict[int, RiskCheck]) -> dict[int, list[RiskFlag]]:
 
 
 def decide_flag(acting: User, flag: RiskFlag, decision: FlagDecision, reasons: str) -> None:
+    """A coordinator's decision on an open flag of the plot's current check, once: a decision is not overwritten
+    (it carries over to later checks of the same geolocation), and a flag of an earlier check is not the one that
+    counts."""
     if not acting.has_role(Role.COORDINATOR):
         raise NotAllowed()
+    newest = db.session.scalar(sa.select(sa.func.max(RiskCheck.id)).where(RiskCheck.plot_id == flag.plot_id))
+    if flag.check_id != newest:
+        raise EudrError(_l("The plot has been checked again since: decide on its current flag."))
     reasons = reasons.strip()
     if not reasons:
         raise EudrError(_l("Give the reasons for the decision."))
-    flag.decision, flag.reasons, flag.decided_by_id, flag.decided_at = decision, reasons[:5000], acting.id, utcnow()
+    decided = db.session.execute(
+        sa.update(RiskFlag).where(RiskFlag.id == flag.id, RiskFlag.decision.is_(None))
+        .values(decision=decision, reasons=reasons[:5000], decided_by_id=acting.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if decided != 1:  # another coordinator decided first
+        raise EudrError(_l("This flag has been decided already."))
+    db.session.expire(flag)
 
 
 def open_flags() -> list[RiskFlag]:
@@ -511,24 +528,23 @@ def lot_status(lot: Lot) -> LotEudr:
     return LotEudr(lot, [found[plot.id] for plot in plots])
 
 
-def may_download(user: User, lot: Lot) -> bool:
-    """Producer names and exact geolocation: the lot's exporter (its members), and those who hold the data anyway
-    (the group selling it, coordinators). Another buyer, or the public, is told nothing exists."""
-    return lots.may_view(user, lot)
-
-
 def is_exporter(user: User, lot: Lot) -> bool:
     return db.session.get(Membership, (lot.buyer_id, user.id)) is not None
 
 
 def record_statement(acting: User, lot: Lot, reference: str, verification: str) -> LotStatement:
+    """The numbers of the statement the exporter submitted, for a ready lot; with the fingerprint of the geolocation
+    file as it is now, so a later change (a new boundary, a plot added) shows as a file that differs."""
     if not is_exporter(acting, lot):
         raise NotAllowed()
     reference, verification = " ".join(reference.split()), " ".join(verification.split())
     if not reference or not verification:
         raise EudrError(_l("Write both numbers the EU system returned."))
+    status = lot_status(lot)
+    if not status.ready:
+        raise EudrError(_l("The lot is not ready: a statement needs every plot's record complete."))
     statement = LotStatement(lot_id=lot.id, reference_number=reference[:60], verification_number=verification[:60],
-                             recorded_by_id=acting.id)
+                             file_sha256=files_fingerprint(geolocation_files(lot, status)), recorded_by_id=acting.id)
     db.session.add(statement)
     db.session.flush()
     return statement
@@ -602,6 +618,13 @@ def geolocation_files(lot: Lot, status: LotEudr | None = None) -> list[tuple[str
     if len(files) == 1:
         return [(f"eudr-lot-{lot.code}.geojson", files[0])]
     return [(f"eudr-lot-{lot.code}-part-{n}-of-{len(files)}.geojson", data) for n, data in enumerate(files, start=1)]
+
+
+def files_fingerprint(files: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for _name, data in files:
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def zipped(files: list[tuple[str, bytes]], note: str) -> bytes:

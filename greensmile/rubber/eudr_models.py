@@ -170,7 +170,7 @@ class RiskCheck(db.Model):
     boundary_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plot_boundaries.id", ondelete="SET NULL"))
     latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
-    layers: Mapped[str] = mapped_column(sa.String(400))  # the ids of the layers in force, e.g. "1,4"
+    layers: Mapped[str] = mapped_column(sa.Text)  # the ids of the layers in force, e.g. "1,4"
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -227,6 +227,8 @@ class LotStatement(db.Model):
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("rubber_lots.id", ondelete="CASCADE"))
     reference_number: Mapped[str] = mapped_column(sa.String(60))
     verification_number: Mapped[str] = mapped_column(sa.String(60))
+    # SHA-256 of the geolocation file as it was when the statement was recorded (the lot was ready then).
+    file_sha256: Mapped[str] = mapped_column(sa.String(64))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -202,7 +202,10 @@ def _lot_status(lot_id: int):
 
 
 def _lot_page(found, status, form=None):
-    return render_template("rubber/eudr_lot.html", lot=found, status=status, statement=eudr.statement_of(found),
+    statement = eudr.statement_of(found)
+    changed = statement is not None and status.ready and statement.file_sha256 != eudr.files_fingerprint(
+        eudr.geolocation_files(found, status))
+    return render_template("rubber/eudr_lot.html", lot=found, status=status, statement=statement, changed=changed,
                            harvests=lots.contents(found),
                            form=form or StatementForm(formdata=None), exporter=eudr.is_exporter(current_user, found),
                            claim=lots.claim_of(found))
@@ -219,6 +222,9 @@ def geolocation(lot_id: int):
     if not current_user.is_authenticated:
         abort(404)
     found, status = _lot_status(lot_id)
+    if not status.ready:  # the EU system refuses a plot without its geolocation: no file that would fail there
+        flash(_("The lot is not ready yet: the file is made once every plot's record is complete."), "error")
+        return redirect(url_for("eudr.lot", lot_id=found.id))
     files = eudr.geolocation_files(found, status)
     if len(files) == 1:
         name, data = files[0]

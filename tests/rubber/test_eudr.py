@@ -21,7 +21,7 @@ from greensmile.extensions import db
 from greensmile.geo import boundaries
 from greensmile.geo.models import BoundarySource
 from greensmile.rubber import eudr
-from greensmile.rubber.eudr_models import CutoffDeclaration, FlagDecision, LandDocument
+from greensmile.rubber.eudr_models import CutoffDeclaration, FlagDecision, LandDocument, RiskFlag
 from greensmile.rubber.models import Lot, RubberProfile
 from tests.certification.helpers import png
 from tests.conftest import csrf_token, login
@@ -135,8 +135,10 @@ def test_a_plot_meeting_a_reserve_is_flagged_with_its_overlap_and_one_beside_it_
     status = eudr.lot_status(lot)
     (again,) = next(e for e in status.plots if e.plot.id == world.plots[0].id).flags
     assert again.id != flag.id and again.decision is FlagDecision.CLEARED and status.ready
-    # excluded: the plot's rubber keeps the lot from being ready, with the reasons
-    eudr.decide_flag(world.coordinator, again, FlagDecision.EXCLUDED, "บุกรุกเขตป่าหลังปี 2563")
+    # walked again, still in the reserve: a new flag, and excluded, the plot keeps the lot from being ready
+    boundaries.record(world.farmers[0], world.plots[0], hexagon(75), BoundarySource.WALKED, close=True)
+    (third,) = next(e for e in eudr.lot_status(lot).plots if e.plot.id == world.plots[0].id).flags
+    eudr.decide_flag(world.coordinator, third, FlagDecision.EXCLUDED, "บุกรุกเขตป่าหลังปี 2563")
     assert _gaps(eudr.lot_status(lot))[world.plots[0].code] == {"excluded"}
 
 
@@ -215,8 +217,10 @@ def test_a_file_past_the_limit_is_split_and_says_so(client, given, app):
         lot_id = lot.id
     login(client, "exporter@example.com", PASSWORD)
     whole = len(_file(client, lot_id).get_data())
-    app.config["EUDR_FILE_MAX_BYTES"] = whole - 10  # two plots no longer fit in one file
+    app.config["EUDR_FILE_MAX_BYTES"] = whole  # exactly the limit: one file still
     try:
+        assert _file(client, lot_id).mimetype == "application/geo+json"
+        app.config["EUDR_FILE_MAX_BYTES"] = whole - 1  # a byte less: the two plots no longer fit in one file
         answer = _file(client, lot_id)
     finally:
         app.config["EUDR_FILE_MAX_BYTES"] = 25_000_000
@@ -227,7 +231,7 @@ def test_a_file_past_the_limit_is_split_and_says_so(client, given, app):
     features = []
     for name in parts:
         data = archive.read(name)
-        assert len(data) <= whole - 10
+        assert len(data) <= whole - 1
         collection = json.loads(data)
         jsonschema.Draft7Validator(SCHEMA).validate(collection)
         features += collection["features"]
@@ -243,7 +247,9 @@ def test_only_the_lots_exporter_the_group_and_coordinators_get_the_file(client, 
         from greensmile.network.models import Position
 
         network.add_member(world.other_exporter, other.email, Position.MEMBER, world.coordinator)
-        lot_id = lot.id
+        lot_id, code = lot.id, world.plots[0].code
+        found = eudr.history(world.plots[0])
+        document, declaration = found["documents"][0].id, found["declarations"][0].id
     path = f"/rubber/lots/{lot_id}/eudr/geolocation"
     assert client.get(path).status_code == 404  # the public
     for who, expected in (("other-buyer@example.com", 404), ("tapper1@example.com", 404),
@@ -251,6 +257,10 @@ def test_only_the_lots_exporter_the_group_and_coordinators_get_the_file(client, 
         login(client, who, PASSWORD)
         assert client.get(path).status_code == expected, who
         assert client.get(f"/rubber/lots/{lot_id}/eudr").status_code == expected, who
+        if who != "coord@example.com" and who != "manager@example.com":  # nor the plots' records and photos
+            assert client.get(f"/rubber/plots/{code}/eudr").status_code == 404, who
+            assert client.get(f"/rubber/eudr/document/{document}.jpg").status_code == 404, who
+            assert client.get(f"/rubber/eudr/declaration/{declaration}.jpg").status_code == 404, who
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
 
 
@@ -353,3 +363,73 @@ def test_the_file_costs_the_same_queries_for_two_plots_and_for_six(client, given
         counts.append((len(collection["features"]), len(statements)))
     assert [features for features, _n in counts] == [2, 6]
     assert counts[0][1] == counts[1][1], counts
+
+
+def test_a_plot_whose_edge_runs_along_a_reserve_is_not_flagged(app_ctx):
+    world, lot = ready_lot()
+    ring = boundaries.current(world.plots[0]).ring
+    east = max(lon for lon, _lat in ring)
+    # a reserve beginning exactly at the plot's easternmost corner line: it touches, it does not overlap
+    load(world, [[east, LAT - 0.001], [east + 0.002, LAT - 0.001], [east + 0.002, LAT + 0.001],
+                 [east, LAT + 0.001], [east, LAT - 0.001]])
+    status = eudr.lot_status(lot)
+    assert status.ready and all(not entry.flags for entry in status.plots)
+
+
+def test_a_decision_holds_for_its_geolocation_only_once_and_on_the_current_check(app_ctx):
+    world, lot = ready_lot()
+    layer = load(world, reserve_over_plot_0())
+    (flag,) = [f for e in eudr.lot_status(lot).plots for f in e.flags]
+    eudr.decide_flag(world.coordinator, flag, FlagDecision.CLEARED, "เขตป่าประกาศทับที่ทำกินเดิม")
+    with pytest.raises(eudr.EudrError):  # decided once, not overwritten
+        eudr.decide_flag(world.coordinator, flag, FlagDecision.EXCLUDED, "เปลี่ยนใจ")
+    assert db.session.get(RiskFlag, flag.id).decision is FlagDecision.CLEARED
+    # a new boundary, still in the reserve: a new flag, open again (the decision was about the old shape)
+    boundaries.record(world.farmers[0], world.plots[0], hexagon(70), BoundarySource.WALKED, close=True)
+    status = eudr.lot_status(lot)
+    (again,) = [f for e in status.plots for f in e.flags]
+    assert again.open and not status.ready
+    with pytest.raises(eudr.EudrError):  # the old check's flag is not the one that counts
+        eudr.decide_flag(world.coordinator, db.session.get(RiskFlag, flag.id), FlagDecision.CLEARED, "x")
+    # the layer retired: no check meets it any more
+    eudr.retire_layer(world.coordinator, layer)
+    assert eudr.lot_status(lot).ready
+
+
+def test_a_file_that_is_not_geojson_is_refused_plainly(client, given):
+    with given():
+        ready_lot()
+    login(client, "coord@example.com", PASSWORD)
+    token = csrf_token(client, "/rubber/eudr/layers")
+    for data in (b"hello", b"\x80\x81 binary", b'{"type": "FeatureCollection", "features": [{"properties": '
+                 b'{"name": "\\ud800"}, "geometry": {"type": "Polygon", "coordinates": []}}]}'):
+        answer = client.post("/rubber/eudr/layers", data={
+            "csrf_token": token, "name": "ป่าสงวน", "kind": "forest_reserve", "source": "",
+            "file": (io.BytesIO(data), "layer.geojson")}, content_type="multipart/form-data")
+        assert answer.status_code == 400, data
+        assert "GeoJSON" in answer.get_data(as_text=True)
+    with given():
+        assert eudr.all_layers() == []
+
+
+def test_no_file_and_no_statement_for_a_lot_that_is_not_ready_and_a_changed_file_is_said(client, given):
+    with given():
+        world, lot = ready_lot()
+        _no_document(world)
+        lot_id = lot.id
+    login(client, "exporter@example.com", PASSWORD)
+    answer = client.get(f"/rubber/lots/{lot_id}/eudr/geolocation")
+    assert answer.status_code == 302 and answer.location.endswith(f"/rubber/lots/{lot_id}/eudr")
+    token = csrf_token(client, f"/rubber/lots/{lot_id}/eudr")
+    numbers = {"csrf_token": token, "reference_number": "25TH0000002", "verification_number": "WXYZ9876"}
+    assert client.post(f"/rubber/lots/{lot_id}/eudr/statement", data=numbers).status_code == 409
+    with given():
+        complete(world, 1)
+    assert client.post(f"/rubber/lots/{lot_id}/eudr/statement", data=numbers).status_code == 302
+    page = client.get(f"/rubber/lots/{lot_id}/eudr").get_data(as_text=True)
+    assert "25TH0000002" in page and "flash-error" not in page
+    with given():  # plot 0 walked again afterwards: the file is not the one submitted
+        boundaries.record(world.farmers[0], db.session.get(type(world.plots[0]), world.plots[0].id),
+                          hexagon(65), BoundarySource.WALKED, close=True)
+    page = client.get(f"/rubber/lots/{lot_id}/eudr").get_data(as_text=True)
+    assert "flash-error" in page
