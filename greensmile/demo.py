@@ -105,13 +105,13 @@ def seed_steps() -> list:
     from greensmile.bulk.demo import seed_kitchens
     from greensmile.certification.demo import seed_certification, seed_charter  # it uses demo_user from here
     from greensmile.listings.demo import seed_market
-    from greensmile.privacy.demo import seed_consents
+    from greensmile.privacy.demo import seed_privacy
     from greensmile.rubber.demo import seed_rubber
     from greensmile.supporters.demo import seed_support
     from greensmile.trees.demo import seed_trees
 
     return [seed_places, seed_organisations, seed_people, seed_crops, seed_plots, seed_charter, seed_certification,
-            seed_market, seed_kitchens, seed_rubber, seed_trees, seed_support, seed_consents]
+            seed_market, seed_kitchens, seed_rubber, seed_trees, seed_support, seed_privacy]
 
 
 def seed_demo() -> list[DemoAccount]:

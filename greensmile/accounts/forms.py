@@ -36,6 +36,8 @@ class SignupForm(BaseForm):
         _l("Repeat the password"),
         validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+    # Shown, and required, while a privacy notice is in force (the page says which version).
+    notice_read = BooleanField(_l("I have read the privacy notice"))
 
 
 class ProfileForm(BaseForm):

@@ -22,6 +22,7 @@ from greensmile.accounts.permissions import coordinator_required
 from greensmile.extensions import db, limiter
 from greensmile.forms import ActionForm
 from greensmile.navigation import desk_for
+from greensmile.privacy import services as privacy
 from greensmile.responses import act
 from greensmile.urls import public_url, safe_next
 
@@ -109,13 +110,19 @@ def signup():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = SignupForm()
-    if form.validate_on_submit():
+    notice = privacy.current_notice()
+    valid = form.validate_on_submit()
+    if valid and notice is not None and not form.notice_read.data:  # the notice at collection, PDPA §23
+        form.notice_read.errors.append(_("Read the privacy notice, then tick the box."))
+        valid = False
+    if valid:
         outcome = services.sign_up(
             email=form.email.data, display_name=form.display_name.data, password=form.password.data,
             phone=form.phone.data, locale=_current_locale(),
         )
         target = safe_next(request.args.get("next"))
         if outcome.created:
+            privacy.acknowledge(outcome.user, outcome.user, notice)
             notify.confirm_address(outcome.user, target)
         elif outcome.user.is_active:
             notify.signup_attempted(outcome.user)
@@ -123,7 +130,7 @@ def signup():
         # The same answer for a new address and a registered one: only the mailbox's owner learns which it was.
         flash(_("Check your e-mail: we have sent you a message that tells you how to go on."), "info")
         return redirect(target)
-    return render_template("accounts/signup.html", form=form)
+    return render_template("accounts/signup.html", form=form, notice=notice)
 
 
 def confirm_signup(token: str):

@@ -22,6 +22,8 @@ from greensmile.places.models import District
 from greensmile.plots import services
 from greensmile.plots.models import Plot, PlotType
 from greensmile.plots.services import PlotFilters
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import Purpose
 
 bp = Blueprint("plots_api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
@@ -73,11 +75,12 @@ def certification_json(status: PublicStatus) -> dict:
     }
 
 
-def plot_json(plot: Plot, full: bool, statuses: list[PublicStatus] | None = None) -> dict:
+def plot_json(plot: Plot, full: bool, statuses: list[PublicStatus] | None = None, named: bool = False) -> dict:
+    """`named`: the farmer agreed to show their name in public (those who see all of the plot see it anyway)."""
     data = {
         "code": plot.code,
         "name": plot.name,
-        "farmer": {"name": plot.owner.display_name},
+        "farmer": {"name": plot.owner.display_name if full or named else None},
         "group": {"id": plot.group.id, "name": plot.group.name, "name_en": plot.group.name_en} if plot.group else None,
         "location": {
             "province": plot.province,
@@ -145,10 +148,11 @@ def plot_list():
     per_page = min(max(_int_arg("per_page", 50), 1), MAX_PER_PAGE)
     page = db.paginate(services.search_plots(None, _filters()), page=page_number, per_page=per_page)
     viewer = _Viewer()
+    named = privacy.given_among(Purpose.PUBLIC_NAME, [plot.owner_id for plot in page.items])
     args = {key: value for key, value in request.args.items() if key in {"q", "group", "district", "crop",
                                                                           "plot_type", "per_page"}}
     return {
-        "items": [plot_json(plot, viewer.sees_all_of(plot)) for plot in page.items],
+        "items": [plot_json(plot, viewer.sees_all_of(plot), named=plot.owner_id in named) for plot in page.items],
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
@@ -161,7 +165,8 @@ def plot_detail(code: str):
     plot = services.find_by_typed_code(code)
     if plot is None:
         abort(404)
-    data = plot_json(plot, _Viewer().sees_all_of(plot), overview.public_statuses(plot))
+    data = plot_json(plot, _Viewer().sees_all_of(plot), overview.public_statuses(plot),
+                     named=privacy.has_given(plot.owner, Purpose.PUBLIC_NAME))
     data["residue_tests"] = [
         {"tested_on": test.tested_on.isoformat(), "sample": test.sample, "substance": test.substance,
          "method": test.method.value, "result": test.result.value, "value": test.value}

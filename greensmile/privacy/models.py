@@ -13,8 +13,9 @@ from greensmile.extensions import db
 
 
 class Purpose(enum.Enum):
-    """What a person may agree to, one purpose at a time (consent is the lawful basis for these)."""
+    """What a person may agree to, one purpose at a time (consent is the lawful basis for these, PDPA §19, §24)."""
 
+    PUBLIC_NAME = "public_name"  # the farmer's name on the public QR pages, the read API and the farm directory
     FARM_DIRECTORY = "farm_directory"  # the farmer's plots in the public directory and map of certified farms
 
     @property
@@ -23,6 +24,7 @@ class Purpose(enum.Enum):
 
 
 PURPOSE_LABELS = {
+    Purpose.PUBLIC_NAME: _l("Show my name on the public pages of my plots (the QR code pages)"),
     Purpose.FARM_DIRECTORY: _l("List my certified plots in the public farm directory and map"),
 }
 
@@ -55,7 +57,47 @@ class Consent(db.Model):
     given: Mapped[bool]
     method: Mapped[ConsentMethod] = mapped_column(enum_type(ConsentMethod))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The privacy notice in force when the answer was given (none before the first was published).
+    notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("privacy_notices.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    notice: Mapped[Notice | None] = relationship()
+
+
+class Notice(db.Model):
+    """A version of the privacy notice (PDPA §23), in Thai and English. Published versions never change; the newest
+    published one is in force, and everyone is asked to acknowledge it."""
+
+    __tablename__ = "privacy_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    body_th: Mapped[str] = mapped_column(sa.Text)
+    body_en: Mapped[str] = mapped_column(sa.Text)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    published_by: Mapped[User | None] = relationship()
+
+    def body(self, locale: str) -> str:
+        return self.body_en if locale == "en" and self.body_en else self.body_th
+
+
+class Acknowledgement(db.Model):
+    """A person acknowledged a notice version: read it on their own screen, or had it read to them by a
+    coordinator, who records it (as the PGS pledge is witnessed)."""
+
+    __tablename__ = "privacy_acknowledgements"
+    __table_args__ = (sa.UniqueConstraint("user_id", "notice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("privacy_notices.id", ondelete="RESTRICT"), index=True)
+    method: Mapped[ConsentMethod] = mapped_column(enum_type(ConsentMethod))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    notice: Mapped[Notice] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])

@@ -1,23 +1,107 @@
-"""A person's consents, set on their own screen, or recorded by a coordinator as the person told it."""
+"""The privacy notice (public, versioned, acknowledged by everyone after each new version) and a person's consents,
+set on their own screen, or recorded by a coordinator as the person told it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from greensmile.accounts.models import User
 from greensmile.accounts.permissions import coordinator_required
+from greensmile.caching import declared_policy
+from greensmile.errors import DomainError
 from greensmile.extensions import db
+from greensmile.forms import ActionForm
 from greensmile.privacy import services
-from greensmile.privacy.forms import ConsentForm
-from greensmile.responses import done, flash_form_errors
+from greensmile.privacy.forms import ConsentForm, NoticeForm
+from greensmile.responses import done, flash_form_errors, refused
+from greensmile.urls import safe_next
 
 bp = Blueprint("privacy", __name__)
 
 
 def register_routes(bp: Blueprint) -> None:
+    bp.add_url_rule("/privacy", "notice", notice)
+    bp.add_url_rule("/privacy/acknowledge", "acknowledge", acknowledge, methods=["GET", "POST"])
+    bp.add_url_rule("/privacy/notices", "notices", notices, methods=["GET", "POST"])
     bp.add_url_rule("/account/consents", "mine", mine, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/consents", "of_user", of_user, methods=["GET", "POST"])
+    bp.add_url_rule("/users/<int:user_id>/notice-read", "read_to", read_to, methods=["POST"])
+    bp.before_app_request(ask_to_acknowledge)
+
+
+# Pages a person may open before acknowledging a new notice: the notice itself, signing out, and what is not a
+# page (files, the phones' JSON, the service worker).
+UNASKED = {"privacy.notice", "privacy.acknowledge", "accounts.logout", "accounts.login", "static", "site.healthz",
+           "site.service_worker", "site.language"}
+
+
+def ask_to_acknowledge():
+    """A signed-in person opening a page is asked first to acknowledge a notice version they have not seen. Only a
+    page the browser navigates to: a phone's service worker caching pages, or a form's JSON, is never sent here."""
+    if (request.method != "GET" or request.endpoint in UNASKED or request.endpoint is None
+            or declared_policy(request.endpoint) is not None  # a public page: the same for everyone, cached
+            or request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
+            or (request.accept_mimetypes and not request.accept_mimetypes.accept_html)
+            or not current_user.is_authenticated):  # last: it loads the account
+        return None
+    if services.needs_acknowledgement(current_user._get_current_object()) is None:
+        return None
+    return redirect(url_for("privacy.acknowledge", next=request.full_path.rstrip("?")))
+
+
+def notice():
+    """Public: the notice in force, in the reader's language."""
+    return render_template("privacy/notice.html", notice=services.current_notice(), locale=str(get_locale()))
+
+
+@login_required
+def acknowledge():
+    person = current_user._get_current_object()
+    target = safe_next(request.args.get("next"))
+    form = ActionForm()
+    current = services.current_notice()
+    if current is None:
+        return redirect(target)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash_form_errors(form)
+        else:
+            services.acknowledge(person, person, current)
+            return done(_("Thank you. You can read the notice again at any time from the page's footer."), target)
+    return render_template("privacy/acknowledge.html", notice=current, form=form, locale=str(get_locale()),
+                           seen=services.acknowledgement(person, current) is not None)
+
+
+@coordinator_required
+def notices():
+    current = services.current_notice()
+    form = NoticeForm(body_th=current.body_th if current else "", body_en=current.body_en if current else "")
+    if form.validate_on_submit():
+        try:
+            published = services.publish_notice(current_user._get_current_object(), form.body_th.data,
+                                                form.body_en.data or "")
+        except DomainError as error:
+            return refused(error, url_for("privacy.notices"))
+        return done(_("Version %(version)s is published: everyone is asked to read it when they next open a page.",
+                      version=published.version), url_for("privacy.notices"))
+    if form.is_submitted():
+        flash_form_errors(form)
+    return render_template("privacy/notices.html", form=form, notices=services.notices()), 400 if form.errors else 200
+
+
+@coordinator_required
+def read_to(user_id: int):
+    """The coordinator read the notice in force to a person without a screen of their own."""
+    person = db.get_or_404(User, user_id)
+    form = ActionForm()
+    target = url_for("privacy.of_user", user_id=person.id)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(target)
+    services.acknowledge(person, current_user._get_current_object())
+    return done(_("Recorded: the notice was read to %(name)s.", name=person.display_name), target)
 
 
 def _page(person: User, target: str):
@@ -39,8 +123,11 @@ def _page(person: User, target: str):
             return done(message, target)
         flash_form_errors(form)
         status = 400
+    notice_now = services.current_notice()
     return render_template("privacy/consents.html", person=person, purposes=purposes, current=current, forms=forms,
-                           history=services.history(person), own=person.id == current_user.id), status
+                           history=services.history(person), own=person.id == current_user.id, notice=notice_now,
+                           acknowledged=services.acknowledgement(person, notice_now) if notice_now else None,
+                           read_form=ActionForm()), status
 
 
 @login_required

@@ -8,10 +8,10 @@ from sqlalchemy.orm import aliased
 from greensmile.accounts.models import Role, User
 from greensmile.errors import DomainError
 from greensmile.extensions import db
-from greensmile.privacy.models import Consent, ConsentMethod, Purpose
+from greensmile.privacy.models import Acknowledgement, Consent, ConsentMethod, Notice, Purpose
 
-# Who a purpose concerns: only farmers have plots to list.
-CONCERNS = {Purpose.FARM_DIRECTORY: (Role.FARMER,)}
+# Who a purpose concerns: only farmers have plots to show and list.
+CONCERNS = {Purpose.PUBLIC_NAME: (Role.FARMER,), Purpose.FARM_DIRECTORY: (Role.FARMER,)}
 
 
 class NotYours(DomainError):
@@ -31,7 +31,9 @@ def record(person: User, purpose: Purpose, given: bool, acting: User) -> Consent
         method = ConsentMethod.WITNESSED
     else:
         raise NotYours()
-    consent = Consent(user_id=person.id, purpose=purpose, given=given, method=method, recorded_by_id=acting.id)
+    notice = current_notice()
+    consent = Consent(user_id=person.id, purpose=purpose, given=given, method=method, recorded_by_id=acting.id,
+                      notice_id=notice.id if notice else None)
     db.session.add(consent)
     db.session.flush()
     return consent
@@ -45,6 +47,18 @@ def _newest(purpose: Purpose) -> sa.Select:
 def given_by(purpose: Purpose) -> sa.Select:
     """The ids of the people whose answer now is yes (no answer is no)."""
     return sa.select(Consent.user_id).where(Consent.id.in_(_newest(purpose)), Consent.given.is_(True))
+
+
+def given_among(purpose: Purpose, user_ids) -> set[int]:
+    """Which of these people's answer now is yes, in one query (a page of plots, a directory)."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return set()
+    return set(db.session.scalars(given_by(purpose).where(Consent.user_id.in_(ids))))
+
+
+def has_given(person: User, purpose: Purpose) -> bool:
+    return person.id in given_among(purpose, [person.id])
 
 
 def current(person: User) -> dict[Purpose, Consent | None]:
@@ -61,3 +75,66 @@ def current(person: User) -> dict[Purpose, Consent | None]:
 def history(person: User) -> list[Consent]:
     return list(db.session.scalars(
         sa.select(Consent).where(Consent.user_id == person.id).order_by(Consent.id.desc())))
+
+
+# ---------------------------------------------------------------- the privacy notice
+class NoticeRefused(DomainError):
+    message = _l("Write the notice in Thai; the English text may follow.")
+
+
+def current_notice() -> Notice | None:
+    return db.session.scalar(sa.select(Notice).order_by(Notice.version.desc()).limit(1))
+
+
+def notices() -> list[Notice]:
+    return list(db.session.scalars(sa.select(Notice).order_by(Notice.version.desc())))
+
+
+def publish_notice(acting: User, body_th: str, body_en: str) -> Notice:
+    """A new version, in force from now: everyone is asked to acknowledge it."""
+    if not acting.has_role(Role.COORDINATOR):
+        raise NotYours()
+    if not body_th.strip():
+        raise NoticeRefused()
+    latest = db.session.scalar(sa.select(sa.func.max(Notice.version))) or 0
+    notice = Notice(version=latest + 1, body_th=body_th.strip(), body_en=body_en.strip(), published_by_id=acting.id)
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def acknowledgement(person: User, notice: Notice) -> Acknowledgement | None:
+    return db.session.scalar(sa.select(Acknowledgement).where(Acknowledgement.user_id == person.id,
+                                                              Acknowledgement.notice_id == notice.id))
+
+
+def needs_acknowledgement(person: User) -> Notice | None:
+    """The notice in force if this person has not acknowledged it yet."""
+    notice = current_notice()
+    if notice is None or acknowledgement(person, notice) is not None:
+        return None
+    return notice
+
+
+def acknowledge(person: User, acting: User, notice: Notice | None = None) -> Acknowledgement | None:
+    """The person acknowledges the notice in force (on their own screen), or a coordinator records that it was read
+    to them. Once per version."""
+    notice = notice or current_notice()
+    if notice is None:
+        return None
+    if acting.id == person.id:
+        method = ConsentMethod.ON_SCREEN
+    elif acting.has_role(Role.COORDINATOR):
+        method = ConsentMethod.WITNESSED
+    else:
+        raise NotYours()
+    found = acknowledgement(person, notice)
+    if found is None:
+        try:
+            with db.session.begin_nested():  # a double tap's second request finds the first one's row
+                found = Acknowledgement(user_id=person.id, notice_id=notice.id, method=method,
+                                        recorded_by_id=acting.id)
+                db.session.add(found)
+        except sa.exc.IntegrityError:
+            found = acknowledgement(person, notice)
+    return found

@@ -39,6 +39,11 @@ class Farm:
     on_sale: int = 0  # listings a shopper can order from now
     distance_km: float | None = None
     crops: list = field(default_factory=list)
+    named: bool = False  # the farmer also agreed to show their name in public
+
+    @property
+    def farmer(self) -> str | None:
+        return self.plot.owner.display_name if self.named else None
 
 
 def _candidates(filters: FarmFilters) -> sa.Select:
@@ -84,6 +89,7 @@ def farms(filters: FarmFilters) -> list[Farm]:
     selling = dict(db.session.execute(
         sa.select(Listing.plot_id, sa.func.count()).where(Listing.plot_id.in_(ids), listings.on_sale())
         .group_by(Listing.plot_id)).all()) if ids else {}
+    named = privacy.given_among(Purpose.PUBLIC_NAME, [plot.owner_id for plot in plots])
     found = []
     for plot in plots:
         if not held[plot.id]:
@@ -94,7 +100,8 @@ def farms(filters: FarmFilters) -> list[Farm]:
             position = boundaries.rounded(*boundaries.centre(outlines[plot.id]))
         else:
             position = None
-        farm = Farm(plot, position, held[plot.id], selling.get(plot.id, 0), crops=crops[plot.id])
+        farm = Farm(plot, position, held[plot.id], selling.get(plot.id, 0), crops=crops[plot.id],
+                    named=plot.owner_id in named)
         if filters.near and position:
             farm.distance_km = boundaries.distance_km(filters.near, position)
         found.append(farm)
@@ -113,7 +120,7 @@ def feature(farm: Farm, locale: str, page_url: str, market_url: str) -> dict:
         "geometry": {"type": "Point", "coordinates": list(farm.position)} if farm.position else None,
         "properties": {
             "code": plot.code,
-            "farmer": plot.owner.display_name,
+            "farmer": farm.farmer,  # null unless the farmer agreed to show their name
             "district": plot.district.name(locale),
             "province": plot.district.province(locale),
             "crops": [crop.name(locale) for crop in farm.crops],

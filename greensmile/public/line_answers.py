@@ -30,7 +30,7 @@ def answer(text: str, locale: str) -> str | None:
     if plot is None:
         return _("No plot has the code %(code)s. Check the code under the QR label.", code=code)
     page = services.public_page(plot)
-    lines = [f"{plot.code} · {plot.owner.display_name}", page.status.label]
+    lines = [f"{plot.code} · {plot.owner.display_name}" if page.named else plot.code, page.status.label]
     if page.main and page.main.valid_until and page.status.value in (
             "certified", "certified_with_conditions", "in_conversion"):
         lines.append(_("Valid until %(date)s", date=format_date_for(page.main.valid_until, locale)))

@@ -21,6 +21,8 @@ from greensmile.places.services import all_districts
 from greensmile.plots import services as plots
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import Purpose
 from greensmile.public import directory, qr, scans, services
 from greensmile.public.forms import ConcernForm, FarmSearchForm
 from greensmile.public.models import Concern
@@ -59,18 +61,23 @@ def _not_found(typed: str, typo: bool):
 
 
 def _find(code: str, *, for_page: bool = False) -> tuple[Plot | None, bool]:
-    """(plot, typo): typo when the text is not even a well-formed code. for_page loads what the page shows."""
+    """(plot, typo): typo when the text is not even a well-formed code. for_page loads what the page shows, and
+    whether its farmer agreed to show their name (on the plot as `named`), in the same query."""
     try:
         normalised = normalise_code(code)
     except InvalidPlotCode:
         return None, True
-    query = sa.select(Plot).where(Plot.code == normalised)
-    if for_page:
-        query = query.options(
-            joinedload(Plot.owner).lazyload(User.roles), joinedload(Plot.group), joinedload(Plot.district),
-            selectinload(Plot.crops), selectinload(Plot.photos),
-        )
-    return db.session.scalar(query), False
+    if not for_page:
+        return db.session.scalar(sa.select(Plot).where(Plot.code == normalised)), False
+    named = Plot.owner_id.in_(privacy.given_by(Purpose.PUBLIC_NAME)).label("named")
+    row = db.session.execute(sa.select(Plot, named).where(Plot.code == normalised).options(
+        joinedload(Plot.owner).lazyload(User.roles), joinedload(Plot.group), joinedload(Plot.district),
+        selectinload(Plot.crops), selectinload(Plot.photos),
+    )).first()
+    if row is None:
+        return None, False
+    row.Plot.named = bool(row.named)
+    return row.Plot, False
 
 
 def lookup():
@@ -96,7 +103,8 @@ def plot_page(code: str):
         return _not_found(code, typo)
     if code != plot.code:  # one address per plot, whatever was typed
         return redirect(url_for("public.plot", code=plot.code, **_lang_arg()), 301)
-    response = render_public("public/plot.html", page=services.public_page(plot), lang_arg=_lang_arg())
+    response = render_public("public/plot.html", page=services.public_page(plot, named=plot.named),
+                             lang_arg=_lang_arg())
     response.add_etag()
     response = response.make_conditional(request)
     if request.method == "GET" and response.status_code == 200:  # not a revalidation, not a HEAD

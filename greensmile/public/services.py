@@ -17,6 +17,8 @@ from greensmile.extensions import db
 from greensmile.listings import services as listings
 from greensmile.notifications import services as notifications
 from greensmile.plots.models import Plot
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import Purpose
 from greensmile.public.models import Concern
 from greensmile.urls import public_url
 
@@ -51,13 +53,16 @@ class PublicPage:
     has_qr: bool
     on_sale: list = field(default_factory=list)  # listings from this plot a shopper can pre-order now
     crop_scope: scope.Scope | None = None  # the crops its organic certificate covers, and those not yet inspected
+    named: bool = False  # the farmer agreed to show their name on the public pages (PDPA consent)
 
     @property
     def status(self) -> CertStatus:
         return self.main.status if self.main else CertStatus.NOT_CERTIFIED
 
 
-def public_page(plot: Plot) -> PublicPage:
+def public_page(plot: Plot, named: bool | None = None) -> PublicPage:
+    """What the plot's public page shows. `named`: whether the farmer agreed to show their name, when the caller
+    read it already."""
     statuses = overview.public_statuses(plot)
     # The organic certificate is the one a shopper asks about; a plot without one (a rubber plot under FSC)
     # shows its own standard first.
@@ -65,7 +70,8 @@ def public_page(plot: Plot) -> PublicPage:
         statuses[0] if statuses else None)
     others = [status for status in statuses if status is not main]
     return PublicPage(plot, main, others, residue.public_residue_tests(plot, limit=5), ever_certified(plot),
-                      listings.listed_on_plot(plot), scope.scope_of(plot))
+                      listings.listed_on_plot(plot), scope.scope_of(plot),
+                      privacy.has_given(plot.owner, Purpose.PUBLIC_NAME) if named is None else named)
 
 
 def report_concern(plot: Plot, message: str, contact: str) -> Concern:

@@ -36,7 +36,7 @@
     var div = document.createElement("div");
     var title = document.createElement("a");
     title.href = properties.page;
-    title.textContent = properties.farmer + " · " + properties.code;
+    title.textContent = (properties.farmer ? properties.farmer + " · " : "") + properties.code;
     div.appendChild(title);
     var where = document.createElement("p");
     where.textContent = properties.district + ", " + properties.province +

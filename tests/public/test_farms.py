@@ -40,6 +40,7 @@ def farms(given):
         _farmer3, plot3 = second_farmer(market, email="farmer3@example.com")  # certified, never asked
         plot3.latitude, plot3.longitude = SECOND
         privacy.record(market.farmer, Purpose.FARM_DIRECTORY, True, market.farmer)
+        privacy.record(market.farmer, Purpose.PUBLIC_NAME, True, market.farmer)
         privacy.record(farmer2, Purpose.FARM_DIRECTORY, False, farmer2)
         # A boundary is private: its corners must not leak through the directory.
         boundaries.record(market.farmer, market.cycle.plot, square(40, lon=100.472345, lat=7.006789),
@@ -256,3 +257,27 @@ def test_the_pages_map_asks_only_for_the_filters_the_list_used(client, farms):
     source = re.search(r'data-source="([^"]*)"', page).group(1).replace("&amp;", "&")
     assert client.get(source).status_code == 200  # the map and the list agree
     assert "nan" not in source and "999" not in source and "1.5" not in source
+
+
+def test_withdrawing_the_name_takes_it_off_the_qr_page_the_api_and_the_directory_at_once(client, farms, app):
+    def seen() -> list[bool]:
+        page = client.get(f"/p/{farms['code']}").get_data(as_text=True)
+        one = client.get(f"/api/v1/plots/{farms['code']}").get_json()["farmer"]["name"]
+        listed = [p["farmer"]["name"] for p in client.get("/api/v1/plots?per_page=100").get_json()["items"]
+                  if p["code"] == farms["code"]]
+        feature = next(f for f in geojson(client)[1]["features"] if f["id"] == farms["code"])
+        directory = client.get("/farms").get_data(as_text=True)
+        return [farms["farmer"] in page, one == farms["farmer"], listed == [farms["farmer"]],
+                feature["properties"]["farmer"] == farms["farmer"], farms["farmer"] in directory]
+
+    assert seen() == [True] * 5
+    with app.app_context():
+        from greensmile.accounts.models import User
+
+        farmer = db.session.get(User, farms["farmer_id"])
+        privacy.record(farmer, Purpose.PUBLIC_NAME, False, farmer)
+        db.session.commit()
+    assert seen() == [False] * 5
+    page = client.get(f"/p/{farms['code']}").get_data(as_text=True)
+    assert farms["code"] in page and 'data-status="certified"' in page  # the plot and its status stay
+    assert farms["code"] in codes(geojson(client)[1])  # still listed: that is the other consent
