@@ -23,6 +23,7 @@ from greensmile.extensions import db, limiter
 from greensmile.forms import ActionForm
 from greensmile.navigation import desk_for
 from greensmile.privacy import services as privacy
+from greensmile.privacy.models import AccessKind
 from greensmile.responses import act
 from greensmile.urls import public_url, safe_next
 
@@ -283,6 +284,8 @@ def user_detail(user_id: int):
             db.session.commit()
             flash(_("Roles of %(name)s are saved.", name=user.display_name), "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id))
+    if user.phone and privacy.log_access(current_user, [user.id], AccessKind.PHONE, "account page"):
+        db.session.commit()  # the page shows the phone: the person sees who looked
     return render_template("accounts/user_detail.html", user=user, form=form, reset_link=None)
 
 

@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import date
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from greensmile.accounts.models import Role
+from greensmile.accounts.models import Role, User
 from greensmile.accounts.permissions import coordinator_required, role_required
 from greensmile.certification import overview
 from greensmile.certification.models import CertStatus
@@ -23,6 +24,8 @@ from greensmile.plots import jobs as plot_jobs
 from greensmile.plots.forms import CropForm, ImportForm, PhotoForm, PlotForm, PlotSearchForm, WhoGrowsForm
 from greensmile.plots.models import ImportPhase, ImportStatus, Plot, PlotImport, PlotPhoto, PlotType
 from greensmile.plots.services import PlotData, PlotFilters
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import AccessKind
 from greensmile.responses import act_or_render
 
 bp = Blueprint("plots", __name__)
@@ -160,6 +163,8 @@ def index():
 @login_required
 def detail(code: str):
     plot = _load_visible(code)
+    if plot.owner.phone and privacy.log_access(current_user, [plot.owner_id], AccessKind.PHONE, f"plot {plot.code}"):
+        db.session.commit()  # the page shows the farmer's phone: the farmer sees who looked
     return render_template(
         "plots/detail.html",
         plot=plot,
@@ -327,6 +332,10 @@ def export_csv():
     out = io.StringIO()
     out.write("\ufeff")  # so that Excel opens the Thai text as UTF-8
     csvdata.export_plots(out)
+    with_phones = db.session.scalars(sa.select(Plot.owner_id).join(User, User.id == Plot.owner_id)
+                                     .where(User.phone.is_not(None), User.phone != "").distinct())
+    privacy.log_access(current_user, with_phones, AccessKind.EXPORT, "plot export (CSV)")
+    db.session.commit()
     filename = f"greensmile-plots-{date.today():%Y%m%d}.csv"
     return Response(
         out.getvalue(), mimetype="text/csv; charset=utf-8",
@@ -343,6 +352,9 @@ def supply_dashboard():
     growers = None
     if who.validate() and who.crop.data:
         growers = dashboard.who_grows(who.crop.data, who.district.data or None)
+        if privacy.log_access(current_user, [g.farmer.id for g in growers if g.farmer.phone], AccessKind.PHONE,
+                              "supply dashboard: who grows"):
+            db.session.commit()
     return render_template(
         "plots/dashboard.html",
         totals=dashboard.totals(),

@@ -101,3 +101,36 @@ class Acknowledgement(db.Model):
 
     notice: Mapped[Notice] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class AccessKind(enum.Enum):
+    PHONE = "phone"  # a page showed the person's phone number
+    EXPORT = "export"  # a file with the person's phone number was downloaded
+    LAND_DOCUMENT = "land_document"  # the photo of the person's land document was opened
+
+    @property
+    def label(self) -> str:
+        return str(ACCESS_KIND_LABELS[self])
+
+
+ACCESS_KIND_LABELS = {
+    AccessKind.PHONE: _l("saw your phone number"),
+    AccessKind.EXPORT: _l("downloaded a file with your phone number"),
+    AccessKind.LAND_DOCUMENT: _l("opened the photo of your land document"),
+}
+
+
+class AccessLog(db.Model):
+    """Someone other than the person saw their personal data: who, what, where, when. The person sees it."""
+
+    __tablename__ = "privacy_access_log"
+    __table_args__ = (sa.Index("ix_privacy_access_log_subject", "subject_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[AccessKind] = mapped_column(enum_type(AccessKind))
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")  # the page or file, e.g. "plot SK001R"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

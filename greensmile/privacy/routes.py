@@ -127,7 +127,7 @@ def _page(person: User, target: str):
     return render_template("privacy/consents.html", person=person, purposes=purposes, current=current, forms=forms,
                            history=services.history(person), own=person.id == current_user.id, notice=notice_now,
                            acknowledged=services.acknowledgement(person, notice_now) if notice_now else None,
-                           read_form=ActionForm()), status
+                           read_form=ActionForm(), accesses=services.accesses(person)), status
 
 
 @login_required

@@ -6,9 +6,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from greensmile.accounts.models import Role, User
+from greensmile.db import utcnow
 from greensmile.errors import DomainError
 from greensmile.extensions import db
-from greensmile.privacy.models import Acknowledgement, Consent, ConsentMethod, Notice, Purpose
+from greensmile.privacy.models import (
+    AccessKind,
+    AccessLog,
+    Acknowledgement,
+    Consent,
+    ConsentMethod,
+    Notice,
+    Purpose,
+)
 
 # Who a purpose concerns: only farmers have plots to show and list.
 CONCERNS = {Purpose.PUBLIC_NAME: (Role.FARMER,), Purpose.FARM_DIRECTORY: (Role.FARMER,)}
@@ -138,3 +147,20 @@ def acknowledge(person: User, acting: User, notice: Notice | None = None) -> Ack
         except sa.exc.IntegrityError:
             found = acknowledgement(person, notice)
     return found
+
+
+# ---------------------------------------------------------------- the access log
+def log_access(actor: User, subject_ids, kind: AccessKind, detail: str = "") -> int:
+    """Note that `actor` saw personal data of these people (nobody is logged seeing their own). The caller commits:
+    a page that shows the data commits its log line with it."""
+    ids = sorted({subject for subject in subject_ids if subject is not None and subject != actor.id})
+    if ids:
+        db.session.execute(sa.insert(AccessLog), [
+            {"subject_id": subject, "actor_id": actor.id, "kind": kind, "detail": detail[:200], "created_at": utcnow()}
+            for subject in ids])
+    return len(ids)
+
+
+def accesses(person: User, limit: int = 100) -> list[AccessLog]:
+    return list(db.session.scalars(sa.select(AccessLog).where(AccessLog.subject_id == person.id)
+                                   .order_by(AccessLog.id.desc()).limit(limit)))

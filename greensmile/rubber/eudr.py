@@ -149,14 +149,15 @@ def history(plot: Plot) -> dict[str, list]:
             "flags": rows(RiskFlag)}
 
 
-def private_image(kind: str, row_id: int, user: User):
-    """(stored name) of a declaration's, document's or evidence's photo, for those who may record for its plot."""
+def private_image(kind: str, row_id: int, user: User) -> tuple[str, int] | None:
+    """(stored name, the plot's farmer) of a declaration's, document's or evidence's photo, for those who may record
+    for its plot."""
     model = {"declaration": CutoffDeclaration, "document": LandDocument, "evidence": CutoffEvidence}.get(kind)
     row = db.session.get(model, row_id) if model else None
     if row is None:
         return None
     plot = db.session.get(Plot, row.plot_id)
-    return row.image if plot is not None and may_record_for(user, plot) else None
+    return (row.image, plot.owner_id) if plot is not None and may_record_for(user, plot) else None
 
 
 # ---------------------------------------------------------------- reference layers

@@ -19,6 +19,8 @@ from greensmile.forms import ActionForm
 from greensmile.media import storage
 from greensmile.plots.models import Plot
 from greensmile.plots.services import find_by_typed_code
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import AccessKind
 from greensmile.responses import act_or_render, done, flash_form_errors, refused
 from greensmile.rubber import eudr, lots
 from greensmile.rubber.eudr_models import FlagDecision, LandDocumentType, LayerKind, ReferenceLayer, RiskFlag
@@ -124,9 +126,13 @@ def evidence(code: str):
 
 @login_required
 def image(kind: str, row_id: int):
-    stored = eudr.private_image(kind, row_id, current_user)
-    if stored is None:
+    found = eudr.private_image(kind, row_id, current_user)
+    if found is None:
         abort(404)
+    stored, owner_id = found
+    if kind == "document" and privacy.log_access(current_user, [owner_id], AccessKind.LAND_DOCUMENT,
+                                                 f"land document {row_id}"):
+        db.session.commit()  # the farmer sees who opened it
     return storage.send_private(eudr.PRIVATE_KIND, stored)
 
 
