@@ -2,7 +2,7 @@
 set on their own screen, or recorded by a coordinator as the person told it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,11 +10,13 @@ from flask_login import current_user, login_required
 from greensmile.accounts.models import User
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.caching import declared_policy
+from greensmile.clock import today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.forms import ActionForm
-from greensmile.privacy import services
+from greensmile.privacy import export, services
 from greensmile.privacy.forms import ConsentForm, NoticeForm
+from greensmile.privacy.models import AccessKind
 from greensmile.responses import done, flash_form_errors, refused
 from greensmile.urls import safe_next
 
@@ -28,6 +30,8 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/account/consents", "mine", mine, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/consents", "of_user", of_user, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/notice-read", "read_to", read_to, methods=["POST"])
+    bp.add_url_rule("/account/data", "my_data", my_data, methods=["GET", "POST"])
+    bp.add_url_rule("/users/<int:user_id>/data", "data_of", data_of, methods=["POST"])
     bp.before_app_request(ask_to_acknowledge)
 
 
@@ -89,6 +93,38 @@ def notices():
     if form.is_submitted():
         flash_form_errors(form)
     return render_template("privacy/notices.html", form=form, notices=services.notices()), 400 if form.errors else 200
+
+
+def _send_data(person: User):
+    body = export.zipped(person)
+    stamp = today().isoformat()
+    return current_app.response_class(body, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="greensmile-my-data-{person.id}-{stamp}.zip"'})
+
+
+@login_required
+def my_data():
+    """"Download my data": everything the app holds about the person, as JSON and CSV in a ZIP."""
+    form = ActionForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            return _send_data(current_user._get_current_object())
+        flash_form_errors(form)
+    return render_template("privacy/my_data.html", form=form), 400 if form.errors else 200
+
+
+@coordinator_required
+def data_of(user_id: int):
+    """A coordinator makes the download for a person without e-mail (handed over on paper or a phone); noted in the
+    person's access log."""
+    person = db.get_or_404(User, user_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("accounts.user_detail", user_id=person.id))
+    services.log_access(current_user._get_current_object(), [person.id], AccessKind.EXPORT, "download of their data")
+    db.session.commit()
+    return _send_data(person)
 
 
 @coordinator_required

@@ -1,0 +1,132 @@
+"""A person's own data (PDPA §30, §31): a ZIP of JSON and CSV, one file per table that references the person, found by
+walking the models' foreign keys to the users table (a new table is included without anyone remembering to), with the
+rows of their plots and orders below that, and the photos of their plots. Secrets (the password's hash, tokens) are
+left out."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from greensmile.accounts.models import User
+from greensmile.extensions import db
+from greensmile.media.storage import image_path
+
+USERS = "users"
+# Never in a download: what would let someone sign in, or impersonate a device or a form.
+SECRET = {("users", "password_hash"), ("users", "session_token"), ("user_sessions", "token_hash"),
+          ("form_submissions", "key"), ("notifications", "retry_key")}
+# A column naming who did something (recorded, decided, measured): on those rows the person acted on someone else's
+# data, and only the fact of it is theirs (the row's id, its time, the column), not the other person's fields.
+def is_actor_column(name: str) -> bool:
+    return name.endswith("_by_id") or name in ("actor_id", "inspector_id")
+
+
+# Rows that belong to the person through something they own: their plots' and their orders' records.
+OWNED = {"plots": "owner_id", "orders": "consumer_id"}
+# Photos of what is theirs: (exported table, column holding the stored name, storage kind).
+PHOTOS = [("plots.plot_photos", "stored_name", "plots")]
+
+
+@dataclass
+class Export:
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+    photos: list[tuple[str, str]] = field(default_factory=list)  # (storage kind, stored name)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(rows) for rows in self.tables.values())
+
+
+def referencing(target: str) -> dict[str, list[str]]:
+    """Each table with a foreign key to `target`'s id, and the columns that hold it."""
+    found: dict[str, list[str]] = {}
+    for table in db.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table.name == target and key.column.name == "id":
+                found.setdefault(table.name, []).append(key.parent.name)
+    return found
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):  # an enum
+        return value.value
+    return value
+
+
+def _rows(table: sa.Table, condition) -> list[dict]:
+    columns = [column for column in table.columns if (table.name, column.name) not in SECRET]
+    result = db.session.execute(sa.select(*columns).where(condition).order_by(*table.primary_key.columns))
+    return [{key: _plain(value) for key, value in row._mapping.items()} for row in result]
+
+
+def collect(person: User) -> Export:
+    export = Export()
+    users = db.metadata.tables[USERS]
+    export.tables[USERS] = _rows(users, users.c.id == person.id)
+    for name, columns in sorted(referencing(USERS).items()):
+        table = db.metadata.tables[name]
+        subject = [column for column in columns if not is_actor_column(column)]
+        actor = [column for column in columns if is_actor_column(column)]
+        rows = _rows(table, sa.or_(*(table.c[column] == person.id for column in subject))) if subject else []
+        seen = {row["id"] for row in rows if "id" in row}
+        if actor:  # what they did to others' records: the fact, not the others' data
+            kept = ["id", *(c for c in ("created_at", "decided_at", "recorded_at") if c in table.c), *actor]
+            for row in db.session.execute(sa.select(*(table.c[c] for c in kept if c in table.c)).where(
+                    sa.or_(*(table.c[column] == person.id for column in actor)))):
+                values = {key: _plain(value) for key, value in row._mapping.items()}
+                if values.get("id") not in seen:
+                    rows.append({**values, "as": "actor"})
+        export.tables[name] = rows
+    for owner_table, owner_column in OWNED.items():
+        ids = [row["id"] for row in export.tables.get(owner_table, []) if row.get(owner_column) == person.id]
+        for name, columns in sorted(referencing(owner_table).items()):
+            table = db.metadata.tables[name]
+            rows = _rows(table, sa.or_(*(table.c[column].in_(ids) for column in columns))) if ids else []
+            key = f"{owner_table}.{name}"  # e.g. plots.plot_boundaries: the rows of the person's plots
+            export.tables[key] = rows
+    for table_name, column, kind in PHOTOS:
+        export.photos += [(kind, row[column]) for row in export.tables.get(table_name, []) if row.get(column)]
+    return export
+
+
+def _csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads the Thai as UTF-8
+    if rows:  # the rows where the person only acted carry fewer columns, and "as"
+        writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(key for row in rows for key in row)), restval="")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+                             for key, value in row.items()})
+    return out.getvalue()
+
+
+def zipped(person: User) -> bytes:
+    export = collect(person)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        manifest = {"person": person.id, "made_at": datetime.now().astimezone().isoformat(),
+                    "tables": {name: len(rows) for name, rows in export.tables.items()},
+                    "photos": len(export.photos)}
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        for name, rows in export.tables.items():
+            archive.writestr(f"json/{name}.json", json.dumps(rows, ensure_ascii=False, indent=1))
+            archive.writestr(f"csv/{name}.csv", _csv(rows))
+        for kind, stored in export.photos:
+            path = image_path(kind, stored)
+            if path is not None:
+                archive.write(path, f"photos/{kind}/{stored}")
+    current_app.logger.info("personal data export for user %s: %s rows", person.id, export.rows)
+    return buffer.getvalue()

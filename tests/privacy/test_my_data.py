@@ -1,0 +1,96 @@
+""""Download my data": a ZIP of JSON and CSV holding every table that references the person (found by walking the
+models' foreign keys to users), their plots' and orders' records, and the photos they uploaded; never a secret.
+A coordinator makes it for a farmer without e-mail, and that leaves a line in the farmer's access log."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import sqlalchemy as sa
+
+from greensmile.accounts.models import Role
+from greensmile.extensions import db
+from greensmile.privacy.models import AccessKind, AccessLog
+from tests.certification.helpers import png
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD, make_user
+
+
+def _tables_referencing_users(app) -> set[str]:
+    with app.app_context():
+        return {table.name for table in db.metadata.sorted_tables
+                if any(key.column.table.name == "users" for key in table.foreign_keys)}
+
+
+def _download(client, path: str) -> zipfile.ZipFile:
+    token = csrf_token(client, path)
+    answer = client.post(path, data={"csrf_token": token})
+    assert answer.status_code == 200 and answer.mimetype == "application/zip", answer.status_code
+    assert "attachment" in answer.headers["Content-Disposition"]
+    return zipfile.ZipFile(io.BytesIO(answer.get_data()))
+
+
+def test_my_data_holds_every_table_that_references_me_and_no_secret(client, given, app):
+    from tests.orders.helpers import make_market
+
+    with given():
+        market = make_market()
+        from greensmile.plots import services as plots
+
+        plots.add_photo(market.farmer, market.cycle.plot, png((800, 600)), "แปลงผักหน้าฝน")
+        farmer_email = market.farmer.email
+        plot_code = market.cycle.plot.code
+    login(client, farmer_email, PASSWORD)
+    archive = _download(client, "/account/data")
+    names = set(archive.namelist())
+    manifest = json.loads(archive.read("manifest.json"))
+    for table in _tables_referencing_users(app) | {"users"}:  # every one, even when empty
+        assert f"json/{table}.json" in names and f"csv/{table}.csv" in names, table
+        assert table in manifest["tables"]
+    (me,) = json.loads(archive.read("json/users.json"))
+    assert me["email"] == farmer_email and "password_hash" not in me and "session_token" not in me
+    assert all("token_hash" not in row for row in json.loads(archive.read("json/user_sessions.json")))
+    plots_rows = json.loads(archive.read("json/plots.json"))
+    assert [row["code"] for row in plots_rows] == [plot_code]
+    assert json.loads(archive.read("json/plots.certifications.json"))  # their plot's certification record
+    assert json.loads(archive.read("json/listings.json"))  # what they sell
+    photos = [name for name in names if name.startswith("photos/plots/")]
+    assert len(photos) == 1 and archive.read(photos[0])[:2] == b"\xff\xd8"  # the JPEG they uploaded
+    assert "แปลงผักหน้าฝน" in archive.read("csv/plots.plot_photos.csv").decode("utf-8-sig")
+
+
+def test_a_coordinator_makes_it_for_a_farmer_without_email_and_it_is_logged(client, given, app):
+    with given():
+        make_user(Role.COORDINATOR, email="coord@example.com")
+        farmer = make_user(Role.FARMER, email=None, display_name="สมใจ ไม่มีอีเมล", phone="0811112222")
+        make_user(Role.FARMER, email="other@example.com")
+        farmer_id = farmer.id
+    login(client, "other@example.com", PASSWORD)
+    page = "/account"
+    token = csrf_token(client, page)
+    assert client.post(f"/users/{farmer_id}/data", data={"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "coord@example.com", PASSWORD)
+    archive = _download(client, f"/users/{farmer_id}/data")
+    (row,) = json.loads(archive.read("json/users.json"))
+    assert row["display_name"] == "สมใจ ไม่มีอีเมล" and row["phone"] == "0811112222"
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(AccessLog.kind).where(AccessLog.subject_id == farmer_id)).all()
+        assert AccessKind.EXPORT in kinds
+
+
+def test_a_coordinators_own_data_holds_what_they_did_not_the_others_data(client, given, app):
+    with given():
+        coordinator = make_user(Role.COORDINATOR, email="coord@example.com")
+        farmer = make_user(Role.FARMER, email="farmer@example.com", address="12 หมู่ 3 บ้านลับ")
+        from greensmile.privacy import services as privacy
+        from greensmile.privacy.models import Purpose
+
+        privacy.record(farmer, Purpose.FARM_DIRECTORY, True, coordinator)  # the coordinator recorded the farmer's
+    login(client, "coord@example.com", PASSWORD)
+    archive = _download(client, "/account/data")
+    (row,) = json.loads(archive.read("json/consents.json"))
+    assert row["as"] == "actor" and set(row) == {"id", "created_at", "recorded_by_id", "as"}
+    assert "12 หมู่ 3" not in archive.read("csv/consents.csv").decode("utf-8-sig")
+    assert "as" in archive.read("csv/consents.csv").decode("utf-8-sig").splitlines()[0]
