@@ -31,15 +31,19 @@ def purposes_for(user: User) -> list[Purpose]:
     return [purpose for purpose in Purpose if user.has_role(*CONCERNS[purpose])]
 
 
+def _method(person: User, acting: User) -> ConsentMethod:
+    """On the person's own screen, or told to a coordinator who records it; nobody else answers for a person."""
+    if acting.id == person.id:
+        return ConsentMethod.ON_SCREEN
+    if acting.has_role(Role.COORDINATOR):
+        return ConsentMethod.WITNESSED
+    raise NotYours()
+
+
 def record(person: User, purpose: Purpose, given: bool, acting: User) -> Consent:
     """The person's answer, on their own screen or, recorded by a coordinator, as they told it. Takes effect at
     once: the public pages read the newest answer."""
-    if acting.id == person.id:
-        method = ConsentMethod.ON_SCREEN
-    elif acting.has_role(Role.COORDINATOR):
-        method = ConsentMethod.WITNESSED
-    else:
-        raise NotYours()
+    method = _method(person, acting)
     notice = current_notice()
     consent = Consent(user_id=person.id, purpose=purpose, given=given, method=method, recorded_by_id=acting.id,
                       notice_id=notice.id if notice else None)
@@ -131,12 +135,7 @@ def acknowledge(person: User, acting: User, notice: Notice | None = None) -> Ack
     notice = notice or current_notice()
     if notice is None:
         return None
-    if acting.id == person.id:
-        method = ConsentMethod.ON_SCREEN
-    elif acting.has_role(Role.COORDINATOR):
-        method = ConsentMethod.WITNESSED
-    else:
-        raise NotYours()
+    method = _method(person, acting)
     found = acknowledgement(person, notice)
     if found is None:
         try:
