@@ -37,7 +37,7 @@ from greensmile.orders.models import Checkout, Order, OrderEvent, OrderLine  # n
 from greensmile.payments.models import Payment, PaymentSlip, PromptPayAccount, Refund, WebhookEvent  # noqa: F401,E402
 from greensmile.places.models import District  # noqa: F401
 from greensmile.plots.models import Crop, Plot, PlotChange, PlotPhoto  # noqa: F401
-from greensmile.privacy.models import AccessLog, Acknowledgement, Consent, Notice  # noqa: F401,E402
+from greensmile.privacy.models import AccessLog, Acknowledgement, Consent, Incident, Notice  # noqa: F401,E402
 from greensmile.public.models import Concern, PlotScan  # noqa: F401,E402
 from greensmile.rubber.eudr_models import (  # noqa: F401,E402
     CutoffDeclaration,

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from greensmile.forms import BaseForm, at_most, required
+from greensmile.forms import TODAY, YEAR, BaseForm, DateField, at_most, required, strip
 
 
 class ConsentForm(BaseForm):
@@ -19,3 +19,16 @@ class ConsentForm(BaseForm):
 class NoticeForm(BaseForm):
     body_th = TextAreaField(_l("The notice in Thai"), validators=[required(), at_most(50_000)])
     body_en = TextAreaField(_l("The notice in English"), validators=[at_most(50_000)])
+
+
+class IncidentForm(BaseForm):
+    title = StringField(_l("What happened, in a line"), validators=[required(), at_most(200)], filters=[strip])
+    description = TextAreaField(_l("How it happened and how it was found"), validators=[at_most(20_000)])
+    data_affected = TextAreaField(_l("Which personal data, whose, about how many people"),
+                                  validators=[at_most(20_000)])
+    discovered_on = DateField(_l("Discovered on"), validators=[required()], earliest=TODAY - YEAR, latest=TODAY)
+    discovered_time = TimeField(_l("at (Thai time)"), validators=[required()])
+    actions = TextAreaField(_l("What was done to contain it"), validators=[at_most(20_000)])
+    regulator_notified = BooleanField(_l("The regulator (the PDPC) has been notified"))
+    people_notified = BooleanField(_l("The people affected have been told"))
+    closed = BooleanField(_l("Closed"))

@@ -134,3 +134,24 @@ class AccessLog(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class Incident(db.Model):
+    """A suspected personal data breach (PDPA §37(4)): when it was discovered, what it touched, and when the
+    regulator and the people were told; the regulator is due notice within 72 hours of discovery where feasible."""
+
+    __tablename__ = "privacy_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    data_affected: Mapped[str] = mapped_column(sa.Text, default="")  # which data, whose, about how many people
+    discovered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    regulator_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    people_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actions: Mapped[str] = mapped_column(sa.Text, default="")  # what was done to contain it and why
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship()

@@ -2,6 +2,8 @@
 set on their own screen, or recorded by a coordinator as the person told it."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,14 +12,14 @@ from flask_login import current_user, login_required
 from greensmile.accounts.models import User
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.caching import declared_policy
-from greensmile.clock import today
+from greensmile.clock import BANGKOK, today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.forms import ActionForm
 from greensmile.privacy import export, services
-from greensmile.privacy.forms import ConsentForm, NoticeForm
-from greensmile.privacy.models import AccessKind
-from greensmile.responses import done, flash_form_errors, refused
+from greensmile.privacy.forms import ConsentForm, IncidentForm, NoticeForm
+from greensmile.privacy.models import AccessKind, Incident
+from greensmile.responses import act_or_render, done, flash_form_errors, refused
 from greensmile.urls import safe_next
 
 bp = Blueprint("privacy", __name__)
@@ -31,6 +33,8 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/users/<int:user_id>/consents", "of_user", of_user, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/notice-read", "read_to", read_to, methods=["POST"])
     bp.add_url_rule("/account/data", "my_data", my_data, methods=["GET", "POST"])
+    bp.add_url_rule("/privacy/incidents", "incidents", incidents, methods=["GET", "POST"])
+    bp.add_url_rule("/privacy/incidents/<int:incident_id>", "incident", incident, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/data", "data_of", data_of, methods=["POST"])
     bp.before_app_request(ask_to_acknowledge)
 
@@ -125,6 +129,52 @@ def data_of(user_id: int):
     services.log_access(current_user._get_current_object(), [person.id], AccessKind.EXPORT, "download of their data")
     db.session.commit()
     return _send_data(person)
+
+
+# ---------------------------------------------------------------- the incident register
+def _incident_data(form: IncidentForm) -> services.IncidentData:
+    discovered = datetime.combine(form.discovered_on.data, form.discovered_time.data, BANGKOK).astimezone(timezone.utc)
+    return services.IncidentData(form.title.data, form.description.data or "", form.data_affected.data or "",
+                                 discovered, form.actions.data or "")
+
+
+@coordinator_required
+def incidents():
+    form = IncidentForm()
+
+    def page():
+        return render_template("privacy/incidents.html", form=form, incidents=services.incidents(),
+                               hours_left=services.hours_left)
+
+    if request.method == "GET":  # discovered now, unless the coordinator says when
+        now = datetime.now(BANGKOK)
+        form.discovered_on.data, form.discovered_time.data = now.date(), now.time().replace(second=0, microsecond=0)
+        return page()
+    return act_or_render(form, page, url_for("privacy.incidents"),
+                         lambda: services.record_incident(current_user._get_current_object(), _incident_data(form)),
+                         _("The incident is recorded: the 72 hours to notify the regulator run from its discovery."),
+                         made=lambda found: url_for("privacy.incident", incident_id=found.id))
+
+
+@coordinator_required
+def incident(incident_id: int):
+    found = db.get_or_404(Incident, incident_id)
+    if request.method == "GET":
+        local = found.discovered_at.astimezone(BANGKOK)
+        form = IncidentForm(obj=found, discovered_on=local.date(), discovered_time=local.time(),
+                            regulator_notified=found.regulator_notified_at is not None,
+                            people_notified=found.people_notified_at is not None, closed=found.closed_at is not None)
+        return render_template("privacy/incident.html", incident=found, form=form, due=services.regulator_due(found),
+                               hours_left=services.hours_left(found))
+    form = IncidentForm()
+    return act_or_render(
+        form, lambda: render_template("privacy/incident.html", incident=found, form=form,
+                                      due=services.regulator_due(found), hours_left=services.hours_left(found)),
+        url_for("privacy.incident", incident_id=found.id),
+        lambda: services.update_incident(current_user._get_current_object(), found, _incident_data(form),
+                                         regulator_notified=form.regulator_notified.data,
+                                         people_notified=form.people_notified.data, closed=form.closed.data),
+        _("Saved."))
 
 
 @coordinator_required

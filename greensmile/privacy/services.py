@@ -1,6 +1,9 @@
 """Consents: record a person's answer for a purpose, read the one that counts now."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
@@ -15,6 +18,7 @@ from greensmile.privacy.models import (
     Acknowledgement,
     Consent,
     ConsentMethod,
+    Incident,
     Notice,
     Purpose,
 )
@@ -163,3 +167,68 @@ def log_access(actor: User, subject_ids, kind: AccessKind, detail: str = "") -> 
 def accesses(person: User, limit: int = 100) -> list[AccessLog]:
     return list(db.session.scalars(sa.select(AccessLog).where(AccessLog.subject_id == person.id)
                                    .order_by(AccessLog.id.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------- the incident register
+REGULATOR_HOURS = 72
+
+
+class IncidentRefused(DomainError):
+    message = _l("Say what happened, and when it was discovered (not in the future).")
+
+
+@dataclass
+class IncidentData:
+    title: str
+    description: str
+    data_affected: str
+    discovered_at: datetime
+    actions: str = ""
+
+
+def _check(data: IncidentData) -> None:
+    if not data.title.strip() or data.discovered_at > utcnow():
+        raise IncidentRefused()
+
+
+def record_incident(acting: User, data: IncidentData) -> Incident:
+    if not acting.has_role(Role.COORDINATOR):
+        raise NotYours()
+    _check(data)
+    incident = Incident(title=data.title.strip()[:200], description=data.description.strip(),
+                        data_affected=data.data_affected.strip(), discovered_at=data.discovered_at,
+                        actions=data.actions.strip(), recorded_by_id=acting.id)
+    db.session.add(incident)
+    db.session.flush()
+    return incident
+
+
+def update_incident(acting: User, incident: Incident, data: IncidentData, *, regulator_notified: bool,
+                    people_notified: bool, closed: bool) -> None:
+    """Corrections and what was done since: a notification's time is taken when it is first ticked, and kept."""
+    if not acting.has_role(Role.COORDINATOR):
+        raise NotYours()
+    _check(data)
+    incident.title, incident.description = data.title.strip()[:200], data.description.strip()
+    incident.data_affected, incident.discovered_at = data.data_affected.strip(), data.discovered_at
+    incident.actions = data.actions.strip()
+    now = utcnow()
+    if regulator_notified and incident.regulator_notified_at is None:
+        incident.regulator_notified_at = now
+    if people_notified and incident.people_notified_at is None:
+        incident.people_notified_at = now
+    incident.closed_at = (incident.closed_at or now) if closed else None
+
+
+def regulator_due(incident: Incident) -> datetime:
+    return incident.discovered_at + timedelta(hours=REGULATOR_HOURS)
+
+
+def hours_left(incident: Incident, now: datetime | None = None) -> float:
+    """Hours until the regulator is due notice (negative: overdue)."""
+    return (regulator_due(incident) - (now or utcnow())).total_seconds() / 3600
+
+
+def incidents() -> list[Incident]:
+    return list(db.session.scalars(sa.select(Incident).order_by(Incident.closed_at.is_not(None),
+                                                                Incident.discovered_at.desc())))
