@@ -23,10 +23,15 @@ USERS = "users"
 # Never in a download: what would let someone sign in, or impersonate a device or a form.
 SECRET = {("users", "password_hash"), ("users", "session_token"), ("user_sessions", "token_hash"),
           ("form_submissions", "key"), ("notifications", "retry_key")}
-# A column naming who did something (recorded, decided, measured): on those rows the person acted on someone else's
-# data, and only the fact of it is theirs (the row's id, its time, the column), not the other person's fields.
-def is_actor_column(name: str) -> bool:
-    return name.endswith("_by_id") or name in ("actor_id", "inspector_id")
+# Columns naming who did something (recorded, decided, measured, changed): on those rows the person acted on someone
+# else's data, and only the fact of it is theirs (the row's id, its time, the column), not the other person's fields
+# (a plot's change history holds its farmer's phone number, for one).
+ACTOR_COLUMNS = {("plot_changes", "user_id")}
+
+
+def is_actor_column(table: str, name: str) -> bool:
+    return name.endswith("_by_id") or name in ("actor_id", "inspector_id") or (table, name) in ACTOR_COLUMNS
+
 
 
 # Rows that belong to the person through something they own: their plots' and their orders' records.
@@ -77,8 +82,8 @@ def collect(person: User) -> Export:
     export.tables[USERS] = _rows(users, users.c.id == person.id)
     for name, columns in sorted(referencing(USERS).items()):
         table = db.metadata.tables[name]
-        subject = [column for column in columns if not is_actor_column(column)]
-        actor = [column for column in columns if is_actor_column(column)]
+        subject = [column for column in columns if not is_actor_column(name, column)]
+        actor = [column for column in columns if is_actor_column(name, column)]
         rows = _rows(table, sa.or_(*(table.c[column] == person.id for column in subject))) if subject else []
         seen = {row["id"] for row in rows if "id" in row}
         if actor:  # what they did to others' records: the fact, not the others' data

@@ -94,3 +94,22 @@ def test_a_coordinators_own_data_holds_what_they_did_not_the_others_data(client,
     assert row["as"] == "actor" and set(row) == {"id", "created_at", "recorded_by_id", "as"}
     assert "12 หมู่ 3" not in archive.read("csv/consents.csv").decode("utf-8-sig")
     assert "as" in archive.read("csv/consents.csv").decode("utf-8-sig").splitlines()[0]
+
+
+def test_a_coordinators_change_to_a_farmers_plot_does_not_bring_the_farmers_phone_into_their_data(client, given):
+    from tests.factories import make_plot
+
+    with given():
+        coordinator = make_user(Role.COORDINATOR, email="coord@example.com")
+        farmer = make_user(Role.FARMER, email="farmer@example.com", phone="0899998888")
+        plot = make_plot(farmer, name="แปลงเดิม")
+        from greensmile.plots import services as plots
+
+        data = plots.PlotData(district_id=plot.district_id, area_m2=plot.area_m2, plot_type=plot.plot_type,
+                              name="แปลงใหม่", crop_ids=[crop.id for crop in plot.crops])
+        plots.update_plot(coordinator, plot, data)
+    login(client, "coord@example.com", PASSWORD)
+    archive = _download(client, "/account/data")
+    rows = json.loads(archive.read("json/plot_changes.json"))
+    assert rows and all(row["as"] == "actor" for row in rows)
+    assert all(b"0899998888" not in archive.read(name) for name in archive.namelist())
