@@ -37,6 +37,8 @@ from greensmile.payments import gateway
 from greensmile.payments import services as payments
 from greensmile.payments.models import NETWORK
 from greensmile.plots.services import all_crops, find_by_typed_code
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import AccessKind
 from greensmile.responses import act, done, refused
 
 bp = Blueprint("bulk", __name__)
@@ -337,6 +339,8 @@ def delivery_note(organisation_id: int, delivery_on: str):
 @login_required
 def trace(share_id: int):
     share = _share(share_id)
+    if share.farmer.phone and privacy.log_access(current_user, [share.farmer_id], AccessKind.PHONE, "delivery trace"):
+        db.session.commit()  # the trace shows the farm's phone: the farmer sees who looked
     return render_template("bulk/trace.html", trace=delivery.trace(share))
 
 

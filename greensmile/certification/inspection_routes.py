@@ -19,6 +19,8 @@ from greensmile.errors import DomainError
 from greensmile.extensions import csrf, db
 from greensmile.input_hygiene import query_id, read_json
 from greensmile.media import storage
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import AccessKind
 from greensmile.responses import json_refusal, phone_csrf_refusal, phone_token
 
 bp = Blueprint("inspections", __name__)
@@ -50,6 +52,10 @@ def inspection_form(assignment_id: int):
     supersedes = query_id("supersedes")
     if supersedes is not None and supersedes not in {inspection.id for inspection in mine}:
         abort(404)
+    owner = application.plot.owner
+    if owner.phone and privacy.log_access(current_user, [owner.id], AccessKind.PHONE,
+                                          f"inspection form, plot {application.plot.code}"):
+        db.session.commit()  # the form shows the farmer's phone: the farmer sees who looked
     return render_template(
         "inspections/form.html", assignment=assignment, application=application, version=application.version,
         outcomes=list(Outcome), answers=list(Answer), latest=mine[-1] if mine else None, supersedes=supersedes,

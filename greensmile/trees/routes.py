@@ -23,6 +23,8 @@ from greensmile.media import storage
 from greensmile.network.models import Organisation, OrganisationKind
 from greensmile.plots.models import Plot, PlotType
 from greensmile.plots.services import find_by_typed_code
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import AccessKind
 from greensmile.responses import (
     act,
     act_or_render,
@@ -373,6 +375,8 @@ def _register(user_id: int) -> overview.Register:
 @login_required
 def register(user_id: int):
     found = _register(user_id)
+    if found.farmer.phone and privacy.log_access(current_user, [found.farmer.id], AccessKind.PHONE, "tree register"):
+        db.session.commit()  # the register shows the farmer's phone: the farmer sees who looked
     return render_template("trees/register.html", register=found, bank=overview.bank_of(current_user))
 
 

@@ -64,3 +64,19 @@ def test_opening_a_land_document_leaves_a_line_for_its_farmer(client, given, app
     login(client, "tapper1@example.com", PASSWORD)  # the farmer's own document: no line
     assert client.get(f"/rubber/eudr/document/{document}.jpg").status_code == 200
     assert len(_log(app, "tapper1@example.com")) == 1
+
+
+def test_the_inspection_form_showing_the_farmers_phone_leaves_a_line(client, given, app):
+    from datetime import date
+
+    from greensmile.certification import services as certification
+    from tests.certification.helpers import apply_for, make_cycle
+
+    with given():
+        cycle = make_cycle()  # the farmer's phone is 0811111111
+        assignment = certification.assign(apply_for(cycle), cycle.inspector, date.today(), cycle.coordinator)
+        assignment_id, code = assignment.id, cycle.plot.code
+    login(client, "inspector@example.com", PASSWORD)
+    assert "0811111111" in client.get(f"/inspections/assignments/{assignment_id}").get_data(as_text=True)
+    assert _log(app, "farmer@example.com") == [(AccessKind.PHONE, f"inspection form, plot {code}",
+                                                "inspector@example.com")]
