@@ -35,7 +35,7 @@ from greensmile.geo.models import BoundarySource, PlotBoundary  # noqa: E402
 from greensmile.network.models import Membership, Organisation, OrganisationKind, Position  # noqa: E402
 from greensmile.places.models import District  # noqa: E402
 from greensmile.plots.models import Plot, PlotType  # noqa: E402
-from greensmile.rubber import eudr, lots  # noqa: E402
+from greensmile.rubber import eudr_export, lots  # noqa: E402
 from greensmile.rubber.eudr_models import CutoffDeclaration, LandDocument  # noqa: E402
 from greensmile.rubber.models import Harvest, Lot, LotHarvest, RubberProduct, RubberProfile  # noqa: E402
 
@@ -142,7 +142,7 @@ def main() -> None:
             large = build(300, 500, "l")
 
             def file_of(lot_id):
-                return lambda: eudr.geolocation_files(db.session.get(Lot, lot_id))
+                return lambda: eudr_export.geolocation_files(db.session.get(Lot, lot_id))
 
             cold_queries, cold, _files = counted(file_of(large))  # makes each plot's check
             db.session.commit()
@@ -155,7 +155,7 @@ def main() -> None:
             started = time.perf_counter()
             for _ in range(ROUNDS):
                 db.session.expire_all()
-                files = eudr.geolocation_files(db.session.get(Lot, large))
+                files = eudr_export.geolocation_files(db.session.get(Lot, large))
             seconds = (time.perf_counter() - started) / ROUNDS
             db.session.rollback()  # SQLite: the raw read needs the session's transaction closed
             floor = raw_read(large)

@@ -17,3 +17,7 @@ class OverCeiling(RubberError):
 
 class AlreadyInLot(RubberError):
     message = _l("This harvest record is already in a lot: a harvest goes into one lot only.")
+
+
+class EudrError(RubberError):
+    message = _l("This due diligence record could not be saved.")

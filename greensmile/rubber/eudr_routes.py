@@ -22,7 +22,8 @@ from greensmile.plots.services import find_by_typed_code
 from greensmile.privacy import services as privacy
 from greensmile.privacy.models import AccessKind
 from greensmile.responses import act_or_render, done, flash_form_errors, refused
-from greensmile.rubber import eudr, lots
+from greensmile.rubber import eudr, eudr_export, eudr_risk, lots
+from greensmile.rubber.errors import EudrError
 from greensmile.rubber.eudr_models import FlagDecision, LandDocumentType, LayerKind, ReferenceLayer, RiskFlag
 from greensmile.rubber.forms import (
     DeclarationForm,
@@ -89,7 +90,7 @@ def _signature(form: DeclarationForm) -> bytes:
         try:
             return base64.b64decode(form.signature.data.split(",", 1)[1], validate=True)
         except (binascii.Error, IndexError):
-            raise eudr.EudrError(_("The signature could not be read: sign again.")) from None
+            raise EudrError(_("The signature could not be read: sign again.")) from None
     return form.photo.data.read()
 
 
@@ -144,7 +145,7 @@ def layers():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            report = eudr.load_layer(current_user, form.name.data, LayerKind(form.kind.data), form.source.data or "",
+            report = eudr_risk.load_layer(current_user, form.name.data, LayerKind(form.kind.data), form.source.data or "",
                                      upload.read())
         except DomainError as error:
             return refused(error, url_for("eudr.layers"))
@@ -155,7 +156,7 @@ def layers():
         db.session.rollback()
     elif form.is_submitted():
         flash_form_errors(form)
-    return render_template("rubber/eudr_layers.html", form=form, report=report, layers=eudr.all_layers(),
+    return render_template("rubber/eudr_layers.html", form=form, report=report, layers=eudr_risk.all_layers(),
                            action_form=ActionForm()), 400 if report is not None or form.errors else 200
 
 
@@ -166,13 +167,13 @@ def retire(layer_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("eudr.layers"))
-    eudr.retire_layer(current_user, layer)
+    eudr_risk.retire_layer(current_user, layer)
     return done(_("The layer is retired: plots are no longer checked against it."), url_for("eudr.layers"))
 
 
 @coordinator_required
 def flags():
-    return render_template("rubber/eudr_flags.html", flags=eudr.open_flags(), form=FlagDecisionForm(formdata=None))
+    return render_template("rubber/eudr_flags.html", flags=eudr_risk.open_flags(), form=FlagDecisionForm(formdata=None))
 
 
 @coordinator_required
@@ -182,7 +183,7 @@ def decide(flag_id: int):
     form = FlagDecisionForm(prefix=f"flag-{flag.id}")
     return act_or_render(form, lambda: _plot_page(found, decision_form=form, decided_flag=flag.id),
                          url_for("eudr.plot", code=found.code),
-                         lambda: eudr.decide_flag(current_user, flag, FlagDecision(form.decision.data),
+                         lambda: eudr_risk.decide_flag(current_user, flag, FlagDecision(form.decision.data),
                                                   form.reasons.data),
                          _("The decision is recorded."))
 
@@ -208,12 +209,12 @@ def _lot_status(lot_id: int):
 
 
 def _lot_page(found, status, form=None):
-    statement = eudr.statement_of(found)
-    changed = statement is not None and status.ready and statement.file_sha256 != eudr.files_fingerprint(
-        eudr.geolocation_files(found, status))
+    statement = eudr_export.statement_of(found)
+    changed = statement is not None and status.ready and statement.file_sha256 != eudr_export.files_fingerprint(
+        eudr_export.geolocation_files(found, status))
     return render_template("rubber/eudr_lot.html", lot=found, status=status, statement=statement, changed=changed,
                            harvests=lots.contents(found),
-                           form=form or StatementForm(formdata=None), exporter=eudr.is_exporter(current_user, found),
+                           form=form or StatementForm(formdata=None), exporter=eudr_export.is_exporter(current_user, found),
                            claim=lots.claim_of(found))
 
 
@@ -231,7 +232,7 @@ def geolocation(lot_id: int):
     if not status.ready:  # the EU system refuses a plot without its geolocation: no file that would fail there
         flash(_("The lot is not ready yet: the file is made once every plot's record is complete."), "error")
         return redirect(url_for("eudr.lot", lot_id=found.id))
-    files = eudr.geolocation_files(found, status)
+    files = eudr_export.geolocation_files(found, status)
     if len(files) == 1:
         name, data = files[0]
         return current_app.response_class(data, mimetype="application/geo+json", headers={
@@ -239,19 +240,19 @@ def geolocation(lot_id: int):
     note = _("The geolocation of lot %(code)s is split into %(count)s files, because the EU Information System "
              "takes files of at most %(mb)s MB. Send each file with the statement.", code=found.code,
              count=len(files), mb=current_app.config["EUDR_FILE_MAX_BYTES"] // 1_000_000)
-    return current_app.response_class(eudr.zipped(files, note), mimetype="application/zip", headers={
+    return current_app.response_class(eudr_export.zipped(files, note), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="eudr-lot-{found.code}.zip"'})
 
 
 @login_required
 def statement(lot_id: int):
     found = _lot(lot_id)
-    if not eudr.is_exporter(current_user, found):
+    if not eudr_export.is_exporter(current_user, found):
         abort(403)
     form = StatementForm()
     return act_or_render(form, lambda: _lot_page(found, eudr.lot_status(found), form),
                          url_for("eudr.lot", lot_id=found.id),
-                         lambda: eudr.record_statement(current_user, found, form.reference_number.data,
+                         lambda: eudr_export.record_statement(current_user, found, form.reference_number.data,
                                                        form.verification_number.data),
                          _("The statement numbers are recorded: the lot's trace page shows them."))
 

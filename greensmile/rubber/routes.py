@@ -8,7 +8,7 @@ from greensmile.certification import charter, groups
 from greensmile.extensions import db
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.public import qr
-from greensmile.rubber import eudr, lots
+from greensmile.rubber import eudr, eudr_export, lots
 from greensmile.urls import public_base
 
 bp = Blueprint("rubber", __name__)
@@ -49,7 +49,7 @@ def trace(code: str):
     claim = lots.claim_of(lot)
     status = _eudr(lot)
     return render_template("rubber/trace.html", lot=lot, claim=claim, certificate=_certificate(lot), eudr=status,
-                           statement=eudr.statement_of(lot))
+                           statement=eudr_export.statement_of(lot))
 
 
 def _eudr(lot):
@@ -70,7 +70,7 @@ def api_lot(code: str):
     lot, canonical = _lot(code)
     claim = lots.claim_of(lot)
     certificate = _certificate(lot)
-    status, statement = _eudr(lot), eudr.statement_of(lot)
+    status, statement = _eudr(lot), eudr_export.statement_of(lot)
     return jsonify({
         "code": canonical,
         "status": lot.status.value,

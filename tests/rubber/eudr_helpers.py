@@ -8,7 +8,7 @@ from greensmile.certification.models import PledgeKind
 from greensmile.extensions import db
 from greensmile.geo import boundaries
 from greensmile.geo.models import BoundarySource
-from greensmile.rubber import eudr, lots
+from greensmile.rubber import eudr, eudr_risk, lots
 from greensmile.rubber.eudr_models import LandDocumentType, LayerKind
 from tests.certification.helpers import png
 from tests.geo.shapes import LAT, LON, hexagon, square
@@ -53,6 +53,6 @@ def reserve_over_plot_0() -> list[list[float]]:
 
 
 def load(world: RubberGroup, *rings, kind: LayerKind = LayerKind.FOREST_RESERVE):
-    report = eudr.load_layer(world.coordinator, "ป่าสงวนแห่งชาติ (ตัวอย่าง)", kind, "กรมป่าไม้", layer_file(*rings))
+    report = eudr_risk.load_layer(world.coordinator, "ป่าสงวนแห่งชาติ (ตัวอย่าง)", kind, "กรมป่าไม้", layer_file(*rings))
     assert report.ok, (report.file_errors, report.errors)
     return report.layer

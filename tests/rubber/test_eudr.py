@@ -20,8 +20,9 @@ from shapely.geometry import LinearRing, Polygon, shape
 from greensmile.extensions import db
 from greensmile.geo import boundaries
 from greensmile.geo.models import BoundarySource
-from greensmile.rubber import eudr
-from greensmile.rubber.eudr_models import CutoffDeclaration, FlagDecision, LandDocument, RiskFlag
+from greensmile.rubber import eudr, eudr_risk
+from greensmile.rubber.errors import EudrError, NotAllowed
+from greensmile.rubber.eudr_models import CutoffDeclaration, FlagDecision, LandDocument, LayerKind, RiskFlag
 from greensmile.rubber.models import Lot, RubberProfile
 from tests.certification.helpers import png
 from tests.conftest import csrf_token, login
@@ -126,19 +127,19 @@ def test_a_plot_meeting_a_reserve_is_flagged_with_its_overlap_and_one_beside_it_
     assert 0 < flag.overlap_m2 < boundaries.area_of(ring).m2
     assert not status.ready and _gaps(status)[world.plots[0].code] == {"flag"}
     # a coordinator clears it with reasons: the lot is ready; the decision holds through a later check
-    with pytest.raises(eudr.EudrError):
-        eudr.decide_flag(world.coordinator, flag, FlagDecision.CLEARED, "  ")
-    eudr.decide_flag(world.coordinator, flag, FlagDecision.CLEARED,
+    with pytest.raises(EudrError):
+        eudr_risk.decide_flag(world.coordinator, flag, FlagDecision.CLEARED, "  ")
+    eudr_risk.decide_flag(world.coordinator, flag, FlagDecision.CLEARED,
                      "โฉนดออกก่อนประกาศเขตป่าสงวน ตรวจสอบกับกรมป่าไม้แล้ว")
     assert eudr.lot_status(lot).ready
-    load(world, square(50, lon=101.5, lat=8.5), kind=eudr.LayerKind.PROTECTED_AREA)  # far away: a new check
+    load(world, square(50, lon=101.5, lat=8.5), kind=LayerKind.PROTECTED_AREA)  # far away: a new check
     status = eudr.lot_status(lot)
     (again,) = next(e for e in status.plots if e.plot.id == world.plots[0].id).flags
     assert again.id != flag.id and again.decision is FlagDecision.CLEARED and status.ready
     # walked again, still in the reserve: a new flag, and excluded, the plot keeps the lot from being ready
     boundaries.record(world.farmers[0], world.plots[0], hexagon(75), BoundarySource.WALKED, close=True)
     (third,) = next(e for e in eudr.lot_status(lot).plots if e.plot.id == world.plots[0].id).flags
-    eudr.decide_flag(world.coordinator, third, FlagDecision.EXCLUDED, "บุกรุกเขตป่าหลังปี 2563")
+    eudr_risk.decide_flag(world.coordinator, third, FlagDecision.EXCLUDED, "บุกรุกเขตป่าหลังปี 2563")
     assert _gaps(eudr.lot_status(lot))[world.plots[0].code] == {"excluded"}
 
 
@@ -157,13 +158,13 @@ def test_a_layer_with_a_bad_polygon_names_it_and_loads_nothing(app_ctx):
     crossing = [[LON, LAT], [LON + 0.01, LAT + 0.01], [LON + 0.01, LAT], [LON, LAT + 0.01], [LON, LAT]]
     from tests.rubber.eudr_helpers import layer_file
 
-    report = eudr.load_layer(world.coordinator, "ชั้นข้อมูลเสีย", eudr.LayerKind.OTHER, "",
+    report = eudr_risk.load_layer(world.coordinator, "ชั้นข้อมูลเสีย", LayerKind.OTHER, "",
                              layer_file(square(100), crossing, names={1: "เขตตัดกัน"}))
     assert not report.ok and [(n, name) for n, name, _why in report.errors] == [(2, "เขตตัดกัน")]
     db.session.rollback()
-    assert eudr.all_layers() == []
-    with pytest.raises(eudr.NotAllowed):
-        eudr.load_layer(world.manager, "x", eudr.LayerKind.OTHER, "", layer_file(square(100)))
+    assert eudr_risk.all_layers() == []
+    with pytest.raises(NotAllowed):
+        eudr_risk.load_layer(world.manager, "x", LayerKind.OTHER, "", layer_file(square(100)))
 
 
 # ---------------------------------------------------------------- the geolocation file
@@ -380,19 +381,19 @@ def test_a_decision_holds_for_its_geolocation_only_once_and_on_the_current_check
     world, lot = ready_lot()
     layer = load(world, reserve_over_plot_0())
     (flag,) = [f for e in eudr.lot_status(lot).plots for f in e.flags]
-    eudr.decide_flag(world.coordinator, flag, FlagDecision.CLEARED, "เขตป่าประกาศทับที่ทำกินเดิม")
-    with pytest.raises(eudr.EudrError):  # decided once, not overwritten
-        eudr.decide_flag(world.coordinator, flag, FlagDecision.EXCLUDED, "เปลี่ยนใจ")
+    eudr_risk.decide_flag(world.coordinator, flag, FlagDecision.CLEARED, "เขตป่าประกาศทับที่ทำกินเดิม")
+    with pytest.raises(EudrError):  # decided once, not overwritten
+        eudr_risk.decide_flag(world.coordinator, flag, FlagDecision.EXCLUDED, "เปลี่ยนใจ")
     assert db.session.get(RiskFlag, flag.id).decision is FlagDecision.CLEARED
     # a new boundary, still in the reserve: a new flag, open again (the decision was about the old shape)
     boundaries.record(world.farmers[0], world.plots[0], hexagon(70), BoundarySource.WALKED, close=True)
     status = eudr.lot_status(lot)
     (again,) = [f for e in status.plots for f in e.flags]
     assert again.open and not status.ready
-    with pytest.raises(eudr.EudrError):  # the old check's flag is not the one that counts
-        eudr.decide_flag(world.coordinator, db.session.get(RiskFlag, flag.id), FlagDecision.CLEARED, "x")
+    with pytest.raises(EudrError):  # the old check's flag is not the one that counts
+        eudr_risk.decide_flag(world.coordinator, db.session.get(RiskFlag, flag.id), FlagDecision.CLEARED, "x")
     # the layer retired: no check meets it any more
-    eudr.retire_layer(world.coordinator, layer)
+    eudr_risk.retire_layer(world.coordinator, layer)
     assert eudr.lot_status(lot).ready
 
 
@@ -409,7 +410,7 @@ def test_a_file_that_is_not_geojson_is_refused_plainly(client, given):
         assert answer.status_code == 400, data
         assert "GeoJSON" in answer.get_data(as_text=True)
     with given():
-        assert eudr.all_layers() == []
+        assert eudr_risk.all_layers() == []
 
 
 def test_no_file_and_no_statement_for_a_lot_that_is_not_ready_and_a_changed_file_is_said(client, given):
