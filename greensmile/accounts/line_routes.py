@@ -19,6 +19,7 @@ from greensmile.accounts.line_login import CLAIM, LINK, SIGN_IN, LineLoginFailed
 from greensmile.extensions import db
 from greensmile.forms import ActionForm
 from greensmile.navigation import desk_for
+from greensmile.privacy import services as consents
 from greensmile.responses import act
 from greensmile.urls import safe_next
 
@@ -124,6 +125,7 @@ def _link(identity: line_login.LineIdentity, user_id: int | None):
                                   friend=identity.friend)
     except AccountError as error:
         return _problem(str(error), 409)
+    consents.agree_with_line_link(current_user._get_current_object())
     db.session.commit()
     flash(_("Your LINE account is linked: you can sign in with LINE."), "success")
     if not link.friend:
@@ -138,6 +140,7 @@ def _claim(identity: line_login.LineIdentity, token: str):
                                         friend=identity.friend)
     except AccountError as error:
         return _problem(str(error), 409)
+    consents.agree_with_line_link(user)
     pages._sign_out()  # a coordinator who opened the link on their own browser is signed out on the server too
     pages._sign_in(user)
     flash(_("Your LINE account is linked. From now on, sign in with LINE."), "success")
@@ -159,6 +162,7 @@ def line_new_account():
         except AccountError as error:
             line_login.drop_pending()
             return _problem(str(error), 409)
+        consents.agree_with_line_link(user)
         line_login.drop_pending()
         pages._sign_out()
         pages._sign_in(user)

@@ -23,7 +23,7 @@ from greensmile.extensions import db, limiter
 from greensmile.forms import ActionForm
 from greensmile.navigation import desk_for
 from greensmile.privacy import services as privacy
-from greensmile.privacy.models import AccessKind
+from greensmile.privacy.models import AccessKind, Purpose
 from greensmile.responses import act
 from greensmile.urls import public_url, safe_next
 
@@ -170,7 +170,8 @@ def account():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form)
+    return render_template("accounts/account.html", form=form, line_agreed=privacy.has_given(
+        current_user._get_current_object(), Purpose.LINE_MESSAGES))
 
 
 @login_required

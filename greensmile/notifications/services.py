@@ -26,6 +26,8 @@ from greensmile.mail import send_mail
 from greensmile.notifications import line
 from greensmile.notifications.kinds import KINDS, SECRET, for_user
 from greensmile.notifications.models import Channel, Choice, Delivery, LineQuota, Notification
+from greensmile.privacy import services as consents
+from greensmile.privacy.models import Purpose
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +177,8 @@ def _line_unreachable(user: User) -> str | None:
         return _("No LINE account is linked.")
     if not link.friend:
         return _("The Green Smile LINE account is not your friend (blocked or not added).")
+    if not consents.has_given(user, Purpose.LINE_MESSAGES):  # LINE's servers are abroad: only with consent
+        return _("You have not agreed to get notices through LINE.")
     row = quota()
     if row is not None and row.exhausted:
         return _("This month's LINE messages are used up.")

@@ -91,6 +91,8 @@ class PlotForm(BaseForm):
 class PhotoForm(BaseForm):
     photo = FileField(_l("Photo"), validators=[FileRequired(message=_l("Choose a photo to send."))])
     caption = StringField(_l("Caption (optional)"), validators=[Optional(), at_most(200)], filters=[strip])
+    shows_people = BooleanField(_l("People can be recognised in this photo"), description=_l(
+        "Only with their agreement. The public page shows it only if the farmer agrees to show such photos."))
 
 
 def within_upload_limit(form, field) -> None:

@@ -131,6 +131,8 @@ class PlotPhoto(TimestampMixin, db.Model):
     width: Mapped[int]
     height: Mapped[int]
     caption: Mapped[str] = mapped_column(sa.String(200), default="")
+    # People can be recognised in it: on the public pages only with the farmer's consent, and erased with them.
+    shows_people: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     plot: Mapped[Plot] = relationship(back_populates="photos")

@@ -239,7 +239,8 @@ def add_photo(code: str):
     form = PhotoForm()
     if form.validate_on_submit():
         try:
-            services.add_photo(current_user, plot, form.photo.data.read(), form.caption.data or "")
+            services.add_photo(current_user, plot, form.photo.data.read(), form.caption.data or "",
+                               shows_people=form.shows_people.data)
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")

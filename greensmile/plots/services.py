@@ -326,13 +326,13 @@ def find_farmer(identifier: str) -> User:
 
 
 # ---------------------------------------------------------------- photos
-def add_photo(acting: User, plot: Plot, data: bytes, caption: str = "") -> PlotPhoto:
+def add_photo(acting: User, plot: Plot, data: bytes, caption: str = "", shows_people: bool = False) -> PlotPhoto:
     """Check, re-encode (without EXIF) and store a photo of the plot."""
     image = process_photo(data, current_app.config["PHOTO_MAX_BYTES"])
     stored_name = storage.save_image(PHOTO_KIND, image)
     photo = PlotPhoto(
         plot=plot, stored_name=stored_name, width=image.width, height=image.height,
-        caption=caption.strip(), uploaded_by_id=acting.id,
+        caption=caption.strip(), uploaded_by_id=acting.id, shows_people=shows_people,
     )
     db.session.add(photo)
     _record(plot, acting, ChangeSource.WEB, "photo_added", {"photo": ["", stored_name]})

@@ -1,6 +1,7 @@
 """Demo privacy: a first notice (a starting text for the network to adapt, in Thai and English), acknowledged for the
 demo accounts, and the owners of the demo plots agreeing, as a coordinator recorded, to show their names on the
-public pages and to be listed in the farm directory."""
+public pages, to be listed in the farm directory, to show the photos of the plots and, for those with LINE, to get
+notices there."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from greensmile.extensions import db
 from greensmile.plots.demo import DEMO_PLOTS, demo_code
 from greensmile.plots.models import Plot
 from greensmile.privacy import services
-from greensmile.privacy.models import Consent
+from greensmile.privacy.models import Consent, Purpose
 
 NOTICE_TH = """ประกาศความเป็นส่วนตัวของกรีนสไมล์ (ตัวอย่าง: เครือข่ายปรับให้ตรงกับการทำงานจริงก่อนใช้)
 
@@ -52,6 +53,8 @@ def seed_privacy() -> None:
         services.acknowledge(person, coordinator, notice)
     answered = set(db.session.execute(sa.select(Consent.user_id, Consent.purpose)).all())
     for owner in owners:
-        for purpose in services.CONCERNS:
+        for purpose in services.purposes_for(owner):
+            if purpose is Purpose.LINE_MESSAGES and owner.line_link is None:
+                continue
             if (owner.id, purpose) not in answered:
                 services.record(owner, purpose, True, coordinator)

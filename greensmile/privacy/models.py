@@ -17,6 +17,8 @@ class Purpose(enum.Enum):
 
     PUBLIC_NAME = "public_name"  # the farmer's name on the public QR pages, the read API and the farm directory
     FARM_DIRECTORY = "farm_directory"  # the farmer's plots in the public directory and map of certified farms
+    LINE_MESSAGES = "line_messages"  # notices through LINE, whose servers are abroad (PDPA §28)
+    PEOPLE_PHOTOS = "people_photos"  # photos of their plots in which people can be recognised, on the public pages
 
     @property
     def label(self) -> str:
@@ -26,6 +28,8 @@ class Purpose(enum.Enum):
 PURPOSE_LABELS = {
     Purpose.PUBLIC_NAME: _l("Show my name on the public pages of my plots (the QR code pages)"),
     Purpose.FARM_DIRECTORY: _l("List my certified plots in the public farm directory and map"),
+    Purpose.LINE_MESSAGES: _l("Send my notices through LINE"),
+    Purpose.PEOPLE_PHOTOS: _l("Show the photos of my plots in which people can be recognised on the public pages"),
 }
 
 

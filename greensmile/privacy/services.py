@@ -23,8 +23,9 @@ from greensmile.privacy.models import (
     Purpose,
 )
 
-# Who a purpose concerns: only farmers have plots to show and list.
-CONCERNS = {Purpose.PUBLIC_NAME: (Role.FARMER,), Purpose.FARM_DIRECTORY: (Role.FARMER,)}
+# Who a purpose concerns: only farmers have plots to show and list; anyone may get notices through LINE.
+CONCERNS = {Purpose.PUBLIC_NAME: (Role.FARMER,), Purpose.FARM_DIRECTORY: (Role.FARMER,),
+            Purpose.LINE_MESSAGES: tuple(Role), Purpose.PEOPLE_PHOTOS: (Role.FARMER,)}
 
 
 class NotYours(DomainError):
@@ -87,6 +88,13 @@ def current(person: User) -> dict[Purpose, Consent | None]:
     ).all()
     by_purpose = {consent.purpose: consent for consent in found}
     return {purpose: by_purpose.get(purpose) for purpose in Purpose}
+
+
+def agree_with_line_link(person: User) -> None:
+    """The person linked their LINE account on their own screen, where the button says that notices will then come
+    through LINE: that is their consent to it, unless they had already given it."""
+    if not has_given(person, Purpose.LINE_MESSAGES):
+        record(person, Purpose.LINE_MESSAGES, True, person)
 
 
 def history(person: User) -> list[Consent]:

@@ -62,7 +62,8 @@ def _not_found(typed: str, typo: bool):
 
 def _find(code: str, *, for_page: bool = False) -> tuple[Plot | None, bool]:
     """(plot, typo): typo when the text is not even a well-formed code. for_page loads what the page shows, and
-    whether its farmer agreed to show their name (on the plot as `named`), in the same query."""
+    whether its farmer agreed to show their name and photos with people (on the plot as `named` and `people`), in the
+    same query."""
     try:
         normalised = normalise_code(code)
     except InvalidPlotCode:
@@ -70,13 +71,14 @@ def _find(code: str, *, for_page: bool = False) -> tuple[Plot | None, bool]:
     if not for_page:
         return db.session.scalar(sa.select(Plot).where(Plot.code == normalised)), False
     named = Plot.owner_id.in_(privacy.given_by(Purpose.PUBLIC_NAME)).label("named")
-    row = db.session.execute(sa.select(Plot, named).where(Plot.code == normalised).options(
+    people = Plot.owner_id.in_(privacy.given_by(Purpose.PEOPLE_PHOTOS)).label("people")
+    row = db.session.execute(sa.select(Plot, named, people).where(Plot.code == normalised).options(
         joinedload(Plot.owner).lazyload(User.roles), joinedload(Plot.group), joinedload(Plot.district),
         selectinload(Plot.crops), selectinload(Plot.photos),
     )).first()
     if row is None:
         return None, False
-    row.Plot.named = bool(row.named)
+    row.Plot.named, row.Plot.people = bool(row.named), bool(row.people)
     return row.Plot, False
 
 
@@ -103,7 +105,7 @@ def plot_page(code: str):
         return _not_found(code, typo)
     if code != plot.code:  # one address per plot, whatever was typed
         return redirect(url_for("public.plot", code=plot.code, **_lang_arg()), 301)
-    response = render_public("public/plot.html", page=services.public_page(plot, named=plot.named),
+    response = render_public("public/plot.html", page=services.public_page(plot, named=plot.named, people=plot.people),
                              lang_arg=_lang_arg())
     response.add_etag()
     response = response.make_conditional(request)

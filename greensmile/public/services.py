@@ -54,15 +54,16 @@ class PublicPage:
     on_sale: list = field(default_factory=list)  # listings from this plot a shopper can pre-order now
     crop_scope: scope.Scope | None = None  # the crops its organic certificate covers, and those not yet inspected
     named: bool = False  # the farmer agreed to show their name on the public pages (PDPA consent)
+    photos: list = field(default_factory=list)  # those the public may see: with people only if the farmer agreed
 
     @property
     def status(self) -> CertStatus:
         return self.main.status if self.main else CertStatus.NOT_CERTIFIED
 
 
-def public_page(plot: Plot, named: bool | None = None) -> PublicPage:
-    """What the plot's public page shows. `named`: whether the farmer agreed to show their name, when the caller
-    read it already."""
+def public_page(plot: Plot, named: bool | None = None, people: bool | None = None) -> PublicPage:
+    """What the plot's public page shows. `named`, `people`: whether the farmer agreed to show their name, and photos
+    with people, when the caller read it already."""
     statuses = overview.public_statuses(plot)
     # The organic certificate is the one a shopper asks about; a plot without one (a rubber plot under FSC)
     # shows its own standard first.
@@ -71,7 +72,15 @@ def public_page(plot: Plot, named: bool | None = None) -> PublicPage:
     others = [status for status in statuses if status is not main]
     return PublicPage(plot, main, others, residue.public_residue_tests(plot, limit=5), ever_certified(plot),
                       listings.listed_on_plot(plot), scope.scope_of(plot),
-                      privacy.has_given(plot.owner, Purpose.PUBLIC_NAME) if named is None else named)
+                      privacy.has_given(plot.owner, Purpose.PUBLIC_NAME) if named is None else named,
+                      public_photos(plot, people))
+
+
+def public_photos(plot: Plot, people: bool | None = None) -> list:
+    """The plot's photos the public may see: one where people can be recognised only with the farmer's consent."""
+    if people is None and any(photo.shows_people for photo in plot.photos):
+        people = privacy.has_given(plot.owner, Purpose.PEOPLE_PHOTOS)
+    return [photo for photo in plot.photos if people or not photo.shows_people]
 
 
 def report_concern(plot: Plot, message: str, contact: str) -> Concern:

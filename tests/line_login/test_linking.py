@@ -1,7 +1,9 @@
 from greensmile.accounts import services as accounts
 from greensmile.accounts.errors import LineAlreadyLinked, LineIsTheOnlyWayIn, OtherLineLinked
-from greensmile.accounts.models import Role, User
+from greensmile.accounts.models import LineLink, Role, User
 from greensmile.extensions import db
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import ConsentMethod, Purpose
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_user
 from tests.line_login.conftest import link_of, links_of_user
@@ -25,6 +27,18 @@ def test_linking_from_the_account_page_records_the_friendship(browser, given, re
     assert link.friend is True and link.friend_changed_at is not None
     page = browser.client.get("/account").get_data(as_text=True)
     assert "/account/line/unlink" in page
+    # the button said that linking means notices come through LINE: that is recorded as the person's consent
+    answers = read(lambda: [(c.purpose, c.given, c.method) for c in privacy.history(db.session.get(User, user.id))])
+    assert answers == [(Purpose.LINE_MESSAGES, True, ConsentMethod.ON_SCREEN)]
+
+
+def test_a_link_without_consent_to_line_notices_says_so_on_the_account_page(browser, given, line):
+    with given():
+        user = make_user(email="suda@example.com")
+        db.session.add(LineLink(user=user, line_user_id=new_line_user_id(), friend=True))
+    login(browser.client, "suda@example.com", PASSWORD)
+    page = browser.client.get("/account").get_data(as_text=True)
+    assert "ไม่ได้ส่งทาง LINE" in page and 'href="/account/consents"' in page
 
 
 def test_a_person_who_declines_the_friend_offer_is_linked_but_not_a_friend(browser, given, read, line):
@@ -144,6 +158,7 @@ def test_the_one_time_link_of_a_farmer_without_email_links_line_and_signs_in(bro
     assert "ลุงเขียว" in browser.client.get("/account").get_data(as_text=True)
     link = read(lambda: link_of(line.user.user_id))
     assert link.user_id == farmer.id and link.friend is True
+    assert read(lambda: privacy.has_given(db.session.get(User, farmer.id), Purpose.LINE_MESSAGES))
     # the one-time link is used up
     used = browser.client.get(reset_page)
     assert used.status_code == 302 and "/password/forgot" in used.headers["Location"]

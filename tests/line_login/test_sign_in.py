@@ -5,6 +5,8 @@ from greensmile.accounts import services as accounts
 from greensmile.accounts.errors import LineAccountClosed
 from greensmile.accounts.models import Role, User
 from greensmile.extensions import db
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import Purpose
 from tests.conftest import post_form
 from tests.factories import make_user
 from tests.line_login.conftest import link_of, user_count
@@ -77,6 +79,8 @@ def test_a_new_line_account_is_offered_an_account_and_gets_one_once_confirmed(br
     assert user.role_set == {Role.CONSUMER}
     assert link.friend is True  # took the add-friend offer on LINE's consent screen
     assert read(user_count) == before + 1
+    # the page said notices would come through LINE: creating the account there is the consent to it
+    assert read(lambda: privacy.has_given(db.session.get(User, user.id), Purpose.LINE_MESSAGES))
     # the identity is used up: the page does not make a second account
     assert post_form(browser.client, "/logout", {}, page="/").status_code == 302
     again = post_form(browser.client, "/login/line/new", {}, page="/login")

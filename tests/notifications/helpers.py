@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from greensmile.accounts.models import LineLink, Role
 from greensmile.extensions import db
+from greensmile.privacy import services as consents
 from tests.factories import make_user
 
 
@@ -14,4 +15,5 @@ def linked(fake, *, email: str | None = "somchai@example.com", friend: bool = Tr
         fake.unfollow(line_id)
     db.session.add(LineLink(user=user, line_user_id=line_id, display_name=user.display_name, friend=friend))
     db.session.flush()
+    consents.agree_with_line_link(user)  # as linking on the account page does
     return user, line_id

@@ -157,6 +157,8 @@ def test_a_line_that_cannot_be_reached_fails_no_page_and_the_notice_waits(app, l
         market = make_market()
         from greensmile.accounts.models import LineLink
         db.session.add(LineLink(user=market.farmer, line_user_id=line_on.new_user_id(), friend=True))
+        from greensmile.privacy.services import agree_with_line_link
+        agree_with_line_link(market.farmer)
     monkeypatch.setitem(app.config, "LINE_API_URL", "http://127.0.0.1:9")  # nothing listens there
     login(client, "buyer@example.com", PASSWORD)
     post_form(client, f"/cart/add/{market.listing.id}", {"quantity": "1"}, page=f"/market/{market.listing.id}")
