@@ -33,6 +33,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     _register_blueprints(app)
     _register_payables()
     _register_jobs()
+    _register_erasers()
 
     from greensmile import caching
     from greensmile.cli import register_commands
@@ -140,6 +141,22 @@ def _register_payables() -> None:
     from greensmile.supporters import payables as pledges
 
     for domain in (orders, invoices, pledges):
+        domain.register()
+
+
+def _register_erasers() -> None:
+    """What each domain erases of a person and keeps, and its retention rules; then the retention job (privacy
+    imports none of the domains)."""
+    from greensmile.bulk import erasure as shares
+    from greensmile.certification import erasure as certification
+    from greensmile.notifications import erasure as notifications
+    from greensmile.orders import erasure as orders
+    from greensmile.plots import erasure as plots
+    from greensmile.privacy import retention
+    from greensmile.public import erasure as concerns
+    from greensmile.rubber import eudr_erasure as eudr
+
+    for domain in (plots, certification, orders, shares, notifications, concerns, eudr, retention):
         domain.register()
 
 

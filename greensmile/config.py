@@ -110,6 +110,16 @@ class Config:
     # The most dry rubber a plot may record in a calendar year, per rai: well above Thailand's average of about
     # 230 kg, so an honest harvest always fits and rubber from elsewhere cannot be passed through a certified plot.
     RUBBER_MAX_DRY_KG_PER_RAI = _env_int("RUBBER_MAX_DRY_KG_PER_RAI", 400)
+    # PDPA: days a coordinator has to decide an erasure request (the Act's 30 days for access, kept for erasure too);
+    # a personal data download with more rows than this is made by the worker; and how long an erased person's
+    # records are kept, pseudonymised, where law or the certification needs them.
+    PRIVACY_ERASURE_DAYS = _env_int("PRIVACY_ERASURE_DAYS", 30)
+    PRIVACY_EXPORT_INLINE_ROWS = _env_int("PRIVACY_EXPORT_INLINE_ROWS", 5000)
+    PRIVACY_KEEP_YEARS = {
+        "certification": _env_int("PRIVACY_KEEP_CERTIFICATION_YEARS", 10),
+        "accounts": _env_int("PRIVACY_KEEP_ACCOUNTS_YEARS", 5),
+        "eudr": _env_int("PRIVACY_KEEP_EUDR_YEARS", 5),
+    }
     # The EU Information System takes geolocation files of at most 25 MB: a lot's file larger than this is split.
     EUDR_FILE_MAX_BYTES = _env_int("EUDR_FILE_MAX_BYTES", 25_000_000)
     # Tree valuation: the share of the girth-and-height cylinder a trunk fills (V = f × g² × H ÷ 4π). The network

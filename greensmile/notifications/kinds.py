@@ -48,6 +48,10 @@ _ALL = [
     Kind("pledge.delivered", _l("A pledge is delivered"), (Role.SUPPORTER, Role.FARMER)),
     # the network
     Kind("concern.reported", _l("A concern about a plot is reported"), (Role.COORDINATOR,)),
+    Kind("privacy.erasure_asked", _l("Someone asks for their data to be erased"), (Role.COORDINATOR,)),
+    Kind("privacy.erasure_refused", _l("Your request for erasure is refused"), ()),
+    Kind("privacy.export_ready", _l("A data download is ready"), ()),
+    Kind("privacy.erasure_overdue", _l("Erasure requests are past their day"), (Role.COORDINATOR,)),
 ]
 
 KINDS: dict[str, Kind] = {kind.code: kind for kind in _ALL}

@@ -1,28 +1,38 @@
 """A person's own data (PDPA §30, §31): a ZIP of JSON and CSV, one file per table that references the person, found by
 walking the models' foreign keys to the users table (a new table is included without anyone remembering to), with the
 rows of their plots and orders below that, and the photos of their plots. Secrets (the password's hash, tokens) are
-left out."""
+left out.
+
+A small one is made while the page waits; a large one (more rows than PRIVACY_EXPORT_INLINE_ROWS, photos counting
+as rows) is made by the worker, kept a week for the person (or the coordinator who asked for it) to download, and the
+person is told when it is ready."""
 from __future__ import annotations
 
 import csv
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import User
+from greensmile.db import utcnow
 from greensmile.extensions import db
+from greensmile.jobs import services as jobs
 from greensmile.media.storage import image_path
+from greensmile.privacy.models import DataExport, ExportStatus
 
 USERS = "users"
 # Never in a download: what would let someone sign in, or impersonate a device or a form.
 SECRET = {("users", "password_hash"), ("users", "session_token"), ("user_sessions", "token_hash"),
-          ("form_submissions", "key"), ("notifications", "retry_key")}
+          ("form_submissions", "key"), ("notifications", "retry_key"),
+          ("privacy_exports", "data")}  # an earlier download itself: its rows say when it was made
 # Columns naming who did something (recorded, decided, measured, changed): on those rows the person acted on someone
 # else's data, and only the fact of it is theirs (the row's id, its time, the column), not the other person's fields
 # (a plot's change history holds its farmer's phone number, for one).
@@ -38,6 +48,10 @@ def is_actor_column(table: str, name: str) -> bool:
 OWNED = {"plots": "owner_id", "orders": "consumer_id"}
 # Photos of what is theirs: (exported table, column holding the stored name, storage kind).
 PHOTOS = [("plots.plot_photos", "stored_name", "plots")]
+KIND = "privacy.export"
+KEEP = timedelta(days=7)
+# Told when a large export is ready (the notification centre sets it: privacy does not import it).
+READY_HOOKS: dict[str, Callable[[DataExport], None]] = {}
 
 
 @dataclass
@@ -135,3 +149,77 @@ def zipped(person: User) -> bytes:
                 archive.write(path, f"photos/{kind}/{stored}")
     current_app.logger.info("personal data export for user %s: %s rows", person.id, export.rows)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- large ones, by the worker
+def size_of(person: User) -> int:
+    """About how many rows (and photos) the person's export holds, counted without reading them."""
+    total = 1
+    for name, columns in referencing(USERS).items():
+        table = db.metadata.tables[name]
+        total += db.session.scalar(sa.select(sa.func.count()).select_from(table).where(
+            sa.or_(*(table.c[column] == person.id for column in columns)))) or 0
+    for owner_table, owner_column in OWNED.items():
+        owner = db.metadata.tables[owner_table]
+        ids = sa.select(owner.c.id).where(owner.c[owner_column] == person.id)
+        for name, columns in referencing(owner_table).items():
+            table = db.metadata.tables[name]
+            total += db.session.scalar(sa.select(sa.func.count()).select_from(table).where(
+                sa.or_(*(table.c[column].in_(ids) for column in columns)))) or 0
+    return total
+
+
+def is_large(person: User) -> bool:
+    return size_of(person) > int(current_app.config.get("PRIVACY_EXPORT_INLINE_ROWS", 5000))
+
+
+def request_export(person: User, acting: User) -> DataExport:
+    """Ask the worker to make it; in the caller's transaction."""
+    made = DataExport(user_id=person.id, requested_by_id=acting.id)
+    db.session.add(made)
+    db.session.flush()
+    jobs.enqueue(KIND, {"export_id": made.id})
+    return made
+
+
+def exports_for(viewer: User) -> list[DataExport]:
+    """The large exports this person may download: their own, and those they asked for on someone's behalf."""
+    return list(db.session.scalars(sa.select(DataExport).where(
+        sa.or_(DataExport.user_id == viewer.id, DataExport.requested_by_id == viewer.id),
+        sa.or_(DataExport.expires_at.is_(None), DataExport.expires_at > utcnow()),
+    ).order_by(DataExport.id.desc())))
+
+
+def may_download(made: DataExport, viewer: User) -> bool:
+    return made.status is ExportStatus.READY and viewer.id in (made.user_id, made.requested_by_id) and (
+        made.expires_at is None or made.expires_at > utcnow())
+
+
+def make(payload: dict) -> None:
+    """The worker's handler: make the ZIP and keep it a week. Run twice, the second finds it made."""
+    made = db.session.get(DataExport, int(payload["export_id"]))
+    if made is None or made.status is not ExportStatus.QUEUED:
+        return
+    person = db.session.get(User, made.user_id)
+    made.data = zipped(person)
+    made.rows, made.size = size_of(person), len(made.data)
+    made.status, made.finished_at = ExportStatus.READY, utcnow()
+    made.expires_at = made.finished_at + KEEP
+    for tell in READY_HOOKS.values():
+        tell(made)
+
+
+def _failed(payload: dict, error: Exception) -> None:
+    made = db.session.get(DataExport, int(payload["export_id"]))
+    if made is not None and made.status is ExportStatus.QUEUED:
+        made.status, made.finished_at = ExportStatus.FAILED, utcnow()
+
+
+def forget(now) -> int:
+    """Exports past their week: the file goes with the row."""
+    return db.session.execute(sa.delete(DataExport).where(DataExport.expires_at < now)
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+def register() -> None:
+    jobs.register(KIND, make, max_attempts=3, label=_l("Make a person's data download"), on_dead=_failed)

@@ -16,6 +16,19 @@ class ConsentForm(BaseForm):
                         validators=[InputRequired(_l("Choose yes or no."))])
 
 
+class ErasureAskForm(BaseForm):
+    reason = TextAreaField(_l("Why (optional)"), validators=[at_most(2000)])
+    understood = BooleanField(_l("I understand that my account is closed and cannot be brought back"),
+                              validators=[InputRequired(_l("Tick the box to say you understand."))])
+
+
+class ErasureDecisionForm(BaseForm):
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("erase", _l("Erase now")),
+                                                   SelectChoice("refuse", _l("Refuse, with the reason"))],
+                          validators=[InputRequired(_l("Choose to erase or to refuse."))])
+    note = TextAreaField(_l("Note (required to refuse: the person is told)"), validators=[at_most(2000)])
+
+
 class NoticeForm(BaseForm):
     body_th = TextAreaField(_l("The notice in Thai"), validators=[required(), at_most(50_000)])
     body_en = TextAreaField(_l("The notice in English"), validators=[at_most(50_000)])

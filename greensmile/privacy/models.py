@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ PURPOSE_LABELS = {
 class ConsentMethod(enum.Enum):
     ON_SCREEN = "on_screen"  # the person chose it on their own screen
     WITNESSED = "witnessed"  # the person told a coordinator, who recorded it
+    ERASED = "erased"  # the account was erased: every consent ended with it
 
     @property
     def label(self) -> str:
@@ -45,6 +46,7 @@ class ConsentMethod(enum.Enum):
 METHOD_LABELS = {
     ConsentMethod.ON_SCREEN: _l("on their own screen"),
     ConsentMethod.WITNESSED: _l("told a coordinator, who recorded it"),
+    ConsentMethod.ERASED: _l("ended when the account was erased"),
 }
 
 
@@ -159,3 +161,142 @@ class Incident(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recorded_by: Mapped[User | None] = relationship()
+
+
+class ErasureStatus(enum.Enum):
+    ASKED = "asked"  # the person asked; a coordinator decides by the due day
+    ERASED = "erased"  # carried out: what could go is gone, what must be kept is pseudonymised under holds
+    REFUSED = "refused"  # refused, with the reason the person is told
+
+    @property
+    def label(self) -> str:
+        return str(ERASURE_STATUS_LABELS[self])
+
+
+ERASURE_STATUS_LABELS = {
+    ErasureStatus.ASKED: _l("Waiting for a decision"),
+    ErasureStatus.ERASED: _l("Erased"),
+    ErasureStatus.REFUSED: _l("Refused"),
+}
+ERASURE_MOVES = {ErasureStatus.ASKED: {ErasureStatus.ERASED, ErasureStatus.REFUSED},
+                 ErasureStatus.ERASED: set(), ErasureStatus.REFUSED: set()}
+
+
+def check_erasure_move(current: ErasureStatus, target: ErasureStatus) -> None:
+    if target not in ERASURE_MOVES[current]:
+        raise ValueError(f"erasure request {current.value} -> {target.value}")
+
+
+class ErasureRequest(db.Model):
+    """A person's request to be erased (PDPA §33), decided by a coordinator by `due_on`. Once carried out it keeps
+    only the pseudonym and what was done: the person's own words are blanked with the rest."""
+
+    __tablename__ = "privacy_erasure_requests"
+    __table_args__ = (sa.Index("ix_privacy_erasure_requests_status_due", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    asked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    method: Mapped[ConsentMethod] = mapped_column(enum_type(ConsentMethod))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_on: Mapped[date]
+    status: Mapped[ErasureStatus] = mapped_column(enum_type(ErasureStatus), default=ErasureStatus.ASKED)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    pseudonym: Mapped[str] = mapped_column(sa.String(32), default="")
+    # What was erased (counts per kind) and what was kept, with the hold's end: {"erased": {...}, "kept": [...]}
+    report: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    asked_by: Mapped[User | None] = relationship(foreign_keys=[asked_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class HoldKind(enum.Enum):
+    """A kind of record the network must keep after an erasure, and why (written on the hold and its page)."""
+
+    CERTIFICATION = "certification"  # the plots' PGS history: inspections, decisions, pledges
+    ACCOUNTS = "accounts"  # orders, payments, kitchens' shares and invoices
+    EUDR = "eudr"  # rubber plots' cut-off declarations, land documents and evidence
+
+    @property
+    def reason(self) -> str:
+        return str(HOLD_REASONS[self])
+
+    @property
+    def default_years(self) -> int:
+        return {HoldKind.CERTIFICATION: 10, HoldKind.ACCOUNTS: 5, HoldKind.EUDR: 5}[self]
+
+
+HOLD_REASONS = {
+    HoldKind.CERTIFICATION: _l("The plots' PGS history (inspections, decisions, pledges): the network's certification "
+                               "must be traceable, as IFOAM's PGS practice and the charter require."),
+    HoldKind.ACCOUNTS: _l("Orders, payments, shares and invoices: accounting law (Accounting Act B.E. 2543, §14; "
+                          "Revenue Code, §87/3) requires them to be kept for five years."),
+    HoldKind.EUDR: _l("EUDR due diligence for rubber lots (Regulation (EU) 2023/1115, Art. 12): kept for five years "
+                      "after the lots were placed on the market."),
+}
+
+
+class RetentionHold(db.Model):
+    """Records of an erased person that the network keeps, pseudonymised, until `keep_until`, and why. The retention
+    run ends the hold when the day has passed, removing what the domain says goes then."""
+
+    __tablename__ = "privacy_retention_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    erasure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("privacy_erasure_requests.id", ondelete="SET NULL"))
+    kind: Mapped[HoldKind] = mapped_column(enum_type(HoldKind))
+    keep_until: Mapped[date] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RetentionRun(db.Model):
+    """One run of the retention job: what it erased or pseudonymised, per rule (shown to coordinators)."""
+
+    __tablename__ = "privacy_retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    report: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {rule: count}
+
+
+class ExportStatus(enum.Enum):
+    QUEUED = "queued"  # too large to make during the page's request: the worker makes it
+    READY = "ready"  # made; downloadable until expires_at
+    FAILED = "failed"  # the worker could not make it (the technical team sees the dead job)
+
+    @property
+    def label(self) -> str:
+        return str(EXPORT_STATUS_LABELS[self])
+
+
+EXPORT_STATUS_LABELS = {
+    ExportStatus.QUEUED: _l("Being made"),
+    ExportStatus.READY: _l("Ready"),
+    ExportStatus.FAILED: _l("Failed"),
+}
+
+
+class DataExport(db.Model):
+    """A person's data made by the worker because it was large: the ZIP, kept a few days for the person (or the
+    coordinator who asked for it on their behalf) to download."""
+
+    __tablename__ = "privacy_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[ExportStatus] = mapped_column(enum_type(ExportStatus), default=ExportStatus.QUEUED)
+    rows: Mapped[int] = mapped_column(default=0)
+    size: Mapped[int] = mapped_column(default=0)  # bytes of the ZIP
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, default=b"", deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

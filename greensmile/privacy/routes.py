@@ -16,11 +16,19 @@ from greensmile.clock import BANGKOK, today
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.forms import ActionForm
-from greensmile.privacy import export, services
-from greensmile.privacy.forms import ConsentForm, IncidentForm, NoticeForm
-from greensmile.privacy.models import AccessKind, Incident
-from greensmile.responses import act_or_render, done, flash_form_errors, refused
-from greensmile.urls import safe_next
+from greensmile.i18n import format_date
+from greensmile.notifications import services as notifications
+from greensmile.privacy import erasure, export, processing, retention, services
+from greensmile.privacy.forms import (
+    ConsentForm,
+    ErasureAskForm,
+    ErasureDecisionForm,
+    IncidentForm,
+    NoticeForm,
+)
+from greensmile.privacy.models import AccessKind, DataExport, ErasureRequest, Incident
+from greensmile.responses import act, act_or_render, done, flash_form_errors, refused
+from greensmile.urls import public_url, safe_next
 
 bp = Blueprint("privacy", __name__)
 
@@ -33,9 +41,15 @@ def register_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/users/<int:user_id>/consents", "of_user", of_user, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/notice-read", "read_to", read_to, methods=["POST"])
     bp.add_url_rule("/account/data", "my_data", my_data, methods=["GET", "POST"])
+    bp.add_url_rule("/account/data/<int:export_id>.zip", "export_file", export_file)
     bp.add_url_rule("/privacy/incidents", "incidents", incidents, methods=["GET", "POST"])
     bp.add_url_rule("/privacy/incidents/<int:incident_id>", "incident", incident, methods=["GET", "POST"])
     bp.add_url_rule("/users/<int:user_id>/data", "data_of", data_of, methods=["POST"])
+    bp.add_url_rule("/account/erasure", "erasure_mine", erasure_mine, methods=["GET", "POST"])
+    bp.add_url_rule("/users/<int:user_id>/erasure", "erasure_for", erasure_for, methods=["POST"])
+    bp.add_url_rule("/privacy/erasures", "erasures", erasures)
+    bp.add_url_rule("/privacy/record", "record", record)
+    bp.add_url_rule("/privacy/erasures/<int:request_id>", "erasure", erasure_request, methods=["GET", "POST"])
     bp.before_app_request(ask_to_acknowledge)
 
 
@@ -108,25 +122,49 @@ def _send_data(person: User):
 
 @login_required
 def my_data():
-    """"Download my data": everything the app holds about the person, as JSON and CSV in a ZIP."""
+    """"Download my data": everything the app holds about the person, as JSON and CSV in a ZIP; made at once when
+    small, by the worker when large (the page then lists it, and the person is told when it is ready)."""
+    person = current_user._get_current_object()
     form = ActionForm()
     if request.method == "POST":
-        if form.validate_on_submit():
-            return _send_data(current_user._get_current_object())
-        flash_form_errors(form)
-    return render_template("privacy/my_data.html", form=form), 400 if form.errors else 200
+        if not form.validate_on_submit():
+            flash_form_errors(form)
+        elif not export.is_large(person):
+            return _send_data(person)
+        else:
+            export.request_export(person, person)
+            return done(_("Your data is large: it is being made, and you are told when it is ready to download "
+                          "here."), url_for("privacy.my_data"))
+    return render_template("privacy/my_data.html", form=form, exports=export.exports_for(person)), \
+        400 if form.errors else 200
+
+
+@login_required
+def export_file(export_id: int):
+    made = db.get_or_404(DataExport, export_id)
+    if not export.may_download(made, current_user._get_current_object()):
+        abort(404)
+    stamp = made.finished_at.astimezone(BANGKOK).date().isoformat()
+    return current_app.response_class(made.data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="greensmile-my-data-{made.user_id}-{stamp}.zip"',
+        "Cache-Control": "private, no-store"})
 
 
 @coordinator_required
 def data_of(user_id: int):
     """A coordinator makes the download for a person without e-mail (handed over on paper or a phone); noted in the
-    person's access log."""
+    person's access log. A large one is made by the worker and listed on the coordinator's own download page."""
     person = db.get_or_404(User, user_id)
     form = ActionForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("accounts.user_detail", user_id=person.id))
-    services.log_access(current_user._get_current_object(), [person.id], AccessKind.EXPORT, "download of their data")
+    acting = current_user._get_current_object()
+    services.log_access(acting, [person.id], AccessKind.EXPORT, "download of their data")
+    if export.is_large(person):
+        export.request_export(person, acting)
+        return done(_("The data of %(name)s is large: it is being made, and you are told when it is ready on "
+                      "your page “Download my data”.", name=person.display_name), url_for("privacy.my_data"))
     db.session.commit()
     return _send_data(person)
 
@@ -225,6 +263,89 @@ def mine():
 def of_user(user_id: int):
     person = db.get_or_404(User, user_id)
     return _page(person, url_for("privacy.of_user", user_id=person.id))
+
+
+# ---------------------------------------------------------------- erasure
+def _tell_coordinators(request_: ErasureRequest) -> None:
+    person = request_.user
+    notifications.notify_coordinators("privacy.erasure_asked", lambda: notifications.Message(
+        _("%(name)s asks to be erased", name=person.display_name),
+        _("Decide by %(day)s: erase, or refuse with the reason.", day=format_date(request_.due_on)),
+        public_url("privacy.erasure", request_id=request_.id)))
+
+
+def _asked(person: User, reason: str):
+    asked = erasure.ask(person, current_user._get_current_object(), reason)
+    _tell_coordinators(asked)
+    return asked
+
+
+@login_required
+def erasure_mine():
+    """The person asks to be erased: the page says what goes, what the network keeps and why, and how long."""
+    person = current_user._get_current_object()
+    form = ErasureAskForm()
+
+    def page():
+        return render_template("privacy/erasure_mine.html", form=form, pending=erasure.pending(person),
+                               kept=erasure.preview(person), days=erasure.due_days())
+
+    if request.method == "GET":
+        return page()
+    return act_or_render(form, page, url_for("privacy.erasure_mine"), lambda: _asked(person, form.reason.data or ""),
+                         _("Your request is sent. A coordinator decides within %(days)s days.", days=erasure.due_days()))
+
+
+@coordinator_required
+def erasure_for(user_id: int):
+    """A coordinator records the request a person made to them (by phone, at a meeting)."""
+    person = db.get_or_404(User, user_id)
+    form = ErasureAskForm()
+    return act(form, url_for("accounts.user_detail", user_id=person.id),
+               lambda: _asked(person, form.reason.data or ""),
+               _("The request is recorded. Decide it on the erasure requests page."),
+               made=lambda found: url_for("privacy.erasure", request_id=found.id))
+
+
+@coordinator_required
+def erasures():
+    return render_template("privacy/erasures.html", requests=erasure.requests(), today=today())
+
+
+@coordinator_required
+def record():
+    """The record of processing activities, counted from the database now, and what the retention runs did."""
+    return render_template("privacy/record.html", held=processing.held(), runs=retention.recent_runs(),
+                           label_of=retention.label_of, holds=erasure.active_holds())
+
+
+@coordinator_required
+def erasure_request(request_id: int):
+    found = db.get_or_404(ErasureRequest, request_id)
+    form = ErasureDecisionForm()
+
+    def page():
+        return render_template("privacy/erasure.html", found=found, form=form, today=today(),
+                               erased_label=erasure.erased_label,
+                               kept=erasure.preview(found.user) if found.report is None else [],
+                               holds=erasure.holds_of(found.user_id))
+
+    if request.method == "GET":
+        return page()
+
+    def decide():
+        acting = current_user._get_current_object()
+        if form.decision.data == "erase":
+            return erasure.carry_out(found, acting, form.note.data or "")
+        erasure.refuse(found, acting, form.note.data or "")
+        person = found.user
+        notifications.notify(person, "privacy.erasure_refused", lambda: notifications.Message(
+            _("Your request for erasure is refused"), found.decision_note, public_url("privacy.erasure_mine")))
+        return None
+
+    return act_or_render(form, page, url_for("privacy.erasure", request_id=found.id), decide,
+                         lambda report: _("Erased. What the network keeps is pseudonymised, with its reason.")
+                         if report is not None else _("Refused: the person is told why."))
 
 
 register_routes(bp)

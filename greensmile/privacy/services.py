@@ -36,7 +36,7 @@ def purposes_for(user: User) -> list[Purpose]:
     return [purpose for purpose in Purpose if user.has_role(*CONCERNS[purpose])]
 
 
-def _method(person: User, acting: User) -> ConsentMethod:
+def method_for(person: User, acting: User) -> ConsentMethod:
     """On the person's own screen, or told to a coordinator who records it; nobody else answers for a person."""
     if acting.id == person.id:
         return ConsentMethod.ON_SCREEN
@@ -45,10 +45,10 @@ def _method(person: User, acting: User) -> ConsentMethod:
     raise NotYours()
 
 
-def record(person: User, purpose: Purpose, given: bool, acting: User) -> Consent:
-    """The person's answer, on their own screen or, recorded by a coordinator, as they told it. Takes effect at
-    once: the public pages read the newest answer."""
-    method = _method(person, acting)
+def record(person: User, purpose: Purpose, given: bool, acting: User, method: ConsentMethod | None = None) -> Consent:
+    """The person's answer, on their own screen or, recorded by a coordinator, as they told it (`method`: how, when
+    it is neither, as an erasure ends every consent). Takes effect at once: the public pages read the newest answer."""
+    method = method or method_for(person, acting)
     notice = current_notice()
     consent = Consent(user_id=person.id, purpose=purpose, given=given, method=method, recorded_by_id=acting.id,
                       notice_id=notice.id if notice else None)
@@ -147,7 +147,7 @@ def acknowledge(person: User, acting: User, notice: Notice | None = None) -> Ack
     notice = notice or current_notice()
     if notice is None:
         return None
-    method = _method(person, acting)
+    method = method_for(person, acting)
     found = acknowledgement(person, notice)
     if found is None:
         try:

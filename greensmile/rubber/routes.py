@@ -7,6 +7,8 @@ from greensmile.caching import public
 from greensmile.certification import charter, groups
 from greensmile.extensions import db
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import Purpose
 from greensmile.public import qr
 from greensmile.rubber import eudr, eudr_export, lots
 from greensmile.urls import public_base
@@ -49,6 +51,7 @@ def trace(code: str):
     claim = lots.claim_of(lot)
     status = _eudr(lot)
     return render_template("rubber/trace.html", lot=lot, claim=claim, certificate=_certificate(lot), eudr=status,
+                           positions=_positions(status),
                            statement=eudr_export.statement_of(lot))
 
 
@@ -57,6 +60,13 @@ def _eudr(lot):
     status = eudr.lot_status(lot)
     db.session.commit()
     return status
+
+
+def _positions(status) -> dict[int, tuple[float, float] | None]:
+    """Each plot's position at about a kilometre, shown in public only where its farmer agreed to be on the farm
+    map (the same consent as the directory's)."""
+    shown = privacy.given_among(Purpose.FARM_DIRECTORY, [entry.plot.owner_id for entry in status.plots])
+    return {entry.plot.id: entry.public_position if entry.plot.owner_id in shown else None for entry in status.plots}
 
 
 @public(86400)
@@ -71,6 +81,7 @@ def api_lot(code: str):
     claim = lots.claim_of(lot)
     certificate = _certificate(lot)
     status, statement = _eudr(lot), eudr_export.statement_of(lot)
+    positions = _positions(status)
     return jsonify({
         "code": canonical,
         "status": lot.status.value,
@@ -89,9 +100,9 @@ def api_lot(code: str):
             "status": "ready" if status.ready else "not_ready",
             "statement": {"reference_number": statement.reference_number,
                           "verification_number": statement.verification_number} if statement else None,
-            # no producer names and no exact geolocation in public: each plot at about a kilometre
-            "plots": [{"plot_code": entry.plot.code, "location": list(entry.public_position)
-                       if entry.public_position else None} for entry in status.plots],
+            # no producer names and no exact geolocation in public: each plot at about a kilometre, with consent
+            "plots": [{"plot_code": entry.plot.code, "location": list(positions[entry.plot.id])
+                       if positions[entry.plot.id] else None} for entry in status.plots],
         },
     })
 

@@ -47,3 +47,70 @@ def test_a_farmer_withdraws_the_public_name_and_the_qr_page_drops_it(browser, li
             farmer = db.session.get(type(demo_user("farmer")), farmer_id)
             privacy.record(farmer, Purpose.PUBLIC_NAME, True, farmer)
             db.session.commit()
+
+
+def test_on_phones_a_member_asks_to_be_erased_and_a_coordinator_erases_them(browser, live_server):
+    """The member's request from their account page, refused once for the unticked box (what was typed stays), then
+    sent; the coordinator finds it from the pipeline and erases; the member can no longer sign in."""
+    from greensmile.accounts import services as accounts
+    from greensmile.accounts.models import Role, User
+
+    app, url = live_server["app"], live_server["url"]
+    password = "ลบบัญชีได้เลย 2569"
+    with app.app_context():
+        person = accounts.create_user(email="leaving@example.com", display_name="มานี จะลาจาก", password=password,
+                                      phone="0867778888", roles=(Role.CONSUMER,))
+        privacy.acknowledge(person, person)
+        db.session.commit()
+        person_id = person.id
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{url}/login")
+        page.fill("#login", "leaving@example.com")
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        click_nav(page, 'a[data-nav="accounts.account"]')
+        with page.expect_navigation():
+            page.click('main a[href="/account/erasure"]')
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.fill("#reason", "ย้ายไปอยู่ต่างจังหวัด")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")  # the box is not ticked
+        assert page.locator("p.error").count() >= 1 and page.input_value("#reason") == "ย้ายไปอยู่ต่างจังหวัด"
+        page.check("#understood")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        assert page.locator(".flash-success").count() == 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "privacy-erasure-asked.png"), full_page=True)
+        context.clear_cookies()
+
+        sign_in(page, live_server, "coordinator")
+        click_nav(page, 'a[data-nav="certification.pipeline"]')
+        with page.expect_navigation():
+            page.click('main a[href="/privacy/erasures"]')
+        with page.expect_navigation():
+            page.click("main a:has-text('มานี จะลาจาก')")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.check("input[name=decision][value=erase]")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        assert page.locator(".flash-success").count() == 1
+        assert "มานี จะลาจาก" not in page.inner_text("main") and "ERASED-" in page.inner_text("main")
+        page.screenshot(path=str(ARTIFACTS / "privacy-erased.png"), full_page=True)
+        context.clear_cookies()
+
+        page.goto(f"{url}/login")
+        page.fill("#login", "leaving@example.com")
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        assert "/login" in page.url
+    finally:
+        context.close()
+    with app.app_context():
+        erased = db.session.get(User, person_id)
+        assert erased.email is None and erased.phone is None and erased.display_name.startswith("ERASED-")

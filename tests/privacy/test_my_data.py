@@ -113,3 +113,60 @@ def test_a_coordinators_change_to_a_farmers_plot_does_not_bring_the_farmers_phon
     rows = json.loads(archive.read("json/plot_changes.json"))
     assert rows and all(row["as"] == "actor" for row in rows)
     assert all(b"0899998888" not in archive.read(name) for name in archive.namelist())
+
+
+def test_a_large_download_is_made_by_the_worker_and_only_its_people_get_it(client, given, app, monkeypatch):
+    from greensmile.jobs import services as jobs
+    from greensmile.notifications.models import Notification
+    from greensmile.privacy import export
+    from greensmile.privacy.models import DataExport, ExportStatus
+
+    monkeypatch.setitem(app.config, "PRIVACY_EXPORT_INLINE_ROWS", 3)
+    with given():
+        coordinator = make_user(Role.COORDINATOR, email="coord@example.com")
+        farmer = make_user(Role.FARMER, email="farmer@example.com", display_name="สมใจ ข้อมูลเยอะ")
+        without_email = make_user(Role.FARMER, email=None, display_name="ลุงไม่มีอีเมล")
+        make_user(Role.FARMER, email="other@example.com")
+        from greensmile.privacy import services as privacy
+        from greensmile.privacy.models import Purpose
+
+        for purpose in (Purpose.PUBLIC_NAME, Purpose.FARM_DIRECTORY, Purpose.PEOPLE_PHOTOS):
+            privacy.record(farmer, purpose, True, farmer)
+            privacy.record(without_email, purpose, True, coordinator)
+        farmer_id, without_id = farmer.id, without_email.id
+    login(client, "farmer@example.com", PASSWORD)
+    asked = client.post("/account/data", data={"csrf_token": csrf_token(client, "/account/data")})
+    assert asked.status_code == 302 and asked.location == "/account/data"  # not a file: it is being made
+    assert "กำลังจัดทำ" in client.get("/account/data").get_data(as_text=True)
+    with app.app_context():
+        assert jobs.run_once("test", kinds=[export.KIND]) == 1
+        made = db.session.scalar(sa.select(DataExport).where(DataExport.user_id == farmer_id))
+        assert made.status is ExportStatus.READY and made.size > 0 and made.expires_at > made.finished_at
+        assert db.session.scalar(sa.select(Notification.user_id).where(
+            Notification.kind == "privacy.export_ready")) == farmer_id
+        made_id = made.id
+    page = client.get("/account/data").get_data(as_text=True)
+    assert f"/account/data/{made_id}.zip" in page
+    answer = client.get(f"/account/data/{made_id}.zip")
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(answer.get_data()))
+    assert len(json.loads(archive.read("json/consents.json"))) == 3
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    login(client, "other@example.com", PASSWORD)
+    assert client.get(f"/account/data/{made_id}.zip").status_code == 404  # not theirs
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    login(client, "coord@example.com", PASSWORD)  # for a farmer without e-mail: the coordinator gets it
+    assert client.get(f"/account/data/{made_id}.zip").status_code == 404
+    asked = client.post(f"/users/{without_id}/data", data={"csrf_token": csrf_token(client, f"/users/{without_id}")})
+    assert asked.status_code == 302 and asked.location == "/account/data"
+    with app.app_context():
+        assert jobs.run_once("test", kinds=[export.KIND]) == 1
+        theirs = db.session.scalar(sa.select(DataExport).where(DataExport.user_id == without_id))
+        assert theirs.requested_by_id != without_id and theirs.status is ExportStatus.READY
+        kinds = db.session.scalars(sa.select(AccessLog.kind).where(AccessLog.subject_id == without_id)).all()
+        assert AccessKind.EXPORT in kinds
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "ลุงไม่มีอีเมล" in page and f"/account/data/{theirs.id}.zip" in page
+    assert client.get(f"/account/data/{theirs.id}.zip").status_code == 200

@@ -270,6 +270,11 @@ def test_the_exporter_records_the_statement_and_the_trace_page_and_api_show_it(c
         world, lot = ready_lot()
         lot_id, code = lot.id, lot.code
         names = [farmer.display_name for farmer in world.farmers]
+        # plot 1's farmer agreed to be on the farm map; plot 0's did not, so the public sees no position for it
+        from greensmile.privacy import services as privacy
+        from greensmile.privacy.models import Purpose
+
+        privacy.record(world.farmers[1], Purpose.FARM_DIRECTORY, True, world.farmers[1])
     login(client, "manager@example.com", PASSWORD)
     page = f"/rubber/lots/{lot_id}/eudr"
     token = csrf_token(client, page)
@@ -291,7 +296,8 @@ def test_the_exporter_records_the_statement_and_the_trace_page_and_api_show_it(c
     data = client.get(f"/api/v1/lots/{code}").get_json()["eudr"]
     assert data["status"] == "ready"
     assert data["statement"] == {"reference_number": "25TH0000001", "verification_number": "ABCD1234"}
-    assert {p["plot_code"]: p["location"] for p in data["plots"]}[world.plots[1].code] == [100.42, 7.0]
+    located = {p["plot_code"]: p["location"] for p in data["plots"]}
+    assert located == {world.plots[1].code: [100.42, 7.0], world.plots[0].code: None}
 
 
 def test_the_group_manager_sees_the_plots_by_readiness(client, given):
