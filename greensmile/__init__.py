@@ -149,14 +149,18 @@ def _register_erasers() -> None:
     imports none of the domains)."""
     from greensmile.bulk import erasure as shares
     from greensmile.certification import erasure as certification
-    from greensmile.notifications import erasure as notifications
+    from greensmile.listings import erasure as listings
+    from greensmile.network import erasure as network
     from greensmile.orders import erasure as orders
     from greensmile.plots import erasure as plots
+    from greensmile.privacy import centre as privacy_centre
     from greensmile.privacy import retention
     from greensmile.public import erasure as concerns
     from greensmile.rubber import eudr_erasure as eudr
+    from greensmile.supporters import erasure as supporters
 
-    for domain in (plots, certification, orders, shares, notifications, concerns, eudr, retention):
+    for domain in (plots, certification, listings, orders, shares, network, supporters, privacy_centre, concerns, eudr,
+                   retention):
         domain.register()
 
 

@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 
 from flask import abort, current_app, send_file
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from greensmile.media.images import ProcessedImage
 
@@ -38,6 +40,28 @@ def delete_image(kind: str, stored_name: str) -> None:
     folder = _folder(kind)
     for name in (stored_name, thumb_name(stored_name)):
         (folder / name).unlink(missing_ok=True)
+
+
+_AFTER_COMMIT = "greensmile.media.delete_after_commit"
+
+
+def delete_after_commit(session, kind: str, stored_name: str) -> None:
+    """Delete the image once the session's transaction commits, and never if it rolls back: the row that named it
+    and the file go together (an erasure that fails half-way keeps both)."""
+    if stored_name:
+        session.info.setdefault(_AFTER_COMMIT, []).append((current_app._get_current_object(), kind, stored_name))
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _delete_committed(session) -> None:
+    for app, kind, stored_name in session.info.pop(_AFTER_COMMIT, []):
+        with app.app_context():
+            delete_image(kind, stored_name)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _keep_rolled_back(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def image_path(kind: str, name: str) -> Path | None:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -26,13 +26,16 @@ from greensmile.mail import send_mail
 from greensmile.notifications import line
 from greensmile.notifications.kinds import KINDS, SECRET, for_user
 from greensmile.notifications.models import Channel, Choice, Delivery, LineQuota, Notification
-from greensmile.privacy import services as consents
-from greensmile.privacy.models import Purpose
 
 log = logging.getLogger(__name__)
 
 DELIVER = "notifications.deliver"
 _QUIET = "greensmile.notifications.quiet"
+KEEP_MESSAGES = timedelta(days=365)
+# Checks a LINE push must pass besides the link, the friendship and the quota, filled at start-up by the rooms that
+# own them (privacy: the person's consent, LINE being abroad): each returns why not, or None. The centre imports
+# none of them.
+LINE_GATES: dict[str, Callable[[User], str | None]] = {}
 
 
 @dataclass
@@ -132,6 +135,21 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
     ))
 
 
+def forget_person(user_id: int) -> int:
+    """The messages sent to a person and their choices of channel (their account is erased); how many messages."""
+    messages = db.session.execute(sa.delete(Notification).where(Notification.user_id == user_id)
+                                  .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(sa.delete(Choice).where(Choice.user_id == user_id).execution_options(synchronize_session=False))
+    return messages
+
+
+def forget_older_than(now: datetime) -> int:
+    """Messages older than KEEP_MESSAGES, except one still waiting to be delivered."""
+    return db.session.execute(sa.delete(Notification).where(
+        Notification.created_at < now - KEEP_MESSAGES, Notification.delivery != Delivery.WAITING,
+    ).execution_options(synchronize_session=False)).rowcount
+
+
 # ---------------------------------------------------------------- the quota
 def _month() -> str:
     return utcnow().astimezone(BANGKOK).strftime("%Y-%m")
@@ -177,8 +195,10 @@ def _line_unreachable(user: User) -> str | None:
         return _("No LINE account is linked.")
     if not link.friend:
         return _("The Green Smile LINE account is not your friend (blocked or not added).")
-    if not consents.has_given(user, Purpose.LINE_MESSAGES):  # LINE's servers are abroad: only with consent
-        return _("You have not agreed to get notices through LINE.")
+    for gate in LINE_GATES.values():
+        reason = gate(user)
+        if reason is not None:
+            return reason
     row = quota()
     if row is not None and row.exhausted:
         return _("This month's LINE messages are used up.")

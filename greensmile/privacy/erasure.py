@@ -2,13 +2,15 @@
 while what the network must keep is pseudonymised and kept, for a set period, under a hold that says why.
 
 Invariant: an erasure is one transaction. The account's own fields go (name, phone, e-mail, address, password, LINE
-link, devices, messages); each domain that registered an eraser removes what is the person's in its rooms (photos of
-people, addresses on orders, a PromptPay ID) and says what it must keep and why (the plots' PGS history, orders and
-invoices, EUDR records). Then every text and JSON column of every table is swept for the person's former values
-(their name, phone numbers, e-mail, address, LINE name, PromptPay ID) and each is replaced by the pseudonym: a name
-copied into a plot's change history, a notice to a seller or a payment's stored payload is covered without anyone
-having to remember it. The account row stays, under its pseudonym, so the kept records still point at one (closed)
-account, and nothing on them names the person.
+link, devices, messages, downloads); each domain that registered an eraser removes what is the person's in its rooms
+(photos of people, addresses on orders, a PromptPay ID, listings on sale) and says what it must keep and why (the
+plots' PGS history, orders and invoices, EUDR records). Then the columns where the domains said a person's values are
+copied as text (a plot's change history, a notice to a buyer naming the seller, a payment's stored payload, a
+decision's reasons) are swept for the person's values (their name, phone numbers, e-mail, LINE user ID, PromptPay
+ID), each replaced by the pseudonym; no other column is touched, so another person's name that contains this one,
+or a plot named after a village, stays as it was. The account row stays, under its pseudonym, so the kept records
+still point at one (closed) account, and nothing on them names the person. Files (photos, signatures) are deleted
+only once the erasure commits.
 
 This room imports no domain: domains register their erasers at start-up (`register`).
 """
@@ -34,6 +36,7 @@ from greensmile.privacy import services
 from greensmile.privacy.models import (
     AccessLog,
     ConsentMethod,
+    DataExport,
     ErasureRequest,
     ErasureStatus,
     HoldKind,
@@ -44,10 +47,8 @@ from greensmile.privacy.models import (
 
 log = logging.getLogger(__name__)
 
-# A value shorter than this is not swept across the database: "Ann" would be replaced inside other people's words.
+# A value shorter than this is not swept: "Ann" would be replaced inside other people's words.
 MIN_SWEPT = 4
-# Columns never swept: the erasure's own record keeps only the pseudonym, and secrets hold no personal text.
-NOT_SWEPT = {("users", "password_hash"), ("users", "session_token")}
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Eraser:
     erase: Callable[[User, str], Erased]
     # person -> the kinds of record the network keeps for them, pseudonymised (a plot's PGS history)
     keeps: Callable[[User], Iterable[HoldKind]] = lambda person: ()
+    # person -> why they cannot be erased now (an order still open), or None
+    blocks: Callable[[User], str | None] = lambda person: None
 
 
 # What an erasure report's counts are called (a domain's own count without a label shows its key).
@@ -85,17 +88,23 @@ def erased_label(key: str) -> str:
 
 ERASERS: dict[str, Eraser] = {}
 # What to do with a kind of kept record once its hold ends (the EUDR photos go): registered by the domain.
-HOLD_ENDS: dict[HoldKind, Callable[[int], int]] = {}
+HOLD_ENDS: dict[HoldKind, list[Callable[[int], int]]] = {}
+# (table, column) where a person's name, phone or e-mail may be copied as text: swept for their values.
+COPIES: set[tuple[str, str]] = set()
 
 
-def register(name: str, erase: Callable[[User, str], Erased], keeps: Callable[[User], Iterable[HoldKind]] | None = None,
-             ) -> None:
-    ERASERS[name] = Eraser(erase, keeps or (lambda person: ()))
+def register(name: str, erase: Callable[[User, str], Erased] | None = None,
+             keeps: Callable[[User], Iterable[HoldKind]] | None = None, *,
+             blocks: Callable[[User], str | None] | None = None, copies: Iterable[tuple[str, str]] = ()) -> None:
+    ERASERS[name] = Eraser(erase or (lambda person, pseudonym: Erased()), keeps or (lambda person: ()),
+                           blocks or (lambda person: None))
+    COPIES.update(copies)
 
 
 def on_hold_end(kind: HoldKind, end: Callable[[int], int]) -> None:
     """`end(user_id)` removes what was kept under the hold and returns how many things it removed."""
-    HOLD_ENDS[kind] = end
+    if end not in HOLD_ENDS.setdefault(kind, []):
+        HOLD_ENDS[kind].append(end)
 
 
 class ErasureRefused(DomainError):
@@ -112,6 +121,17 @@ class AlreadyAsked(DomainError):
 
 class CoordinatorErasure(DomainError):
     message = _l("A coordinator's account is erased by another coordinator, after their role is taken away.")
+
+
+class NotNow(DomainError):
+    """Something of the person's is still under way (an order to hand over): the message says what."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.message = reason
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def due_days() -> int:
@@ -196,6 +216,10 @@ def carry_out(request: ErasureRequest, acting: User, note: str = "") -> dict:
     person = db.session.get(User, request.user_id)
     if person.has_role(Role.COORDINATOR):
         raise CoordinatorErasure()
+    for name, eraser in sorted(ERASERS.items()):
+        reason = eraser.blocks(person)
+        if reason is not None:
+            raise NotNow(reason)
     _move(request, ErasureStatus.ERASED)
     pseudonym = new_pseudonym()
     values = personal_values(person)
@@ -229,22 +253,23 @@ def _years_after(day: date, years: int) -> date:
 
 
 def personal_values(person: User) -> set[str]:
-    """What identifies the person as text: the values to sweep from every table."""
-    values = {person.display_name, person.email or "", person.address or "", *_phone_forms(person.phone)}
+    """What identifies the person as text wherever it was copied: their name, e-mail, phone numbers as people write
+    them, LINE user ID. (Their address and LINE name live in their own rows, which go.)"""
+    values = {person.display_name, person.email or "", *_phone_forms(person.phone)}
     link = db.session.scalar(sa.select(LineLink).where(LineLink.user_id == person.id))
     if link is not None:
-        values |= {link.display_name, link.line_user_id}
+        values.add(link.line_user_id)
     return {value.strip() for value in values if value and len(value.strip()) >= MIN_SWEPT}
 
 
 def _phone_forms(phone: str | None) -> list[str]:
-    """0812345678 as stored, and as people write it: 081-234-5678, +66812345678."""
+    """0812345678 as stored, and as people write it: 081-234-5678, 081-2345678, 081 234 5678, +66 81 234 5678."""
     if not phone:
         return []
-    forms = [phone]
+    forms = [phone, f"+66{phone[1:]}", f"66{phone[1:]}"]
     if len(phone) == 10:
-        forms += [f"{phone[:3]}-{phone[3:6]}-{phone[6:]}", f"{phone[:3]} {phone[3:6]} {phone[6:]}"]
-    forms += [f"+66{phone[1:]}", f"66{phone[1:]}"]
+        a, b, c = phone[:3], phone[3:6], phone[6:]
+        forms += [f"{a}-{b}-{c}", f"{a}-{b}{c}", f"{a} {b} {c}", f"+66 {a[1:]} {b} {c}", f"+66-{a[1:]}-{b}-{c}"]
     return forms
 
 
@@ -255,6 +280,7 @@ def _erase_account(person: User, acting: User, pseudonym: str) -> dict[str, int]
         "line_link": db.session.execute(sa.delete(LineLink).where(LineLink.user_id == person.id)).rowcount,
         "devices": db.session.execute(sa.delete(UserSession).where(UserSession.user_id == person.id)).rowcount,
         "access_log": db.session.execute(sa.delete(AccessLog).where(AccessLog.subject_id == person.id)).rowcount,
+        "downloads": db.session.execute(sa.delete(DataExport).where(DataExport.user_id == person.id)).rowcount,
     }
     for purpose in Purpose:
         if services.has_given(person, purpose):
@@ -267,23 +293,14 @@ def _erase_account(person: User, acting: User, pseudonym: str) -> dict[str, int]
 
 
 # ---------------------------------------------------------------- the sweep
-def _text_columns() -> list[tuple[sa.Table, sa.Column, bool]]:
-    """(table, column, is_json) for every column that can hold free text."""
-    found = []
-    for table in db.metadata.sorted_tables:
-        for column in table.columns:
-            if (table.name, column.name) in NOT_SWEPT or isinstance(column.type, sa.Enum):
-                continue
-            if isinstance(column.type, sa.JSON):
-                found.append((table, column, True))
-            elif isinstance(column.type, (sa.String, sa.Text)) and not column.primary_key:
-                found.append((table, column, False))
-    return found
+def _copy_columns() -> list[tuple[sa.Table, sa.Column]]:
+    tables = db.metadata.tables
+    return [(tables[table], tables[table].c[column]) for table, column in sorted(COPIES)]
 
 
 def _replace_in(value, old: str, new: str):
-    if isinstance(value, str):
-        return value.replace(old, new)
+    if isinstance(value, str):  # as written, and as JSON kept in a text column escapes it (a payment's payload)
+        return value.replace(old, new).replace(json.dumps(old)[1:-1], new)
     if isinstance(value, list):
         return [_replace_in(item, old, new) for item in value]
     if isinstance(value, dict):
@@ -292,33 +309,26 @@ def _replace_in(value, old: str, new: str):
 
 
 def sweep(values: Iterable[str], pseudonym: str) -> int:
-    """Replace each value by the pseudonym wherever it is written, in every text and JSON column; returns how many
-    cells changed. Longest first, so a full name goes before a part of it."""
-    changed = 0
+    """Replace each value by the pseudonym in the columns the domains named as copies; returns how many cells
+    changed. Longest first, so a full name goes before a part of it; a text longer than its column is cut to fit."""
     ordered = sorted({value for value in values if len(value) >= MIN_SWEPT}, key=len, reverse=True)
     if not ordered:
         return 0
-    for table, column, is_json in _text_columns():
+    changed = 0
+    for table, column in _copy_columns():
         key = list(table.primary_key.columns)
-        if not key:
-            continue
-        as_text = sa.cast(column, sa.Text)
-        if is_json:
-            # JSON may hold the text escaped (\u0e2a...): compare against both spellings, rewrite in Python.
-            spelled = {form for value in ordered for form in (value, json.dumps(value)[1:-1])}
-            rows = db.session.execute(sa.select(*key, column).where(
-                sa.or_(*(as_text.contains(form, autoescape=True) for form in spelled)))).all()
-            for row in rows:
-                data = row[-1]
-                for value in ordered:
-                    data = _replace_in(data, value, pseudonym)
-                db.session.execute(sa.update(table).where(*(k == row[i] for i, k in enumerate(key)))
-                                   .values({column.name: data}))
-                changed += 1
-            continue
-        for value in ordered:
-            changed += db.session.execute(
-                sa.update(table).where(column.contains(value, autoescape=True))
-                .values({column.name: sa.func.replace(column, value, pseudonym)})
-                .execution_options(synchronize_session=False)).rowcount
+        # JSON, in a JSON column or kept as text, may hold the text escaped (\u0e2a...): look for both spellings.
+        spelled = {form for value in ordered for form in (value, json.dumps(value)[1:-1])}
+        rows = db.session.execute(sa.select(*key, column).where(
+            sa.or_(*(sa.cast(column, sa.Text).contains(form, autoescape=True) for form in spelled)))).all()
+        limit = getattr(column.type, "length", None)
+        for row in rows:
+            data = row[-1]
+            for value in ordered:
+                data = _replace_in(data, value, pseudonym)
+            if isinstance(data, str) and limit:
+                data = data[:limit]
+            db.session.execute(sa.update(table).where(*(k == row[i] for i, k in enumerate(key)))
+                               .values({column.name: data}))
+            changed += 1
     return changed

@@ -174,7 +174,12 @@ def is_large(person: User) -> bool:
 
 
 def request_export(person: User, acting: User) -> DataExport:
-    """Ask the worker to make it; in the caller's transaction."""
+    """Ask the worker to make it, in the caller's transaction; a second tap while one is being made gets that one."""
+    waiting = db.session.scalar(sa.select(DataExport).where(
+        DataExport.user_id == person.id, DataExport.requested_by_id == acting.id,
+        DataExport.status == ExportStatus.QUEUED))
+    if waiting is not None:
+        return waiting
     made = DataExport(user_id=person.id, requested_by_id=acting.id)
     db.session.add(made)
     db.session.flush()

@@ -27,6 +27,14 @@ class ErasureDecisionForm(BaseForm):
                                                    SelectChoice("refuse", _l("Refuse, with the reason"))],
                           validators=[InputRequired(_l("Choose to erase or to refuse."))])
     note = TextAreaField(_l("Note (required to refuse: the person is told)"), validators=[at_most(2000)])
+    sure = BooleanField(_l("I have checked: erasing cannot be undone"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.decision.data == "erase" and not self.sure.data:
+            self.sure.errors.append(_l("Tick the box to erase: it cannot be undone."))
+            valid = False
+        return valid
 
 
 class NoticeForm(BaseForm):

@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from greensmile.clock import today
+from greensmile.clock import BANGKOK, today
 from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.jobs import schedules
@@ -37,7 +37,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
-# Told of overdue erasure requests and of the run (set by the app: privacy does not import the notification centre).
+# Told after each run, with the count of overdue erasure requests (privacy.centre tells the coordinators).
 REPORTERS: dict[str, Callable[[RetentionRun, int], None]] = {}
 
 
@@ -56,12 +56,13 @@ def _access_log(now: datetime) -> int:
 
 
 def _holds(now: datetime) -> int:
-    """Holds whose day has passed end: what the domain removes then goes (the EUDR photos)."""
+    """Holds whose day has passed (in Thailand) end, and what the domains remove then goes (the EUDR photos, the
+    pledge signatures, the transfer slips); returns how many holds ended. The files go once the run commits."""
     ended = 0
     for hold in db.session.scalars(sa.select(RetentionHold).where(
-            RetentionHold.ended_at.is_(None), RetentionHold.keep_until < today())):
-        end = erasure.HOLD_ENDS.get(hold.kind)
-        ended += end(hold.user_id) if end is not None else 0
+            RetentionHold.ended_at.is_(None), RetentionHold.keep_until < now.astimezone(BANGKOK).date())):
+        for end in erasure.HOLD_ENDS.get(hold.kind, []):
+            end(hold.user_id)
         hold.ended_at = now
         ended += 1
     return ended

@@ -14,11 +14,9 @@ from greensmile.accounts.permissions import coordinator_required
 from greensmile.caching import declared_policy
 from greensmile.clock import BANGKOK, today
 from greensmile.errors import DomainError
-from greensmile.extensions import db
+from greensmile.extensions import db, limiter, per_account
 from greensmile.forms import ActionForm
-from greensmile.i18n import format_date
-from greensmile.notifications import services as notifications
-from greensmile.privacy import erasure, export, processing, retention, services
+from greensmile.privacy import centre, erasure, export, processing, retention, services
 from greensmile.privacy.forms import (
     ConsentForm,
     ErasureAskForm,
@@ -28,7 +26,7 @@ from greensmile.privacy.forms import (
 )
 from greensmile.privacy.models import AccessKind, DataExport, ErasureRequest, Incident
 from greensmile.responses import act, act_or_render, done, flash_form_errors, refused
-from greensmile.urls import public_url, safe_next
+from greensmile.urls import safe_next
 
 bp = Blueprint("privacy", __name__)
 
@@ -120,6 +118,7 @@ def _send_data(person: User):
         "Content-Disposition": f'attachment; filename="greensmile-my-data-{person.id}-{stamp}.zip"'})
 
 
+@limiter.limit("10 per hour", key_func=per_account("my-data"), methods=["POST"])
 @login_required
 def my_data():
     """"Download my data": everything the app holds about the person, as JSON and CSV in a ZIP; made at once when
@@ -266,17 +265,9 @@ def of_user(user_id: int):
 
 
 # ---------------------------------------------------------------- erasure
-def _tell_coordinators(request_: ErasureRequest) -> None:
-    person = request_.user
-    notifications.notify_coordinators("privacy.erasure_asked", lambda: notifications.Message(
-        _("%(name)s asks to be erased", name=person.display_name),
-        _("Decide by %(day)s: erase, or refuse with the reason.", day=format_date(request_.due_on)),
-        public_url("privacy.erasure", request_id=request_.id)))
-
-
 def _asked(person: User, reason: str):
     asked = erasure.ask(person, current_user._get_current_object(), reason)
-    _tell_coordinators(asked)
+    centre.tell_asked(asked)
     return asked
 
 
@@ -338,9 +329,7 @@ def erasure_request(request_id: int):
         if form.decision.data == "erase":
             return erasure.carry_out(found, acting, form.note.data or "")
         erasure.refuse(found, acting, form.note.data or "")
-        person = found.user
-        notifications.notify(person, "privacy.erasure_refused", lambda: notifications.Message(
-            _("Your request for erasure is refused"), found.decision_note, public_url("privacy.erasure_mine")))
+        centre.tell_refused(found)
         return None
 
     return act_or_render(form, page, url_for("privacy.erasure", request_id=found.id), decide,

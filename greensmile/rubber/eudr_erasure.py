@@ -1,6 +1,6 @@
 """What erasure keeps of EUDR records: the cut-off declarations, land documents and evidence of the person's rubber
 plots, which an operator must be able to show for five years (Regulation (EU) 2023/1115, Art. 12). They stay private,
-pseudonymised; when the hold ends, their photos and signatures are deleted."""
+pseudonymised; when the hold ends, their photos and signatures are deleted (once the run commits)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -33,12 +33,12 @@ def end(user_id: int) -> int:
     for model in RECORDS:
         for record in db.session.scalars(sa.select(model).where(model.plot_id.in_(_owned(user_id)),
                                                                 model.image != "")):
-            storage.delete_image(PRIVATE_KIND, record.image)
+            storage.delete_after_commit(db.session, PRIVATE_KIND, record.image)
             record.image = ""
             removed += 1
     return removed
 
 
 def register() -> None:
-    erasure.register("eudr", lambda person, pseudonym: erasure.Erased(), keeps)
+    erasure.register("eudr", keeps=keeps)
     erasure.on_hold_end(HoldKind.EUDR, end)

@@ -97,6 +97,10 @@ def test_on_phones_a_member_asks_to_be_erased_and_a_coordinator_erases_them(brow
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.check("input[name=decision][value=erase]")
         with page.expect_navigation():
+            page.click("main form button[type=submit]")  # "it cannot be undone" not ticked: asked again
+        assert page.locator("p.error").count() == 1 and page.is_checked("input[name=decision][value=erase]")
+        page.check("#sure")
+        with page.expect_navigation():
             page.click("main form button[type=submit]")
         assert page.locator(".flash-success").count() == 1
         assert "มานี จะลาจาก" not in page.inner_text("main") and "ERASED-" in page.inner_text("main")

@@ -39,15 +39,24 @@ def test_photos_with_people_are_public_only_while_the_farmer_agrees(app, client,
         plain, people = (photo.stored_name.replace(".jpg", "_t.jpg") for photo in photos)
     detail = client.get(f"/plots/{code}").get_data(as_text=True)
     assert plain in detail and people in detail  # the farmer sees both on their own page
+    own = client.get(f"/media/plots/{people}")
+    assert own.status_code == 200 and "no-store" in own.headers["Cache-Control"]
+    anonymous = app.test_client()
+    assert anonymous.get(f"/media/plots/{people}").status_code == 404  # not at its address either, without consent
+    assert anonymous.get(f"/media/plots/{plain}").status_code == 200
+    assert "public" in anonymous.get(f"/media/plots/{plain}").headers["Cache-Control"]
 
     public = client.get(f"/p/{code}").get_data(as_text=True)
     assert plain in public and people not in public  # never asked: no
     assert _answer(client, Purpose.PEOPLE_PHOTOS, "yes").status_code == 302
     public = client.get(f"/p/{code}").get_data(as_text=True)
     assert plain in public and people in public
+    shown = anonymous.get(f"/media/plots/{people}")
+    assert shown.status_code == 200 and "no-store" in shown.headers["Cache-Control"]  # no cache keeps it
     assert _answer(client, Purpose.PEOPLE_PHOTOS, "no").status_code == 302
     public = client.get(f"/p/{code}").get_data(as_text=True)
     assert plain in public and people not in public  # withdrawn: gone on the next view
+    assert anonymous.get(f"/media/plots/{people}").status_code == 404
     with app.app_context():
         answers = consents.history(db.session.get(type(farmer), farmer.id))
         assert [(a.purpose, a.given, a.method) for a in answers] == [

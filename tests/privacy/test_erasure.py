@@ -13,18 +13,31 @@ from greensmile.bulk import delivery, invoices
 from greensmile.bulk import shares as sharing
 from greensmile.certification.models import Application
 from greensmile.clock import today
+from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.listings import services as listings
+from greensmile.listings.models import Listing, ListingStatus
 from greensmile.media.storage import image_path
 from greensmile.notifications.models import Notification
+from greensmile.notifications.services import Message, notify
+from greensmile.orders.models import Order, OrderStatus
 from greensmile.payments import services as payments
 from greensmile.plots import services as plots
 from greensmile.plots.models import ChangeSource, Plot, PlotChange, PlotPhoto
+from greensmile.privacy import erasure
 from greensmile.privacy import services as consents
-from greensmile.privacy.models import ErasureRequest, ErasureStatus, HoldKind, Purpose, RetentionHold
+from greensmile.privacy.models import (
+    DataExport,
+    ErasureRequest,
+    ErasureStatus,
+    ExportStatus,
+    HoldKind,
+    Purpose,
+    RetentionHold,
+)
 from tests.bulk.helpers import make_kitchen, month_after, on_the_day, order_for
 from tests.conftest import csrf_token, login, post_form
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_plot, make_user
 from tests.orders.helpers import listing_data, stall
 from tests.plots.test_photos import jpeg_with_gps
 
@@ -34,7 +47,9 @@ EMAIL = "farmer@example.com"
 ADDRESS = "99 หมู่ 4 ต.คลองแห อ.หาดใหญ่"
 LINE_NAME = "Somying ชาวสวน"
 PAYEE = "น.ส. สมหญิง ลบข้อมูลได้"
-PERSONAL = [NAME, PHONE, "089-123-4567", "+66891234567", EMAIL, ADDRESS, LINE_NAME, PAYEE]
+PERSONAL = [NAME, PHONE, "089-123-4567", "089-1234567", "+66891234567", EMAIL, ADDRESS, LINE_NAME, PAYEE]
+BYSTANDER = "สมหญิง ใจดีมาก"
+BYSTANDER_PLOT = "แปลงป้าสมหญิงริมคลองแห"
 
 
 def _everything_written() -> str:
@@ -75,7 +90,7 @@ def _scene(given):
         plots.add_photo(farmer, plot, jpeg_with_gps((640, 480)), "แปลงผัก")
         # what an import writes when it sets a plot's farmer: the farmer's name and phone, as they were
         db.session.add(PlotChange(plot_id=plot.id, user_id=kitchen.coordinator.id, source=ChangeSource.IMPORT,
-                                  action="updated", changes={"owner": ["", f"{NAME} ({PHONE})"]}))
+                                  action="updated", changes={"owner": ["", f"{NAME} (089-1234567)"]}))
         order = order_for(kitchen, "60")
         sharing.propose(kitchen.coordinator, order)
         for share in order.lines[0].shares:
@@ -87,6 +102,12 @@ def _scene(given):
             invoice = invoices.issue(kitchen.coordinator, kitchen.hospital, order.delivery_on)
         point = stall(kitchen.coordinator)
         listing = listings.create_listing(farmer, listing_data(plot.id, [point.id]))
+        # bystanders whose text shares the farmer's first name, or her village's name: left as they are
+        bystander = make_user(Role.CONSUMER, email="bystander@example.com", display_name=BYSTANDER)
+        make_plot(kitchen.farmer_b, name=BYSTANDER_PLOT)
+        notify(bystander, "order.ready", lambda: Message(f"สวัสดี {BYSTANDER}", "ผักพร้อมแล้ว"))
+        db.session.add(DataExport(user_id=farmer.id, requested_by_id=farmer.id, status=ExportStatus.READY,
+                                  data=NAME.encode(), size=10, expires_at=utcnow() + timedelta(days=7)))
         application = db.session.scalar(sa.select(Application).where(Application.applicant_id == farmer.id))
         return {"application": application.id, "farmer": farmer.id, "code": plot.code, "plot": plot.id, "invoice": invoice.id,
                 "invoice_number": invoice.number, "listing": listing.id, "stall": point.id,
@@ -137,7 +158,15 @@ def test_erasure_leaves_no_personal_field_readable_while_history_and_invoices_re
 
     login(client, "coord@example.com", PASSWORD)
     assert NAME in client.get("/privacy/erasures").get_data(as_text=True)
-    decided = post_form(client, f"/privacy/erasures/{request_id}", {"decision": "erase"})
+    unsure = post_form(client, f"/privacy/erasures/{request_id}", {"decision": "erase"})
+    assert unsure.status_code == 400  # "it cannot be undone" not ticked
+    waiting = post_form(client, f"/privacy/erasures/{request_id}", {"decision": "erase", "sure": "y"})
+    assert waiting.status_code == 409 and "คำสั่งซื้อ" in waiting.get_data(as_text=True)  # the market order is open
+    with app.app_context():
+        assert db.session.get(ErasureRequest, request_id).status is ErasureStatus.ASKED
+        db.session.execute(sa.update(Order).values(status=OrderStatus.COLLECTED))  # handed over at the stall
+        db.session.commit()
+    decided = post_form(client, f"/privacy/erasures/{request_id}", {"decision": "erase", "sure": "y"})
     assert decided.status_code == 302
 
     with app.app_context():
@@ -155,6 +184,12 @@ def test_erasure_leaves_no_personal_field_readable_while_history_and_invoices_re
         assert holds[HoldKind.ACCOUNTS].keep_until.year == today().year + 5
         assert holds[HoldKind.CERTIFICATION].keep_until.year == today().year + 10
         pseudonym = farmer.display_name
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DataExport)) == 0  # the ready download too
+        assert db.session.get(Listing, scene["listing"]).status is ListingStatus.WITHDRAWN  # off sale
+        # the bystanders: the same first name, a plot named after her, a notice to someone else, all untouched
+        assert db.session.scalar(sa.select(User.display_name).where(User.email == "bystander@example.com")) == BYSTANDER
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Plot).where(Plot.name == BYSTANDER_PLOT)) == 1
+        assert f"สวัสดี {BYSTANDER}" in set(db.session.scalars(sa.select(Notification.title)))
         for purpose in Purpose:
             assert not consents.has_given(farmer, purpose)
         assert db.session.get(Plot, scene["plot"]).owner_id == farmer.id  # the plot and its history stay
@@ -176,6 +211,11 @@ def test_erasure_leaves_no_personal_field_readable_while_history_and_invoices_re
     assert NAME not in json.dumps(api, ensure_ascii=False) and api["code"] == scene["code"]
     directory = client.get("/api/v1/farms.geojson").get_json()
     assert scene["code"] not in json.dumps(directory)
+
+    assert client.get(f"/market/{scene['listing']}").status_code == 410  # no longer on sale
+    listed = json.dumps(client.get("/api/v1/listings").get_json(), ensure_ascii=False)
+    assert pseudonym not in listed and all(item["id"] != scene["listing"] for item in
+                                           client.get("/api/v1/listings").get_json()["listings"])
 
     # the kitchen's invoice still renders, with its total
     login(client, "kitchen@example.com", PASSWORD)
@@ -206,7 +246,7 @@ def test_a_refusal_needs_its_reason_and_the_person_is_told(client, given, app):
     without = post_form(client, url, {"decision": "refuse", "note": ""})
     assert without.status_code == 409
     assert post_form(client, url, {"decision": "refuse", "note": "มีข้อพิพาทเรื่องคำสั่งซื้อค้างอยู่"}).status_code == 302
-    assert post_form(client, url, {"decision": "erase"}).status_code == 409  # decided once
+    assert post_form(client, url, {"decision": "erase", "sure": "y"}).status_code == 409  # decided once
     with app.app_context():
         request_ = db.session.scalar(sa.select(ErasureRequest))
         assert request_.status is ErasureStatus.REFUSED and request_.method.value == "witnessed"
@@ -215,3 +255,27 @@ def test_a_refusal_needs_its_reason_and_the_person_is_told(client, given, app):
         told = db.session.scalar(sa.select(Notification).where(Notification.kind == "privacy.erasure_refused"))
         assert told.user_id == farmer_id and "ข้อพิพาท" in told.body
         assert other_id not in set(db.session.scalars(sa.select(Notification.user_id)))
+
+
+def test_an_erasure_that_rolls_back_keeps_the_photo_files(app_ctx):
+    farmer = make_user(Role.FARMER, email="farmer@example.com")
+    coordinator = make_user(Role.COORDINATOR, email="coord@example.com")
+    plot = make_plot(farmer)
+    photo = plots.add_photo(farmer, plot, jpeg_with_gps((640, 480)), "ครอบครัว", shows_people=True)
+    asked = erasure.ask(farmer, farmer)
+    db.session.commit()
+    name = photo.stored_name
+    erasure.carry_out(asked, coordinator)
+    assert image_path("plots", name) is not None  # not before the commit
+    db.session.rollback()  # a later step failed: the row and the file stay together
+    assert image_path("plots", name) is not None and db.session.get(PlotPhoto, photo.id) is not None
+    erasure.carry_out(db.session.get(ErasureRequest, asked.id), db.session.get(User, coordinator.id))
+    db.session.commit()
+    assert image_path("plots", name) is None and db.session.get(PlotPhoto, photo.id) is None
+
+
+def test_every_column_named_as_a_copy_exists(app_ctx):
+    from greensmile.privacy.erasure import COPIES
+
+    columns = {(table.name, column.name) for table in db.metadata.sorted_tables for column in table.columns}
+    assert COPIES and COPIES <= columns, sorted(COPIES - columns)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from greensmile.accounts.models import Role
+from greensmile.certification.models import Application
 from greensmile.clock import today
 from greensmile.db import utcnow
 from greensmile.extensions import db
@@ -84,6 +85,8 @@ def test_the_nightly_run_erases_what_passed_its_period_and_reports_it(app_ctx):
     assert report["privacy.exports"] == 1  # the download past its week; the other stays
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DataExport)) == 1
     assert report["privacy.holds"] == 1  # the certification hold whose day passed ended
+    pledge = db.session.scalar(sa.select(Application).where(Application.applicant_id == farmer.id))
+    assert pledge.pledge_image == ""  # the signed pledge's image went with it
     assert report["overdue_erasure_requests"] == 1
     titles = set(db.session.scalars(sa.select(Notification.title)))
     assert "400 วันก่อน" in titles and "10 วันก่อน" in titles  # the waiting one stays; the delivered one went
@@ -117,7 +120,9 @@ def test_when_an_eudr_hold_ends_the_land_documents_photos_go(app_ctx):
     ])
     db.session.commit()
     report = retention.run().report
-    assert report["privacy.holds"] == 3  # one hold ended, its declaration's signature and document's photo removed
+    assert report["privacy.holds"] == 1  # one hold ended
+    assert image_path(PRIVATE_KIND, photos[0]) is not None  # the files go when the run commits
+    db.session.commit()
     assert image_path(PRIVATE_KIND, photos[0]) is None and documents[0].image == ""
     assert image_path(PRIVATE_KIND, photos[1]) is not None  # the other farmer's hold runs on
 
