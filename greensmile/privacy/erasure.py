@@ -322,13 +322,16 @@ def sweep(values: Iterable[str], pseudonym: str) -> int:
         rows = db.session.execute(sa.select(*key, column).where(
             sa.or_(*(sa.cast(column, sa.Text).contains(form, autoescape=True) for form in spelled)))).all()
         limit = getattr(column.type, "length", None)
+        updates = []
         for row in rows:
             data = row[-1]
             for value in ordered:
                 data = _replace_in(data, value, pseudonym)
             if isinstance(data, str) and limit:
                 data = data[:limit]
-            db.session.execute(sa.update(table).where(*(k == row[i] for i, k in enumerate(key)))
-                               .values({column.name: data}))
-            changed += 1
+            updates.append({**{f"k_{k.name}": row[i] for i, k in enumerate(key)}, "new_value": data})
+        if updates:  # one statement, its rows sent together
+            db.session.execute(sa.update(table).where(*(k == sa.bindparam(f"k_{k.name}") for k in key))
+                               .values({column.name: sa.bindparam("new_value", type_=column.type)}), updates)
+            changed += len(updates)
     return changed
