@@ -14,15 +14,16 @@ from greensmile.privacy import erasure
 from greensmile.privacy.models import HoldKind
 
 TO_DELIVER = (ShareStatus.PROPOSED, ShareStatus.CONFIRMED)
-COPIES = [("buyer_profiles", "contact_name"), ("bulk_orders", "note"), ("standing_orders", "note")]
+COPIES = [("buyer_profiles", "contact_name"), ("bulk_orders", "note"), ("standing_orders", "note"),
+          ("bulk_shares", "answer_note"), ("bulk_shares", "received_note"), ("bulk_events", "detail")]
 
 
 def blocks(person: User) -> str | None:
     waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Share).where(
         Share.farmer_id == person.id, Share.status.in_(TO_DELIVER)))
     if waiting:
-        return _("%(count)s kitchen shares of theirs are still to be answered or delivered: withdraw them first.",
-                 count=waiting)
+        return _("%(count)s kitchen shares of theirs are still to be answered or delivered: settle them first (withdraw "
+                 "them, or cancel the kitchen's order).", count=waiting)
     return None
 
 

@@ -16,7 +16,7 @@ from greensmile.privacy.models import HoldKind
 
 COPIES = [("decisions", "reasons"), ("decisions", "conditions"), ("inspections", "summary"),
           ("inspection_answers", "note"), ("certification_events", "reason"), ("residue_tests", "notes"),
-          ("corrective_actions", "finding"), ("corrective_actions", "evidence_note")]
+          ("corrective_actions", "finding"), ("corrective_actions", "evidence_note"), ("applications", "message")]
 
 
 def keeps(person: User) -> list[HoldKind]:

@@ -1,5 +1,5 @@
 """Orders' part in privacy. Erasure waits while an order of the person's, as a buyer or a seller, is still to be paid,
-prepared or handed over. It removes the delivery addresses and notes the person wrote, and the seller's PromptPay ID
+prepared or handed over (or expired within the week: a late payment brings it back). It removes the delivery addresses and notes the person wrote, and the seller's PromptPay ID
 (a phone number or a national ID) with the name on its account, whose values, as copied onto past payments, are
 swept with the person's other values. It keeps their orders pseudonymised (accounting law); when that hold ends, the
 transfer slips they sent go. The retention run blanks the delivery addresses of orders finished more than 90 days
@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import User
+from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.media import storage
 from greensmile.orders.models import Order, OrderStatus
@@ -25,14 +26,18 @@ from greensmile.privacy.models import HoldKind
 KEEP_ADDRESS = timedelta(days=90)
 ENDED = (OrderStatus.COLLECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED)
 SLIP_KIND = "slips"
-COPIES = [("orders", "note"), ("orders", "cancel_reason"), ("order_events", "reason"), ("payments", "payee_name"),
+RECENTLY_EXPIRED = timedelta(days=7)  # a payment that comes late brings an expired order back (ORDER_MOVES)
+COPIES = [("orders", "note"), ("orders", "cancel_reason"), ("order_events", "reason"), ("order_lines", "title"),
+          ("payments", "payee_name"),
           ("payments", "payee_id_value"), ("payments", "attention_note"), ("payment_slips", "refused_reason"),
           ("webhook_events", "payload")]
 
 
 def blocks(person: User) -> str | None:
     open_orders = db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(
-        sa.or_(Order.consumer_id == person.id, Order.farmer_id == person.id), Order.status.not_in(ENDED)))
+        sa.or_(Order.consumer_id == person.id, Order.farmer_id == person.id),
+        sa.or_(Order.status.not_in(ENDED),
+               sa.and_(Order.status == OrderStatus.EXPIRED, Order.updated_at > utcnow() - RECENTLY_EXPIRED))))
     if open_orders:
         return _("%(count)s orders of theirs are still to be paid, prepared or handed over: finish or cancel them "
                  "first.", count=open_orders)

@@ -39,13 +39,16 @@ def erase(person: User, pseudonym: str) -> erasure.Erased:
 def photo_verdict(name: str) -> str:
     """Who may see a plot photo at its address: anyone, unless people can be recognised in it; then the public only
     while the farmer agrees, and the people who may see the plot itself always (never from a shared cache)."""
-    photo = db.session.scalar(sa.select(PlotPhoto).where(PlotPhoto.stored_name == name.replace("_t.jpg", ".jpg")))
-    if photo is None or not photo.shows_people:
+    found = db.session.execute(sa.select(PlotPhoto.shows_people, PlotPhoto.plot_id, Plot.owner_id)
+                               .join(Plot, Plot.id == PlotPhoto.plot_id)
+                               .where(PlotPhoto.stored_name == name.replace("_t.jpg", ".jpg"))).first()
+    if found is None:
+        return "hidden"  # a file whose row is gone (removed, erased) is nobody's to see
+    if not found.shows_people:
         return "public"
-    plot = photo.plot
-    if privacy.has_given(plot.owner, Purpose.PEOPLE_PHOTOS):
+    if privacy.given_among(Purpose.PEOPLE_PHOTOS, [found.owner_id]):
         return "uncached"
-    if current_user.is_authenticated and services.can_view(current_user, plot):
+    if current_user.is_authenticated and services.can_view(current_user, db.session.get(Plot, found.plot_id)):
         return "uncached"
     return "hidden"
 

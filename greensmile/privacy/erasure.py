@@ -7,8 +7,8 @@ link, devices, messages, downloads); each domain that registered an eraser remov
 plots' PGS history, orders and invoices, EUDR records). Then the columns where the domains said a person's values are
 copied as text (a plot's change history, a notice to a buyer naming the seller, a payment's stored payload, a
 decision's reasons) are swept for the person's values (their name, phone numbers, e-mail, LINE user ID, PromptPay
-ID), each replaced by the pseudonym; no other column is touched, so another person's name that contains this one,
-or a plot named after a village, stays as it was. The account row stays, under its pseudonym, so the kept records
+ID), each replaced by the pseudonym; no other column is touched (a plot named after a village stays as it was), and
+in those columns another person's name that contains this one is left whole. The account row stays, under its pseudonym, so the kept records
 still point at one (closed) account, and nothing on them names the person. Files (photos, signatures) are deleted
 only once the erasure commits.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -89,8 +90,11 @@ def erased_label(key: str) -> str:
 ERASERS: dict[str, Eraser] = {}
 # What to do with a kind of kept record once its hold ends (the EUDR photos go): registered by the domain.
 HOLD_ENDS: dict[HoldKind, list[Callable[[int], int]]] = {}
-# (table, column) where a person's name, phone or e-mail may be copied as text: swept for their values.
-COPIES: set[tuple[str, str]] = set()
+# (table, column) where a person's name, phone or e-mail may be copied as text: swept for their values. This room's
+# own first: a coordinator's note on a request, an incident's account of what happened.
+COPIES: set[tuple[str, str]] = {("privacy_erasure_requests", "decision_note"), ("privacy_incidents", "title"),
+                                ("privacy_incidents", "description"), ("privacy_incidents", "data_affected"),
+                                ("privacy_incidents", "actions")}
 
 
 def register(name: str, erase: Callable[[User, str], Erased] | None = None,
@@ -216,10 +220,6 @@ def carry_out(request: ErasureRequest, acting: User, note: str = "") -> dict:
     person = db.session.get(User, request.user_id)
     if person.has_role(Role.COORDINATOR):
         raise CoordinatorErasure()
-    for name, eraser in sorted(ERASERS.items()):
-        reason = eraser.blocks(person)
-        if reason is not None:
-            raise NotNow(reason)
     _move(request, ErasureStatus.ERASED)
     pseudonym = new_pseudonym()
     values = personal_values(person)
@@ -229,15 +229,23 @@ def carry_out(request: ErasureRequest, acting: User, note: str = "") -> dict:
         outcome = eraser.erase(person, pseudonym)
         values |= outcome.values
         report["erased"].update({f"{name}.{key}": count for key, count in outcome.counts.items()})
+    # Asked after the erasers ran: the person's listings are off sale (their rows locked), so no checkout can slip an
+    # order in between; a refusal here rolls everything back with the caller's transaction.
+    for name, eraser in sorted(ERASERS.items()):
+        reason = eraser.blocks(person)
+        if reason is not None:
+            raise NotNow(reason)
     report["erased"].update(_erase_account(person, acting, pseudonym))
     db.session.flush()  # the sweep's statements see, and then overwrite, what the ORM changed
-    report["erased"]["swept"] = sweep(values, pseudonym)
+    report["erased"]["swept"] = sweep(values, pseudonym, person.id)
     db.session.expire_all()  # what the session loaded before the sweep is read again
     for kind in kinds:
         keep_until = _years_after(today(), keep_years(kind))
         db.session.add(RetentionHold(user_id=person.id, erasure_id=request.id, kind=kind, keep_until=keep_until))
         report["kept"].append({"kind": kind.value, "until": keep_until.isoformat()})
-    request.pseudonym, request.reason = pseudonym, ""  # the person's own words may name them
+    request.pseudonym = pseudonym
+    db.session.execute(sa.update(ErasureRequest).where(ErasureRequest.user_id == person.id)  # their own words
+                       .values(reason="").execution_options(synchronize_session=False))
     request.decided_by_id, request.decided_at, request.decision_note = acting.id, utcnow(), note.strip()[:2000]
     request.report = report
     db.session.flush()
@@ -293,43 +301,79 @@ def _erase_account(person: User, acting: User, pseudonym: str) -> dict[str, int]
 
 
 # ---------------------------------------------------------------- the sweep
+SHORT = "—"  # what stands for a value where the pseudonym would not fit the column (a 20-character phone field)
+
+
 def _copy_columns() -> list[tuple[sa.Table, sa.Column]]:
     tables = db.metadata.tables
-    return [(tables[table], tables[table].c[column]) for table, column in sorted(COPIES)]
+    return [(tables[table], tables[table].c[column]) for table, column in sorted(COPIES)
+            if tables[table].primary_key.columns]  # a table without a key cannot be rewritten row by row
 
 
-def _replace_in(value, old: str, new: str):
-    if isinstance(value, str):  # as written, and as JSON kept in a text column escapes it (a payment's payload)
-        return value.replace(old, new).replace(json.dumps(old)[1:-1], new)
-    if isinstance(value, list):
-        return [_replace_in(item, old, new) for item in value]
-    if isinstance(value, dict):
-        return {_replace_in(key, old, new): _replace_in(item, old, new) for key, item in value.items()}
-    return value
+@dataclass
+class _Replacer:
+    """Each of the person's values, case-insensitively, as written and as JSON escapes it, replaced by `new`; another
+    person's name that contains one of them (a namesake: "สมหญิง ใจดีมาก" for "สมหญิง ใจดี") is left whole."""
+
+    values: list[str]
+    protected: list[str]
+
+    def __post_init__(self):
+        forms = sorted({form for value in self.values for form in (value, json.dumps(value)[1:-1])}, key=len,
+                       reverse=True)
+        self.pattern = re.compile("|".join(re.escape(form) for form in forms), re.IGNORECASE)
+        names = sorted(set(self.protected), key=len, reverse=True)
+        self.shield = re.compile("|".join(re.escape(name) for name in names)) if names else None
+
+    def text(self, value: str, new: str) -> str:
+        if self.shield is None:
+            return self.pattern.sub(new, value)
+        parts, last = [], 0
+        for found in self.shield.finditer(value):  # replace between the namesakes, never inside one
+            parts += [self.pattern.sub(new, value[last:found.start()]), found.group()]
+            last = found.end()
+        return "".join([*parts, self.pattern.sub(new, value[last:])])
+
+    def any(self, value, new: str):
+        if isinstance(value, str):
+            return self.text(value, new)
+        if isinstance(value, list):
+            return [self.any(item, new) for item in value]
+        if isinstance(value, dict):
+            return {self.any(key, new): self.any(item, new) for key, item in value.items()}
+        return value
 
 
-def sweep(values: Iterable[str], pseudonym: str) -> int:
-    """Replace each value by the pseudonym in the columns the domains named as copies; returns how many cells
-    changed. Longest first, so a full name goes before a part of it; a text longer than its column is cut to fit."""
+def _namesakes(person_id: int | None, values: list[str]) -> list[str]:
+    """Other people's names that contain one of the values."""
+    if person_id is None:
+        return []
+    return list(db.session.scalars(sa.select(User.display_name).where(
+        User.id != person_id, sa.or_(*(User.display_name.icontains(value, autoescape=True) for value in values)))))
+
+
+def sweep(values: Iterable[str], pseudonym: str, person_id: int | None = None) -> int:
+    """Replace each value by the pseudonym in the columns the domains named as copies, one statement per column;
+    returns how many cells changed. Where the pseudonym would not fit a short column, a dash stands for the value."""
     ordered = sorted({value for value in values if len(value) >= MIN_SWEPT}, key=len, reverse=True)
     if not ordered:
         return 0
+    replacer = _Replacer(ordered, _namesakes(person_id, ordered))
+    spelled = {form for value in ordered for form in (value, json.dumps(value)[1:-1])}
     changed = 0
     for table, column in _copy_columns():
         key = list(table.primary_key.columns)
-        # JSON, in a JSON column or kept as text, may hold the text escaped (\u0e2a...): look for both spellings.
-        spelled = {form for value in ordered for form in (value, json.dumps(value)[1:-1])}
         rows = db.session.execute(sa.select(*key, column).where(
-            sa.or_(*(sa.cast(column, sa.Text).contains(form, autoescape=True) for form in spelled)))).all()
+            sa.or_(*(sa.cast(column, sa.Text).icontains(form, autoescape=True) for form in spelled)))).all()
         limit = getattr(column.type, "length", None)
         updates = []
         for row in rows:
-            data = row[-1]
-            for value in ordered:
-                data = _replace_in(data, value, pseudonym)
-            if isinstance(data, str) and limit:
-                data = data[:limit]
-            updates.append({**{f"k_{k.name}": row[i] for i, k in enumerate(key)}, "new_value": data})
+            before = row[-1]
+            after = replacer.any(before, pseudonym)
+            if isinstance(after, str) and limit and len(after) > limit:
+                after = replacer.any(before, SHORT)[:limit]
+            if after != before:
+                updates.append({**{f"k_{k.name}": row[i] for i, k in enumerate(key)}, "new_value": after})
         if updates:  # one statement, its rows sent together
             db.session.execute(sa.update(table).where(*(k == sa.bindparam(f"k_{k.name}") for k in key))
                                .values({column.name: sa.bindparam("new_value", type_=column.type)}), updates)

@@ -40,5 +40,5 @@ def end(user_id: int) -> int:
 
 
 def register() -> None:
-    erasure.register("eudr", keeps=keeps)
+    erasure.register("eudr", keeps=keeps, copies=[("rubber_lots", "note"), ("rubber_harvests", "note")])
     erasure.on_hold_end(HoldKind.EUDR, end)

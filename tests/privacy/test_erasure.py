@@ -17,6 +17,7 @@ from greensmile.db import utcnow
 from greensmile.extensions import db
 from greensmile.listings import services as listings
 from greensmile.listings.models import Listing, ListingStatus
+from greensmile.media import storage
 from greensmile.media.storage import image_path
 from greensmile.notifications.models import Notification
 from greensmile.notifications.services import Message, notify
@@ -48,7 +49,7 @@ ADDRESS = "99 หมู่ 4 ต.คลองแห อ.หาดใหญ่"
 LINE_NAME = "Somying ชาวสวน"
 PAYEE = "น.ส. สมหญิง ลบข้อมูลได้"
 PERSONAL = [NAME, PHONE, "089-123-4567", "089-1234567", "+66891234567", EMAIL, ADDRESS, LINE_NAME, PAYEE]
-BYSTANDER = "สมหญิง ใจดีมาก"
+BYSTANDER = NAME + "มาก"  # another person whose name holds hers
 BYSTANDER_PLOT = "แปลงป้าสมหญิงริมคลองแห"
 
 
@@ -170,7 +171,7 @@ def test_erasure_leaves_no_personal_field_readable_while_history_and_invoices_re
     assert decided.status_code == 302
 
     with app.app_context():
-        written = _everything_written()
+        written = _everything_written().replace(BYSTANDER, "")  # the namesake's own name is theirs
         for value in PERSONAL:
             assert value not in written, value
         farmer = db.session.get(User, scene["farmer"])
@@ -279,3 +280,40 @@ def test_every_column_named_as_a_copy_exists(app_ctx):
 
     columns = {(table.name, column.name) for table in db.metadata.sorted_tables for column in table.columns}
     assert COPIES and COPIES <= columns, sorted(COPIES - columns)
+
+
+def test_a_file_queued_in_a_savepoint_follows_the_savepoint(app_ctx):
+    farmer = make_user(Role.FARMER, email="farmer@example.com")
+    plot = make_plot(farmer)
+    kept, released, outer = (plots.add_photo(farmer, plot, jpeg_with_gps((320, 240)), n).stored_name
+                             for n in ("a", "b", "c"))
+    db.session.commit()
+    storage.delete_after_commit(db.session, "plots", outer)
+    try:
+        with db.session.begin_nested():
+            storage.delete_after_commit(db.session, "plots", kept)
+            raise ValueError("a step inside failed")
+    except ValueError:
+        pass
+    with db.session.begin_nested():
+        storage.delete_after_commit(db.session, "plots", released)
+    assert all(image_path("plots", name) for name in (kept, released, outer))  # nothing before the commit
+    db.session.commit()
+    assert image_path("plots", kept) is not None  # its savepoint rolled back
+    assert image_path("plots", released) is None and image_path("plots", outer) is None
+
+
+def test_a_kitchen_share_still_to_deliver_makes_the_erasure_wait(app_ctx):
+    from greensmile.bulk import shares as sharing
+    from tests.bulk.helpers import make_kitchen, order_for
+
+    kitchen = make_kitchen(a="40", b="30")
+    sharing.propose(kitchen.coordinator, order_for(kitchen, "20"))
+    asked = erasure.ask(kitchen.farmer_a, kitchen.farmer_a)
+    db.session.flush()
+    try:
+        erasure.carry_out(asked, kitchen.coordinator)
+    except erasure.NotNow as refusal:
+        assert "ส่วนแบ่ง" in str(refusal) or "share" in str(refusal)
+    else:
+        raise AssertionError("erased with a share still to deliver")
