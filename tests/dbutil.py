@@ -90,3 +90,18 @@ def lent_columns(engine, *columns: sa.Column):
         with engine.begin() as connection:
             for column in columns:
                 connection.exec_driver_sql(f'ALTER TABLE "{column.table.name}" DROP COLUMN "{column.name}"')
+
+
+@contextmanager
+def lent_snapshots(engine):
+    """The QR page's bookkeeping (plots.public_version, public_snapshots), which every commit touching a plot writes:
+    lent to a set-up at an older schema, and taken away again before the upgrade under test."""
+    from greensmile.plots.models import Plot
+    from greensmile.public.models import PublicSnapshot
+
+    PublicSnapshot.__table__.create(engine)
+    try:
+        with lent_columns(engine, Plot.__table__.c.public_version):
+            yield
+    finally:
+        PublicSnapshot.__table__.drop(engine)

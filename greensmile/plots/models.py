@@ -98,6 +98,9 @@ class Plot(TimestampMixin, db.Model):
     plot_type: Mapped[PlotType] = mapped_column(enum_type(PlotType), index=True)
     water_source: Mapped[str] = mapped_column(sa.String(200), default="")
     neighbour_risks: Mapped[str] = mapped_column(sa.Text, default="")
+    # Bumped in the transaction of every change the public page shows (greensmile/public/snapshot.py): a snapshot
+    # built from an older version is rebuilt on the next view.
+    public_version: Mapped[int] = mapped_column(server_default="0", deferred=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -34,3 +34,15 @@ class Concern(TimestampMixin, db.Model):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     plot: Mapped[Plot] = relationship()
+
+
+class PublicSnapshot(db.Model):
+    """What a plot's public page shows, as one row (greensmile/public/snapshot.py): built from the plot's
+    `public_version`, and rebuilt when that version has moved on."""
+
+    __tablename__ = "public_snapshots"
+
+    plot_id: Mapped[int] = mapped_column(sa.ForeignKey("plots.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int]
+    data: Mapped[dict] = mapped_column(sa.JSON)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)

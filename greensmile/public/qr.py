@@ -1,11 +1,17 @@
 """QR codes for plots: one function says what a code encodes, others draw it.
 
 The payload is the plot page's absolute address under PUBLIC_BASE_URL, nothing else, so a label printed
-today keeps leading to the live status. Error correction H (30 %) survives a muddy or torn sticker."""
+today keeps leading to the live status. Error correction H (30 %) survives a muddy or torn sticker.
+
+Each code is drawn once per payload (plot and base address) and size, kept as a file named after what it shows, and
+served from there with that name as its ETag: a sheet of 600 labels draws nothing that was drawn before."""
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 from enum import Enum
+from pathlib import Path
 
 import qrcode
 from qrcode.image.svg import SvgPathImage
@@ -46,3 +52,37 @@ def render_svg(payload: str) -> bytes:
     out = io.BytesIO()
     _qr(payload, 10).make_image(image_factory=SvgPathImage).save(out)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- drawn once
+FORMATS = {"sticker.png": ("image/png", lambda p: render_png(p, QRSize.STICKER)),
+           "sign.png": ("image/png", lambda p: render_png(p, QRSize.SIGN)),
+           "svg": ("image/svg+xml", render_svg)}
+
+
+def image_key(payload: str, kind: str) -> str:
+    """A drawing's name, from what it shows: the same payload and kind are the same image, whichever server drew it
+    (it doubles as the ETag)."""
+    return hashlib.sha256(f"{kind}\n{payload}".encode()).hexdigest()[:32]
+
+
+def _path(folder: Path, payload: str, kind: str) -> Path:
+    suffix = kind.rsplit(".", 1)[-1]
+    return folder / f"{image_key(payload, kind)}.{suffix}"
+
+
+def stored(folder: Path, payload: str, kind: str) -> Path | None:
+    """The image already drawn for this payload and kind, or None."""
+    path = _path(folder, payload, kind)
+    return path if path.is_file() else None
+
+
+def store(folder: Path, payload: str, kind: str) -> Path:
+    """Draw the image once and keep it (a half-written file is never seen: written aside, then moved in)."""
+    path = _path(folder, payload, kind)
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        temporary.write_bytes(FORMATS[kind][1](payload))
+        os.replace(temporary, path)
+    return path

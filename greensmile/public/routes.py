@@ -1,8 +1,10 @@
 """The public plot page (/p/<code>), its QR codes, the code look-up, concerns and label sheets."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -23,7 +25,7 @@ from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
 from greensmile.privacy import services as privacy
 from greensmile.privacy.models import Purpose
-from greensmile.public import directory, qr, scans, services
+from greensmile.public import directory, qr, scans, services, snapshot
 from greensmile.public.forms import ConcernForm, FarmSearchForm
 from greensmile.public.models import Concern
 from greensmile.urls import public_base
@@ -97,20 +99,36 @@ def _lang_arg() -> dict:
     return {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
 
 
-# A status change reaches every phone within a minute; a busy market day is served from caches meanwhile.
+# A status change reaches every phone within a minute; a busy market day is served from caches meanwhile. No rate
+# limit: the page costs a Redis read, and a limit's own bookkeeping would cost as much again.
+@limiter.exempt
 @public(60, stale_while_revalidate=30)
 def plot_page(code: str):
-    plot, typo = _find(code, for_page=True)
-    if plot is None:
-        return _not_found(code, typo)
-    if code != plot.code:  # one address per plot, whatever was typed
-        return redirect(url_for("public.plot", code=plot.code, **_lang_arg()), 301)
-    response = render_public("public/plot.html", page=services.public_page(plot, named=plot.named, people=plot.people),
-                             lang_arg=_lang_arg())
+    """From the plot's snapshot (one query), or its page kept in Redis (no query): see public/snapshot.py."""
+    try:
+        canonical = normalise_code(code)
+    except InvalidPlotCode:
+        return _not_found(code, True)
+    lang = _lang_arg()
+    if code != canonical:  # one address per plot, whatever was typed
+        return redirect(url_for("public.plot", code=canonical, **lang), 301)
+    day, variant = today(), f"{get_locale()}-{lang.get('lang', '')}"
+    held = request.if_none_match.as_set(include_weak=True)  # the pages this phone holds already
+    kept = snapshot.cached_page(canonical, variant, day, held) if request.method == "GET" else None
+    if kept is not None:  # the scan was counted with the read
+        response = current_app.response_class(kept.page, mimetype="text/html")
+        response.set_etag(kept.etag)
+        return response.make_conditional(request)
+    found = snapshot.read(canonical)
+    if found is None:
+        return _not_found(code, False)
+    snapshot.keep(found)  # a snapshot rebuilt here is kept for the views after
+    response = render_public("public/plot.html", page=snapshot.page_of(found.data, day), lang_arg=lang)
     response.add_etag()
+    snapshot.keep_page(canonical, variant, day, found, response.get_data(), response.get_etag()[0])
     response = response.make_conditional(request)
     if request.method == "GET" and response.status_code == 200:  # not a revalidation, not a HEAD
-        scans.count_scan(plot.id, today())  # after rendering: a failing count never fails the page
+        scans.count_scan(found.plot_id, day)  # after rendering: a failing count never fails the page
     return response
 
 
@@ -146,23 +164,37 @@ def _qr_plot(code: str) -> Plot:
     return plot
 
 
+def _qr_folder() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "qr"
+
+
+def _qr_image(code: str, kind: str, endpoint: str):
+    """A plot's QR code as drawn once (public/qr.py): an image drawn before is sent with no query at all, since a
+    plot that has held a certificate keeps its code for good; the first asks the database whether it may have one."""
+    try:
+        canonical = normalise_code(code)
+    except InvalidPlotCode:
+        abort(404)
+    if code != canonical:
+        return redirect(url_for(endpoint, code=canonical, **request.args), 301)
+    payload = qr.qr_payload(public_base(), canonical)
+    path = qr.stored(_qr_folder(), payload, kind)
+    if path is None:
+        _qr_plot(canonical)  # 404 unless the plot has held a certificate
+        path = qr.store(_qr_folder(), payload, kind)
+    return send_file(path, mimetype=qr.FORMATS[kind][0], conditional=True, etag=qr.image_key(payload, kind))
+
+
+@limiter.exempt
 @public(3600)  # the code encodes the address only: it never changes
 def qr_png(code: str):
-    plot = _qr_plot(code)
-    if code != plot.code:
-        return redirect(url_for("public.qr_png", code=plot.code, **request.args), 301)
-    size = qr.QRSize.SIGN if request.args.get("size") == "sign" else qr.QRSize.STICKER
-    payload = qr.qr_payload(public_base(), plot.code)
-    return current_app.response_class(qr.render_png(payload, size), mimetype="image/png")
+    return _qr_image(code, "sign.png" if request.args.get("size") == "sign" else "sticker.png", "public.qr_png")
 
 
+@limiter.exempt
 @public(3600)
 def qr_svg(code: str):
-    plot = _qr_plot(code)
-    if code != plot.code:
-        return redirect(url_for("public.qr_svg", code=plot.code), 301)
-    payload = qr.qr_payload(public_base(), plot.code)
-    return current_app.response_class(qr.render_svg(payload), mimetype="image/svg+xml")
+    return _qr_image(code, "svg", "public.qr_svg")
 
 
 @limiter.limit("10 per hour", methods=["POST"])
@@ -211,8 +243,9 @@ def labels():
     printable = [plot for plot in chosen if plot.id in with_qr]
     skipped = [plot for plot in chosen if plot.id not in with_qr]
     base_url = public_base()
-    codes_svg = {
-        plot.code: Markup(qr.render_svg(qr.qr_payload(base_url, plot.code)).decode().split("?>", 1)[-1])
+    codes_svg = {  # drawn once per plot and address: a sheet printed again reads them back
+        plot.code: Markup(qr.store(_qr_folder(), qr.qr_payload(base_url, plot.code), "svg").read_text()
+                          .split("?>", 1)[-1])
         for plot in printable
     }
     sheets = [printable[i:i + LABELS_PER_SHEET] for i in range(0, len(printable), LABELS_PER_SHEET)]

@@ -31,8 +31,11 @@ def _redis():
     return client
 
 
-def _key(day: date) -> str:
+def day_key(day: date) -> str:
     return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', 'greensmile')}:scans:{day.isoformat()}"
+
+
+_key = day_key
 
 
 def _add_to_database(plot_id: int, day: date, count: int) -> None:

@@ -15,7 +15,7 @@ from greensmile.certification.models import ApplicationStatus, CertStatus, inspe
 from greensmile.extensions import db
 from greensmile.notifications.services import quiet
 from tests.certification.helpers import make_cycle, through_inspection
-from tests.dbutil import lent_columns, scratch_database
+from tests.dbutil import lent_columns, lent_snapshots, scratch_database
 
 BEFORE = "c7d1e2f3a4b5"
 
@@ -43,7 +43,7 @@ def test_certified_plots_keep_their_crops_covered_after_the_migration(database_u
                 # set-up below and taken away again before the upgrade, so the data is as the old code left it.
                 inspection_crops.create(db.engine)
                 # The old schema has no notification tables: what the set-up does is announced to nobody.
-                with lent_columns(db.engine, User.__table__.c.email_confirmed_at), quiet():
+                with lent_columns(db.engine, User.__table__.c.email_confirmed_at), lent_snapshots(db.engine), quiet():
                     cycle = make_cycle(crops=("คะน้า", "ผักบุ้ง"))
                     application = through_inspection(cycle)
                     certify = _decided(application, cycle.committee, "certify")

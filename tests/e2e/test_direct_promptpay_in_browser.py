@@ -79,7 +79,8 @@ def test_pay_the_farmer_by_promptpay_send_the_slip_and_the_farmer_confirms(brows
 
         # The buyer's order has moved on.
         buyer.goto(f"{url}/orders")
-        buyer.click("main a[href^='/orders/']")
+        with buyer.expect_navigation():  # the click alone returns before the order's page has come
+            buyer.click("main a[href^='/orders/']")
         assert "order-confirmed" in buyer.content()
         _fits(buyer)
     finally:

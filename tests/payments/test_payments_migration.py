@@ -18,7 +18,7 @@ from greensmile.network.models import OrganisationKind
 from greensmile.orders.models import Checkout, Order, OrderStatus, PaymentMethod
 from greensmile.payments.models import Channel, Payment, PaymentStatus, Refund
 from greensmile.supporters.models import SupportKind, SupportPledge
-from tests.dbutil import lent_columns, scratch_database
+from tests.dbutil import lent_columns, lent_snapshots, scratch_database
 from tests.factories import make_organisation, make_user
 
 BEFORE = "5b0c1d2e3f40"
@@ -56,7 +56,7 @@ def test_the_stripe_rows_of_the_old_tables_are_carried_over_and_back(database_ur
         with app.app_context():
             try:
                 flask_migrate.upgrade(revision=BEFORE)
-                with lent_columns(db.engine, User.__table__.c.email_confirmed_at):
+                with lent_columns(db.engine, User.__table__.c.email_confirmed_at), lent_snapshots(db.engine):
                     consumer, farmer = make_user(Role.CONSUMER, email="c@example.com"), make_user(Role.FARMER)
                     kitchen = make_organisation(OrganisationKind.HOSPITAL_KITCHEN, name="ครัว")
                     foundation = make_organisation(OrganisationKind.FOUNDATION, name="มูลนิธิ")

@@ -1,0 +1,217 @@
+"""The QR page from one snapshot never shows a stale page: each thing the page shows is changed in turn and the page
+read at once; a certificate that lapses by date shows it at 00:00 with no rebuild; and with Redis the page is kept
+and served with no SQL at all, until a change commits."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+import redis
+import sqlalchemy as sa
+import time_machine
+
+from greensmile.accounts.models import User
+from greensmile.certification import residue
+from greensmile.certification import services as certification
+from greensmile.certification.models import Certification, ResidueMethod, ResidueResult
+from greensmile.clock import BANGKOK, today
+from greensmile.extensions import db
+from greensmile.listings import services as listings
+from greensmile.network.models import Organisation
+from greensmile.plots import services as plots
+from greensmile.plots.models import Plot, PlotPhoto
+from greensmile.privacy import services as privacy
+from greensmile.privacy.models import Purpose
+from greensmile.public.models import PublicSnapshot
+from tests.certification.helpers import certified, make_cycle, png
+from tests.factories import crop
+from tests.orders.helpers import listing_data, stall
+from tests.public.test_public_pages import counting_queries
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def scene(given):
+    with given():
+        cycle = make_cycle()
+        cert = certified(cycle)
+        privacy.record(cycle.farmer, Purpose.PUBLIC_NAME, True, cycle.farmer)
+        point = stall(cycle.coordinator)
+        return {"code": cycle.plot.code, "plot": cycle.plot.id, "cert": cert.id, "farmer": cycle.farmer.id,
+                "committee": cycle.committee.id, "coordinator": cycle.coordinator.id, "group": cycle.group.id,
+                "stall": point.id, "valid_until": cert.valid_until}
+
+
+def _page(client, scene) -> str:
+    response = client.get(f"/p/{scene['code']}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _cert(scene) -> Certification:
+    return db.session.get(Certification, scene["cert"])
+
+
+def _user(scene, key: str) -> User:
+    return db.session.get(User, scene[key])
+
+
+def _plot(scene) -> Plot:
+    return db.session.get(Plot, scene["plot"])
+
+
+def _grow(scene, name: str) -> None:
+    plot = _plot(scene)  # held while the crop is added: the collection needs its plot
+    plot.crops.append(crop(name))
+
+
+# Each input of the page: (what to change, in the given() context; what the page says after it)
+CHANGES = {
+    "suspension": (lambda s: certification.suspend(_cert(s), _user(s, "committee"), "ตรวจพบสารตกค้าง"),
+                   'data-status="suspended"'),
+    "revocation": (lambda s: certification.revoke(_cert(s), _user(s, "committee"), "ใช้สารเคมี"),
+                   'data-status="revoked"'),
+    "listing": (lambda s: listings.create_listing(_user(s, "farmer"), listing_data(
+        s["plot"], [s["stall"]], title="ผักบุ้งล็อตใหม่สด")), "ผักบุ้งล็อตใหม่สด"),
+    "photo": (lambda s: plots.add_photo(_user(s, "farmer"), _plot(s), png((300, 200)), "หน้าแปลงใหม่"),
+              "หน้าแปลงใหม่"),
+    "residue test": (lambda s: residue.record_residue_test(
+        _plot(s), _user(s, "coordinator"), tested_on=today(), sample="คะน้า", substance="คลอร์ไพริฟอส",
+        method=ResidueMethod.RAPID, result=ResidueResult.PASSED), "คลอร์ไพริฟอส"),
+    "plot's name": (lambda s: setattr(_plot(s), "name", "แปลงเปลี่ยนชื่อใหม่"), "แปลงเปลี่ยนชื่อใหม่"),
+    "a crop": (lambda s: _grow(s, "กระเจี๊ยบเขียวใหม่"), "กระเจี๊ยบเขียวใหม่"),
+    "farmer's name": (lambda s: setattr(_user(s, "farmer"), "display_name", "ลุงชื่อใหม่ ใจดี"), "ลุงชื่อใหม่ ใจดี"),
+    "group's name": (lambda s: setattr(db.session.get(Organisation, s["group"]), "name", "กลุ่มชื่อใหม่"),
+                     "กลุ่มชื่อใหม่"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_each_change_shows_on_the_very_next_view(client, given, scene, change):
+    do, shows = CHANGES[change]
+    before = _page(client, scene)
+    assert _page(client, scene) == before  # read from the snapshot
+    assert shows not in before
+    with given():
+        do(scene)
+    assert shows in _page(client, scene)
+
+
+@pytest.mark.parametrize("withdrawn", ["listing", "photo", "name"])
+def test_what_is_taken_away_leaves_at_once(client, given, scene, withdrawn):
+    with given():
+        listing = listings.create_listing(_user(scene, "farmer"), listing_data(scene["plot"], [scene["stall"]],
+                                                                                 title="ผักบุ้งจะถอน"))
+        photo = plots.add_photo(_user(scene, "farmer"), _plot(scene), png((300, 200)), "ภาพจะลบ")
+        listing_id, photo_id = listing.id, photo.id
+    page = _page(client, scene)
+    with given():
+        name = _user(scene, "farmer").display_name
+        shown = {"listing": "ผักบุ้งจะถอน", "photo": "ภาพจะลบ", "name": name}[withdrawn]
+        assert shown in page
+        if withdrawn == "listing":
+            from greensmile.listings.models import Listing
+
+            listings.withdraw(db.session.get(Listing, listing_id), _user(scene, "farmer"))
+        elif withdrawn == "photo":
+            plots.remove_photo(_user(scene, "farmer"), db.session.get(PlotPhoto, photo_id))
+        else:
+            privacy.record(_user(scene, "farmer"), Purpose.PUBLIC_NAME, False, _user(scene, "farmer"))
+    assert shown not in _page(client, scene)
+
+
+def test_a_certificate_that_lapses_at_midnight_shows_expired_at_0000_without_a_rebuild(client, given, scene, app):
+    last_day = scene["valid_until"]
+    with time_machine.travel(datetime.combine(last_day, time(23, 59), tzinfo=BANGKOK), tick=False):
+        assert 'data-status="certified"' in _page(client, scene)
+    with app.app_context():
+        built = db.session.scalar(sa.select(PublicSnapshot.built_at).where(PublicSnapshot.plot_id == scene["plot"]))
+    with time_machine.travel(datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=BANGKOK), tick=False):
+        with counting_queries(app) as statements:
+            page = _page(client, scene)
+    assert 'data-status="expired"' in page
+    writes = [s for s in statements if s.startswith(("INSERT INTO public_snapshots", "UPDATE public_snapshots"))]
+    assert writes == []  # the snapshot knew the day
+    with app.app_context():
+        assert db.session.scalar(sa.select(PublicSnapshot.built_at).where(
+            PublicSnapshot.plot_id == scene["plot"])) == built
+
+
+def test_a_rubber_plots_group_certificate_that_lapses_by_date_shows_at_once(client, given, app):
+    from tests.rubber.helpers import make_group
+
+    with given():
+        world = make_group()
+        code = world.plots[0].code
+        from greensmile.certification.group_models import GroupCertificate
+
+        group_certificate = db.session.scalar(sa.select(GroupCertificate).where(
+            GroupCertificate.organisation_id == world.group.id))
+        group_certificate.valid_until = until = today() + timedelta(days=10)  # before the member's own ends
+    assert 'data-status="certified"' in client.get(f"/p/{code}").get_data(as_text=True)
+    with time_machine.travel(datetime.combine(until + timedelta(days=1), time(8), tzinfo=BANGKOK), tick=False):
+        assert 'data-status="group_lapsed"' in client.get(f"/p/{code}").get_data(as_text=True)
+
+
+@pytest.fixture
+def with_redis(app, monkeypatch):
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", prefix)
+    app.extensions.pop("scan_redis", None)
+    app.extensions.pop("qr_page_read", None)
+    yield client
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    app.extensions.pop("scan_redis", None)
+    app.extensions.pop("qr_page_read", None)
+
+
+def test_with_redis_a_view_runs_no_sql_until_a_change_commits(client, given, scene, app, with_redis):
+    first = _page(client, scene)
+    with counting_queries(app) as statements:
+        again = _page(client, scene)
+    assert again == first
+    assert [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))] == []
+    with given():
+        certification.suspend(_cert(scene), _user(scene, "committee"), "ตรวจพบสารตกค้าง")
+    assert 'data-status="suspended"' in _page(client, scene)  # the next request after the decision commits
+    english = client.get(f"/p/{scene['code']}?lang=en").get_data(as_text=True)
+    assert "Suspended" in english and 'lang="en"' in english  # each language kept on its own
+
+
+def test_a_change_committed_while_a_view_was_building_is_not_hidden(client, given, scene, app):
+    """A view that read the plot before a change and keeps its snapshot after it: the snapshot carries the old
+    version, so the next view builds again."""
+    from greensmile.public import snapshot
+
+    _page(client, scene)
+    with given():
+        certification.suspend(_cert(scene), _user(scene, "committee"), "ตรวจพบสารตกค้าง")
+    with app.app_context():  # a late writer puts back a snapshot of the old version
+        version = db.session.scalar(sa.select(Plot.public_version).where(Plot.id == scene["plot"]))
+        old = snapshot.build(db.session.get(Plot, scene["plot"]))
+        old["timeline"][0]["statuses"][0]["status"] = "certified"
+        db.session.add(PublicSnapshot(plot_id=scene["plot"], version=version - 1, data=old,
+                                      built_at=datetime.now(BANGKOK)))
+        db.session.commit()
+    assert 'data-status="suspended"' in _page(client, scene)
+
+
+def test_the_quantity_left_is_not_what_the_page_follows_but_the_offer_closes_on_time(client, given, scene):
+    with given():
+        listing = listings.create_listing(_user(scene, "farmer"), listing_data(
+            scene["plot"], [scene["stall"]], title="ผักกาดปิดรับ", quantity=Decimal("3")))
+        order_by = listing.order_by
+    assert "ผักกาดปิดรับ" in _page(client, scene)
+    with time_machine.travel(order_by + timedelta(minutes=1), tick=False):
+        assert "ผักกาดปิดรับ" not in _page(client, scene)  # closed by the clock, no change needed
