@@ -166,7 +166,21 @@ def start_server(url: str, port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
 
 
+def answers(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def main() -> None:
+    if not os.environ.get("BENCH_DATABASE_URL") and not answers("127.0.0.1", 5432):
+        print("market day skipped: no PostgreSQL on 127.0.0.1:5432 (or set BENCH_DATABASE_URL)")
+        return
+    if not answers("127.0.0.1", 6379):
+        print("market day skipped: no Redis on 127.0.0.1:6379 (the production set-up it measures has one)")
+        return
     url, admin = database_url()
     port = free_port()
     scene = prepare(url)

@@ -146,3 +146,13 @@ def _sqlite_begin(connection):
         # IMMEDIATE takes the write lock at the start: concurrent writers then queue (busy_timeout) instead of
         # failing with "database is locked" when a reading transaction tries to start writing.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+TOUCHED = "greensmile.db.touched"
+
+
+def touched(session, table: str, ids) -> None:
+    """Say that a statement the ORM does not track (a conditional UPDATE, an executemany) changed these rows, so that
+    what is kept from them (the QR page's snapshot) is rebuilt when the transaction commits."""
+    session = session.registry() if hasattr(session, "registry") else session  # Flask-SQLAlchemy's scoped one
+    session.info.setdefault(TOUCHED, {}).setdefault(table, set()).update(ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from greensmile.accounts.models import User
+from greensmile.db import touched
 from greensmile.extensions import db
 from greensmile.listings.models import Listing, ListingStatus
 from greensmile.privacy import erasure
@@ -13,10 +14,11 @@ COPIES = [("listings", "title"), ("listings", "description"), ("listings", "stat
 
 
 def erase(person: User, pseudonym: str) -> erasure.Erased:
-    withdrawn = db.session.execute(sa.update(Listing).where(
+    withdrawn = db.session.scalars(sa.update(Listing).where(
         Listing.farmer_id == person.id, Listing.status == ListingStatus.ACTIVE).values(status=ListingStatus.WITHDRAWN)
-        .execution_options(synchronize_session=False)).rowcount
-    return erasure.Erased({"withdrawn": withdrawn})
+        .returning(Listing.id).execution_options(synchronize_session=False)).all()
+    touched(db.session, "listings", withdrawn)  # their plots' pages drop them
+    return erasure.Erased({"withdrawn": len(withdrawn)})
 
 
 def register() -> None:

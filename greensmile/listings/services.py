@@ -17,7 +17,7 @@ from greensmile.accounts.models import Role, User
 from greensmile.certification import charter, scope, signals
 from greensmile.certification.models import Certification, CertStatus, Standard
 from greensmile.certification.services import BANGKOK, today
-from greensmile.db import Quantity, contains, squeeze, utcnow
+from greensmile.db import Quantity, contains, squeeze, touched, utcnow
 from greensmile.extensions import db
 from greensmile.i18n import format_quantity_for
 from greensmile.listings import pickup_points
@@ -333,6 +333,8 @@ def reserve(listing_id: int, quantity: Decimal, now: datetime | None = None, aft
         .values(quantity_reserved=Listing.quantity_reserved + _quantity(quantity))
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:
+        touched(db.session, "listings", [listing_id])  # the stock left is on the plot's page
     return result.rowcount == 1
 
 
@@ -344,6 +346,7 @@ def release(quantities: dict[int, Decimal]) -> None:
             .values(quantity_reserved=Listing.quantity_reserved - _quantity(quantities[listing_id]))
             .execution_options(synchronize_session=False)
         )
+    touched(db.session, "listings", quantities)
     for listing in [o for o in db.session.identity_map.values() if isinstance(o, Listing)]:
         if listing.id in quantities:
             db.session.expire(listing, ["quantity_reserved"])

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from greensmile.accounts.models import LineLink, Role, User, UserSession
 from greensmile.clock import today
-from greensmile.db import utcnow
+from greensmile.db import touched, utcnow
 from greensmile.errors import DomainError
 from greensmile.extensions import db
 from greensmile.privacy import services
@@ -378,4 +378,6 @@ def sweep(values: Iterable[str], pseudonym: str, person_id: int | None = None) -
             db.session.execute(sa.update(table).where(*(k == sa.bindparam(f"k_{k.name}") for k in key))
                                .values({column.name: sa.bindparam("new_value", type_=column.type)}), updates)
             changed += len(updates)
+            if len(key) == 1:  # what is kept from these rows (a QR page's snapshot) is rebuilt
+                touched(db.session, table.name, [update[f"k_{key[0].name}"] for update in updates])
     return changed

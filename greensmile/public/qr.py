@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import tempfile
 from enum import Enum
 from pathlib import Path
 
@@ -72,17 +73,28 @@ def _path(folder: Path, payload: str, kind: str) -> Path:
 
 
 def stored(folder: Path, payload: str, kind: str) -> Path | None:
-    """The image already drawn for this payload and kind, or None."""
+    """The image already drawn for this payload and kind, or None (an empty file, left by a crash, is none)."""
     path = _path(folder, payload, kind)
-    return path if path.is_file() else None
+    try:
+        return path if path.stat().st_size > 0 else None
+    except FileNotFoundError:
+        return None
 
 
 def store(folder: Path, payload: str, kind: str) -> Path:
-    """Draw the image once and keep it (a half-written file is never seen: written aside, then moved in)."""
+    """Draw the image once and keep it. Written to a file of its own, flushed to disk, then moved in: a reader never
+    sees half a file, and two workers drawing the same code at once both end with the same whole one."""
     path = _path(folder, payload, kind)
-    if not path.is_file():
+    if stored(folder, payload, kind) is None:
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-        temporary.write_bytes(FORMATS[kind][1](payload))
-        os.replace(temporary, path)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(FORMATS[kind][1](payload))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
     return path

@@ -99,10 +99,11 @@ def _lang_arg() -> dict:
     return {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
 
 
-# A status change reaches every phone within a minute; a busy market day is served from caches meanwhile. No rate
-# limit: the page costs a Redis read, and a limit's own bookkeeping would cost as much again.
+# A status change reaches every phone within a minute (30 s fresh, then up to 30 s stale while a cache asks again);
+# a busy market day is served from caches meanwhile. No rate limit: the page costs a Redis read, and a limit's own
+# bookkeeping would cost as much again.
 @limiter.exempt
-@public(60, stale_while_revalidate=30)
+@public(30, stale_while_revalidate=30)
 def plot_page(code: str):
     """From the plot's snapshot (one query), or its page kept in Redis (no query): see public/snapshot.py."""
     try:

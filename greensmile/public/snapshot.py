@@ -30,7 +30,7 @@ from greensmile.accounts.models import User
 from greensmile.certification import overview
 from greensmile.certification.models import CertStatus
 from greensmile.clock import today
-from greensmile.db import utcnow
+from greensmile.db import TOUCHED, utcnow
 from greensmile.extensions import db
 from greensmile.listings.models import Unit
 from greensmile.plots.models import Plot
@@ -39,6 +39,10 @@ from greensmile.public.models import PublicSnapshot
 log = logging.getLogger(__name__)
 SELLING = ("certified", "certified_with_conditions", "in_conversion")
 PAGE_SECONDS = 60  # a kept page's life in Redis: the bound on a lost version bump
+# A snapshot older than this is rebuilt anyway: the bound on a change no listener saw (SQL run by hand, a worker of
+# the previous release during a deploy). FORMAT changes with the shape of build(): an older row is rebuilt.
+MAX_AGE = timedelta(seconds=60)
+FORMAT = 1
 HORIZON = timedelta(days=3 * 366)  # dates of change further out are met by a rebuild long before
 
 
@@ -204,6 +208,7 @@ def build(plot: Plot, on: date | None = None) -> dict:
         if not timeline or timeline[-1]["statuses"] != entry:
             timeline.append({"from": day.isoformat(), "statuses": entry})
     return {
+        "format": FORMAT,
         "plot": {"id": plot.id, "code": plot.code, "name": plot.name, "subdistrict": plot.subdistrict,
                  "district": _named(plot.district), "province": {"th": plot.district.province("th"),
                                                                  "en": plot.district.province("en")},
@@ -289,12 +294,12 @@ def read(code: str) -> Found | None:
     """The plot's snapshot in one query, rebuilt (and kept) when missing or older than the plot's version; None when
     there is no such plot. The caller commits a rebuilt one (a lost race only costs the next view a rebuild)."""
     row = db.session.execute(
-        sa.select(Plot.id, Plot.public_version, PublicSnapshot.version, PublicSnapshot.data)
+        sa.select(Plot.id, Plot.public_version, PublicSnapshot.version, PublicSnapshot.data, PublicSnapshot.built_at)
         .outerjoin(PublicSnapshot, PublicSnapshot.plot_id == Plot.id).where(Plot.code == code)).first()
     if row is None:
         return None
-    plot_id, current, built, data = row
-    if built == current and data is not None:
+    plot_id, current, built, data, built_at = row
+    if built == current and data is not None and data.get("format") == FORMAT and built_at > utcnow() - MAX_AGE:
         return Found(plot_id, current, data)
     plot = db.session.scalar(sa.select(Plot).where(Plot.id == plot_id).options(
         joinedload(Plot.owner).lazyload(User.roles), joinedload(Plot.group), joinedload(Plot.district),
@@ -306,8 +311,8 @@ def read(code: str) -> Found | None:
         with db.session.begin_nested():
             if built is None:
                 db.session.execute(sa.insert(table).values(plot_id=plot_id, **values))
-            else:  # only over an older one (left by a view that raced a change): a newer one stays
-                db.session.execute(sa.update(table).where(table.c.plot_id == plot_id, table.c.version < current)
+            else:  # only over an older one (or one of the same version past its age): a newer one stays
+                db.session.execute(sa.update(table).where(table.c.plot_id == plot_id, table.c.version <= current)
                                    .values(**values))
     except sa.exc.IntegrityError:  # another view kept the same snapshot first
         pass
@@ -394,17 +399,29 @@ def cached_page(code: str, variant: str, day: date, held: Iterable[str] = ()) ->
     return Kept(int(plot_id), etag.decode(), page)
 
 
+# A version only ever moves forward: a late or lost announcement, or a view that read an older version, never sets
+# it back (a page kept under an older version is then never read again).
+_RAISE = """
+local known = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > known then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+"""
+
+
+def _raise_version(client, code: str, version: int) -> None:
+    script = current_app.extensions.get("qr_page_raise")
+    if script is None:
+        script = current_app.extensions["qr_page_raise"] = client.register_script(_RAISE)
+    script(keys=[_version_key(code)], args=[version, 86400], client=client)
+
+
 def keep_page(code: str, variant: str, day: date, found: Found, page: bytes, etag: str) -> None:
     client = _redis()
     if client is None:
         return
     try:
-        pipe = client.pipeline()
-        # A version already there is newer or the same: only a missing one is set from what this view read.
-        pipe.set(_version_key(code), found.version, nx=True, ex=86400)
-        pipe.set(_page_key(code, variant, day) + str(found.version), f"{found.plot_id}\n{etag}\n".encode() + page,
-                 ex=PAGE_SECONDS)
-        pipe.execute()
+        client.set(_page_key(code, variant, day) + str(found.version), f"{found.plot_id}\n{etag}\n".encode() + page,
+                   ex=PAGE_SECONDS)
+        _raise_version(client, code, found.version)
     except Exception as error:
         log.warning("QR page not kept: %s", error)
 
@@ -415,10 +432,8 @@ def _announce(versions: dict[str, int]) -> None:
     if client is None:
         return
     try:
-        pipe = client.pipeline()
         for code, version in versions.items():
-            pipe.set(_version_key(code), version, ex=86400)
-        pipe.execute()
+            _raise_version(client, code, version)
     except Exception as error:  # the kept pages expire within the minute
         log.warning("QR page versions not announced: %s", error)
 
@@ -426,12 +441,15 @@ def _announce(versions: dict[str, int]) -> None:
 # ---------------------------------------------------------------- noticing changes
 _SEEN = "greensmile.public.snapshot.seen"
 _BUMPED = "greensmile.public.snapshot.bumped"
+# Rows changed by statements the ORM does not track (greensmile.db.touched): their table, and what names their plot.
+TOUCHED_KINDS = {"plots": "plot", "listings": "listing"}
 
 
 def _watched():
     """Each kind of row the page shows, and how to find its plots: ("plot", attribute) for a row that names its plot,
-    ("certification", attribute), ("application", attribute), ("owner", attribute) for a person whose plots it
-    concerns, ("group", attribute) for a farmer group, or ("all", None) for what every page shows (a crop's name)."""
+    ("certification", attribute), ("application", attribute), ("listing", ...), ("owner", attribute) for a person
+    whose plots it concerns, ("group", attribute) for a farmer group; ("crop" | "district" | "standard", attribute)
+    for a name many pages show, whose new rows no page shows yet (a crop added to the catalogue)."""
     from greensmile.accounts.models import User
     from greensmile.certification.group_models import CorrectiveAction, GroupCertificate
     from greensmile.certification.models import (
@@ -460,11 +478,13 @@ def _watched():
         Application: ("certification", "certification_id"), Decision: ("application", "application_id"),
         Inspection: ("application", "application_id"), Consent: ("owner", "user_id"), User: ("owner", "id"),
         Organisation: ("group", "id"), GroupCertificate: ("group", "organisation_id"),
-        Crop: ("all", None), District: ("all", None), Standard: ("all", None), StandardVersion: ("all", None),
+        Crop: ("crop", "id"), District: ("district", "id"), Standard: ("standard", "id"),
+        StandardVersion: ("standard", "standard_id"),
     }.items()}
 
 
 _WATCHED: dict | None = None
+_NAMES_ONLY = {"crop", "district", "standard"}  # a new one is on no page yet
 
 
 @event.listens_for(Session, "after_flush")
@@ -473,73 +493,74 @@ def _note_changes(session, flush_context) -> None:
     if _WATCHED is None:
         _WATCHED = _watched()
     seen = session.info.setdefault(_SEEN, {})
-    dirty = set(session.dirty)
-    for obj in (*session.new, *dirty, *session.deleted):
+    dirty, new = set(session.dirty), set(session.new)
+    for obj in (*new, *dirty, *session.deleted):
         how = _WATCHED.get(type(obj))
         if how is None:
             continue
         kind, attribute, only = how
+        if obj in new and kind in _NAMES_ONLY:
+            continue
+        values = {getattr(obj, attribute, None)}
         if obj in dirty:
             state = sa.inspect(obj)
             changed = [name for name, attr in state.attrs.items() if attr.history.has_changes()]
             if not changed or (only and not only.intersection(changed)):
                 continue
-        if kind == "all":
-            seen["all"] = True
-            continue
-        value = getattr(obj, attribute, None)
-        if value is not None:
-            seen.setdefault(kind, set()).add(value)
+            if attribute in state.attrs:  # a listing moved to another plot leaves the first one's page too
+                values.update(state.attrs[attribute].history.deleted or ())
+        seen.setdefault(kind, set()).update(value for value in values if value is not None)
 
 
-def _plot_ids(seen: dict) -> sa.Select | None:
+def _plot_ids(seen: dict) -> sa.CompoundSelect | None:
     """The plots whose pages the noted changes touch, as one select (None: nothing noted)."""
     from greensmile.certification.models import Application, Certification
+    from greensmile.listings.models import Listing
+    from greensmile.plots.models import plot_crops
 
-    parts = []
-    if seen.get("plot"):
-        parts.append(sa.select(Plot.id).where(Plot.id.in_(seen["plot"])))
-    certifications = set(seen.get("certification", ()))
-    if seen.get("application"):
-        parts.append(sa.select(Certification.plot_id).join(Application, Application.certification_id ==
-                                                           Certification.id).where(
-            Application.id.in_(seen["application"])))
-    if certifications:
-        parts.append(sa.select(Certification.plot_id).where(Certification.id.in_(certifications)))
-    if seen.get("owner"):
-        parts.append(sa.select(Plot.id).where(Plot.owner_id.in_(seen["owner"])))
-    if seen.get("group"):
-        parts.append(sa.select(Plot.id).where(Plot.group_id.in_(seen["group"])))
+    plot_of = {
+        "plot": lambda ids: sa.select(Plot.id).where(Plot.id.in_(ids)),
+        "listing": lambda ids: sa.select(Listing.plot_id).where(Listing.id.in_(ids)),
+        "certification": lambda ids: sa.select(Certification.plot_id).where(Certification.id.in_(ids)),
+        "application": lambda ids: sa.select(Certification.plot_id).join(
+            Application, Application.certification_id == Certification.id).where(Application.id.in_(ids)),
+        "owner": lambda ids: sa.select(Plot.id).where(Plot.owner_id.in_(ids)),
+        "group": lambda ids: sa.select(Plot.id).where(Plot.group_id.in_(ids)),
+        "crop": lambda ids: sa.select(plot_crops.c.plot_id).where(plot_crops.c.crop_id.in_(ids)),
+        "district": lambda ids: sa.select(Plot.id).where(Plot.district_id.in_(ids)),
+        "standard": lambda ids: sa.select(Certification.plot_id).where(Certification.standard_id.in_(ids)),
+    }
+    parts = [plot_of[kind](sorted(ids)) for kind, ids in seen.items() if ids and kind in plot_of]
     return sa.union(*parts) if parts else None
 
 
 @event.listens_for(Session, "before_commit")
 def _bump_versions(session) -> None:
-    """In the committing transaction: every touched plot's version moves on (one UPDATE), so its snapshot is old.
-    A savepoint released does it too (a request inside a test's transaction commits to one): if the enclosing
-    transaction rolls back, the bump goes with it."""
+    """In the committing transaction: every touched plot's version moves on (one UPDATE), so its snapshot is old, and
+    the old snapshot goes. A savepoint released does it too: if the enclosing transaction rolls back, the bump goes
+    with it."""
     session.flush()
-    seen = session.info.pop(_SEEN, None)
-    if not seen:
+    seen = session.info.pop(_SEEN, None) or {}
+    for table, ids in (session.info.pop(TOUCHED, None) or {}).items():
+        if table in TOUCHED_KINDS:
+            seen.setdefault(TOUCHED_KINDS[table], set()).update(ids)
+    touched = _plot_ids(seen)
+    if touched is None:
         return
     table = Plot.__table__
-    if seen.get("all"):
-        where = sa.true()
-    else:
-        touched = _plot_ids(seen)
-        if touched is None:
-            return
-        where = table.c.id.in_(touched)
-    rows = session.execute(sa.update(table).where(where).values(public_version=table.c.public_version + 1)
-                           .returning(table.c.id, table.c.code, table.c.public_version)).all()
+    rows = session.execute(sa.update(table).where(table.c.id.in_(touched)).values(
+        public_version=table.c.public_version + 1, updated_at=table.c.updated_at,  # not a change of the plot's own
+    ).returning(table.c.id, table.c.code, table.c.public_version)).all()
     # The old snapshots go at once: what they held (a withdrawn name, an erased person's) is not kept a moment longer.
     snapshots = PublicSnapshot.__table__
     session.execute(sa.delete(snapshots).where(snapshots.c.plot_id.in_([row.id for row in rows])))
-    session.info[_BUMPED] = {row.code: row.public_version for row in rows}
+    session.info.setdefault(_BUMPED, {}).update({row.code: row.public_version for row in rows})
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: told when the whole transaction commits
     bumped = session.info.pop(_BUMPED, None)
     if bumped:
         _announce(bumped)
@@ -550,3 +571,4 @@ def _forget(session) -> None:
     if session.get_nested_transaction() is None:
         session.info.pop(_SEEN, None)
         session.info.pop(_BUMPED, None)
+        session.info.pop(TOUCHED, None)

@@ -126,7 +126,7 @@ def test_what_is_taken_away_leaves_at_once(client, given, scene, withdrawn):
 
 def test_a_certificate_that_lapses_at_midnight_shows_expired_at_0000_without_a_rebuild(client, given, scene, app):
     last_day = scene["valid_until"]
-    with time_machine.travel(datetime.combine(last_day, time(23, 59), tzinfo=BANGKOK), tick=False):
+    with time_machine.travel(datetime.combine(last_day, time(23, 59, 30), tzinfo=BANGKOK), tick=False):
         assert 'data-status="certified"' in _page(client, scene)
     with app.app_context():
         built = db.session.scalar(sa.select(PublicSnapshot.built_at).where(PublicSnapshot.plot_id == scene["plot"]))
@@ -207,11 +207,86 @@ def test_a_change_committed_while_a_view_was_building_is_not_hidden(client, give
     assert 'data-status="suspended"' in _page(client, scene)
 
 
-def test_the_quantity_left_is_not_what_the_page_follows_but_the_offer_closes_on_time(client, given, scene):
+def test_an_offer_sold_out_leaves_the_page_comes_back_when_stock_returns_and_closes_on_time(client, given, scene):
+    from greensmile.listings.models import Listing
+
     with given():
         listing = listings.create_listing(_user(scene, "farmer"), listing_data(
             scene["plot"], [scene["stall"]], title="ผักกาดปิดรับ", quantity=Decimal("3")))
-        order_by = listing.order_by
+        listing_id, order_by = listing.id, listing.order_by
+    assert "ผักกาดปิดรับ" in _page(client, scene)
+    with given():  # a checkout takes the last of it (one conditional UPDATE, which the ORM does not see)
+        assert listings.reserve(listing_id, Decimal("3"))
+    assert "ผักกาดปิดรับ" not in _page(client, scene)
+    with given():  # an unpaid order expires and gives it back
+        listings.release({listing_id: Decimal("3")})
     assert "ผักกาดปิดรับ" in _page(client, scene)
     with time_machine.travel(order_by + timedelta(minutes=1), tick=False):
         assert "ผักกาดปิดรับ" not in _page(client, scene)  # closed by the clock, no change needed
+    with given():
+        assert db.session.get(Listing, listing_id).status.value == "active"
+
+
+def test_a_listing_moved_to_another_plot_leaves_the_first_plots_page(client, given, scene):
+    from greensmile.listings.models import Listing
+    from tests.orders.helpers import second_farmer  # noqa: F401  (the same group: the listing may move)
+
+    with given():
+        listing = listings.create_listing(_user(scene, "farmer"), listing_data(
+            scene["plot"], [scene["stall"]], title="ผักย้ายแปลง"))
+        other = plots.create_plot(None, _user(scene, "farmer"), plots.PlotData(
+            district_id=_plot(scene).district_id, area_m2=Decimal("1600"), plot_type=_plot(scene).plot_type,
+            name="แปลงที่สอง"), check_group=False)
+        listing_id, other_id = listing.id, other.id
+    assert "ผักย้ายแปลง" in _page(client, scene)
+    with given():
+        db.session.get(Listing, listing_id).plot_id = other_id  # as editing the listing does
+    assert "ผักย้ายแปลง" not in _page(client, scene)
+
+
+def test_a_crop_added_to_the_catalogue_rebuilds_no_page_but_a_renamed_one_rebuilds_its_plots(client, given, scene,
+                                                                                             app):
+    from greensmile.plots.models import Crop
+
+    _page(client, scene)
+
+    def version() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(Plot.public_version).where(Plot.id == scene["plot"]))
+
+    before = version()
+    with given():
+        crop("ผักชนิดใหม่ในแคตตาล็อก")
+    assert version() == before
+    with given():
+        grown = _plot(scene).crops[0]
+        grown.name_th, crop_id = "ผักเปลี่ยนชื่อแล้ว", grown.id
+    assert version() == before + 1 and "ผักเปลี่ยนชื่อแล้ว" in _page(client, scene)
+    with given():
+        assert db.session.get(Crop, crop_id).name_th == "ผักเปลี่ยนชื่อแล้ว"
+
+
+def test_a_late_announcement_never_sets_the_version_back(client, given, scene, app, with_redis):
+    from greensmile.public import snapshot
+
+    _page(client, scene)
+    with given():
+        certification.suspend(_cert(scene), _user(scene, "committee"), "ตรวจพบสารตกค้าง")
+    assert 'data-status="suspended"' in _page(client, scene)
+    with given():
+        certification.revoke(_cert(scene), _user(scene, "committee"), "ใช้สารเคมี")
+    with app.test_request_context():
+        version = db.session.scalar(sa.select(Plot.public_version).where(Plot.id == scene["plot"]))
+        snapshot._announce({scene["code"]: version - 1})  # the suspension's announcement, arriving last
+    assert 'data-status="revoked"' in _page(client, scene)
+
+
+def test_a_snapshot_past_its_age_is_rebuilt(client, given, scene, app):
+    """What no listener saw (SQL run by hand) shows within the minute."""
+    _page(client, scene)
+    with app.app_context():
+        db.session.execute(sa.text("UPDATE plots SET name = 'แปลงแก้ด้วยมือ' WHERE id = :id"), {"id": scene["plot"]})
+        db.session.commit()
+    assert "แปลงแก้ด้วยมือ" not in _page(client, scene)
+    with time_machine.travel(datetime.now(BANGKOK) + timedelta(seconds=61), tick=False):
+        assert "แปลงแก้ด้วยมือ" in _page(client, scene)

@@ -155,7 +155,7 @@ def test_the_plot_page_stays_public_for_everyone(client, given):
         make_user(email="scanner@example.com")
     login(client, "scanner@example.com", PASSWORD)  # a consumer with an account, scanning at the market
     page = client.get(f"/p/{cycle.plot.code}")
-    assert page.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=30"
+    assert page.headers["Cache-Control"] == "public, max-age=30, stale-while-revalidate=30"
     assert "Set-Cookie" not in page.headers
     assert client.get(f"/p/{cycle.plot.code}/qr.png").headers["Cache-Control"] == "public, max-age=3600"
     assert client.get(f"/p/{cycle.plot.code}/qr.svg").headers["Cache-Control"] == "public, max-age=3600"
