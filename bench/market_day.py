@@ -334,6 +334,8 @@ def print_report(report: dict) -> None:
     print(f"requests {report['requests']}, {report['rps']:.0f}/s; statuses {dict(sorted(report['statuses'].items()))}"
           f"; failures {report['failures']}")
     for name, page in sorted(report["pages"].items()):
+        if not page["requests"]:
+            continue  # signing in happened during the warm-up
         print(f"  {name:22s} {page['requests']:6d} req {page['rps']:7.1f}/s  p50 {page['p50']:6.0f} ms  "
               f"p95 {page['p95']:6.0f} ms  p99 {page['p99']:6.0f} ms  failures {page['failures']}")
     errors = sum(count for status, count in report["statuses"].items() if status >= 500)
