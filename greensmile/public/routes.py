@@ -8,9 +8,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
 
-from greensmile.accounts.models import Role, User
+from greensmile.accounts.models import Role
 from greensmile.accounts.permissions import coordinator_required
 from greensmile.caching import public
 from greensmile.certification import charter
@@ -23,8 +22,6 @@ from greensmile.places.services import all_districts
 from greensmile.plots import services as plots
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
-from greensmile.privacy import services as privacy
-from greensmile.privacy.models import Purpose
 from greensmile.public import directory, qr, scans, services, snapshot
 from greensmile.public.forms import ConcernForm, FarmSearchForm
 from greensmile.public.models import Concern
@@ -62,26 +59,13 @@ def _not_found(typed: str, typo: bool):
     return response
 
 
-def _find(code: str, *, for_page: bool = False) -> tuple[Plot | None, bool]:
-    """(plot, typo): typo when the text is not even a well-formed code. for_page loads what the page shows, and
-    whether its farmer agreed to show their name and photos with people (on the plot as `named` and `people`), in the
-    same query."""
+def _find(code: str) -> tuple[Plot | None, bool]:
+    """(plot, typo): typo when the text is not even a well-formed code."""
     try:
         normalised = normalise_code(code)
     except InvalidPlotCode:
         return None, True
-    if not for_page:
-        return db.session.scalar(sa.select(Plot).where(Plot.code == normalised)), False
-    named = Plot.owner_id.in_(privacy.given_by(Purpose.PUBLIC_NAME)).label("named")
-    people = Plot.owner_id.in_(privacy.given_by(Purpose.PEOPLE_PHOTOS)).label("people")
-    row = db.session.execute(sa.select(Plot, named, people).where(Plot.code == normalised).options(
-        joinedload(Plot.owner).lazyload(User.roles), joinedload(Plot.group), joinedload(Plot.district),
-        selectinload(Plot.crops), selectinload(Plot.photos),
-    )).first()
-    if row is None:
-        return None, False
-    row.Plot.named, row.Plot.people = bool(row.named), bool(row.people)
-    return row.Plot, False
+    return db.session.scalar(sa.select(Plot).where(Plot.code == normalised)), False
 
 
 def lookup():
