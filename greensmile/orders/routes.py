@@ -121,7 +121,7 @@ def _placed_url(placed, method) -> str:
 def checkout():
     expire_unpaid()
     items = _cart()
-    groups = services.cart_view(items)
+    groups = services.cart_view(items, photos=False)
     if not groups:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("market.catalogue"))
@@ -144,7 +144,7 @@ def checkout():
     try:
         # The form's key first: the same form posted again waits here for this one and then finds its checkout.
         claimed = submissions.claim("checkout", form.submission_key.data, current_user)
-        placed = services.place_order(current_user, items, choices, method, form.note.data or "")
+        placed = services.place_order(current_user, items, choices, method, form.note.data or "", groups=groups)
     except AlreadyReceived as repeat:
         session.pop(CART, None)  # the first post of this form bought the cart
         return received(repeat, url_for("orders.mine"))

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from greensmile.accounts.models import Role, User
 from greensmile.db import MAX_ID, compare_and_set, squeeze, utcnow
@@ -124,14 +124,16 @@ class CartGroup:
         return sum(line.total_satang for line in self.lines)
 
 
-def cart_view(cart: dict[int, Decimal]) -> list[CartGroup]:
-    """The cart grouped by farmer, each line priced and checked against what is on sale now."""
+def cart_view(cart: dict[int, Decimal], *, photos: bool = True) -> list[CartGroup]:
+    """The cart grouped by farmer, each line priced and checked against what is on sale now (`photos`: with the
+    listings' photos, for the cart page; a checkout does without)."""
     if not cart:
         return []
+    options = [joinedload(Listing.farmer), joinedload(Listing.plot), joinedload(Listing.crop),
+               selectinload(Listing.pickup_points)]
     found = db.session.scalars(
         sa.select(Listing).where(Listing.id.in_(list(cart)))
-        .options(joinedload(Listing.farmer), joinedload(Listing.plot), joinedload(Listing.crop),
-                 selectinload(Listing.pickup_points), selectinload(Listing.photos))
+        .options(*options, selectinload(Listing.photos) if photos else lazyload(Listing.photos))
         .order_by(Listing.id)
     ).unique().all()
     # Stock is judged from the rows loaded above: a second read could see a later commit than the first.
@@ -186,10 +188,12 @@ def record(order: Order, target: OrderStatus, actor: User | None, reason: str = 
 
 
 def place_order(consumer: User, cart: dict[int, Decimal], choices: dict[int, PickupChoice],
-                method: PaymentMethod, note: str = "", now: datetime | None = None) -> Checkout:
-    """Reserve every line at once and make one order per farmer; nothing is kept if any line fails."""
+                method: PaymentMethod, note: str = "", now: datetime | None = None,
+                groups: list[CartGroup] | None = None) -> Checkout:
+    """Reserve every line at once and make one order per farmer; nothing is kept if any line fails. `groups`: the
+    cart as the caller read it in this transaction (the checkout page did), not read again."""
     now = now or utcnow()
-    groups = cart_view(cart)
+    groups = cart_view(cart, photos=False) if groups is None else groups
     if not groups:
         raise OrderError(_l("The cart is empty."))
     if method not in payment_methods([group.farmer.id for group in groups]):
