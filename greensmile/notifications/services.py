@@ -104,8 +104,12 @@ def default_channel(user: User) -> Channel:
 
 
 def channel_for(user: User, kind: str) -> Channel:
-    chosen = db.session.scalar(sa.select(Choice.channel).where(Choice.user_id == user.id, Choice.kind == kind))
-    return chosen or default_channel(user)
+    """The person's choice for this kind, else the default: one query for both (a checkout tells two people)."""
+    chosen, linked = db.session.execute(sa.select(
+        sa.select(Choice.channel).where(Choice.user_id == user.id, Choice.kind == kind).scalar_subquery(),
+        sa.exists().where(LineLink.user_id == user.id),
+    )).one()
+    return chosen or (Channel.LINE if linked else Channel.EMAIL)
 
 
 def choices(user: User) -> dict[str, Channel]:

@@ -144,7 +144,8 @@ def checkout():
     try:
         # The form's key first: the same form posted again waits here for this one and then finds its checkout.
         claimed = submissions.claim("checkout", form.submission_key.data, current_user)
-        placed = services.place_order(current_user, items, choices, method, form.note.data or "", groups=groups)
+        placed = services.place_order(current_user, items, choices, method, form.note.data or "", groups=groups,
+                                      methods=methods)
     except AlreadyReceived as repeat:
         session.pop(CART, None)  # the first post of this form bought the cart
         return received(repeat, url_for("orders.mine"))

@@ -189,14 +189,14 @@ def record(order: Order, target: OrderStatus, actor: User | None, reason: str = 
 
 def place_order(consumer: User, cart: dict[int, Decimal], choices: dict[int, PickupChoice],
                 method: PaymentMethod, note: str = "", now: datetime | None = None,
-                groups: list[CartGroup] | None = None) -> Checkout:
-    """Reserve every line at once and make one order per farmer; nothing is kept if any line fails. `groups`: the
-    cart as the caller read it in this transaction (the checkout page did), not read again."""
+                groups: list[CartGroup] | None = None, methods: list[PaymentMethod] | None = None) -> Checkout:
+    """Reserve every line at once and make one order per farmer; nothing is kept if any line fails. `groups` and
+    `methods`: the cart and the ways to pay as the caller read them in this transaction (the checkout page did)."""
     now = now or utcnow()
     groups = cart_view(cart, photos=False) if groups is None else groups
     if not groups:
         raise OrderError(_l("The cart is empty."))
-    if method not in payment_methods([group.farmer.id for group in groups]):
+    if method not in (methods if methods is not None else payment_methods([group.farmer.id for group in groups])):
         raise PaymentUnavailable()
     for group in groups:
         for line in group.lines:

@@ -43,4 +43,7 @@ def test_a_checkout_runs_few_statements_however_many_lines(client, given, app):
     assert len(reserves) == 4  # one conditional UPDATE per listing
     # Each more line costs its reservation and its row; nothing else grows with the basket.
     assert len(four) - len(one) <= 2 * 3, (len(one), len(four))
-    assert len(one) <= 32, one
+    # 29 on SQLite: the session (3), an expiry sweep, the cart and what may be sold from it (9), the PromptPay IDs once,
+    # the form's key (2), the checkout, order, history and line, the reservation, two notices (3 each: the channel,
+    # the row, its job) and the plot's snapshot (2).
+    assert len(one) <= 29, one
