@@ -98,7 +98,7 @@ class Plot(TimestampMixin, db.Model):
     plot_type: Mapped[PlotType] = mapped_column(enum_type(PlotType), index=True)
     water_source: Mapped[str] = mapped_column(sa.String(200), default="")
     neighbour_risks: Mapped[str] = mapped_column(sa.Text, default="")
-    # Bumped in the transaction of every change the public page shows (greensmile/public/snapshot.py): a snapshot
+    # Bumped in the transaction of every change the public page shows (greensmile/public/freshness.py): a snapshot
     # built from an older version is rebuilt on the next view.
     public_version: Mapped[int] = mapped_column(server_default="0", deferred=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")

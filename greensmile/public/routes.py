@@ -22,7 +22,7 @@ from greensmile.places.services import all_districts
 from greensmile.plots import services as plots
 from greensmile.plots.codes import InvalidPlotCode, normalise_code
 from greensmile.plots.models import Plot
-from greensmile.public import directory, qr, scans, services, snapshot
+from greensmile.public import directory, page_cache, qr, scans, services, snapshot
 from greensmile.public.forms import ConcernForm, FarmSearchForm
 from greensmile.public.models import Concern
 from greensmile.urls import public_base
@@ -89,7 +89,8 @@ def _lang_arg() -> dict:
 @limiter.exempt
 @public(30, stale_while_revalidate=30)
 def plot_page(code: str):
-    """From the plot's snapshot (one query), or its page kept in Redis (no query): see public/snapshot.py."""
+    """From the plot's snapshot (one query), or its page kept in Redis (no query): see public/snapshot.py and
+    public/page_cache.py."""
     try:
         canonical = normalise_code(code)
     except InvalidPlotCode:
@@ -99,7 +100,7 @@ def plot_page(code: str):
         return redirect(url_for("public.plot", code=canonical, **lang), 301)
     day, variant = today(), f"{get_locale()}-{lang.get('lang', '')}"
     held = request.if_none_match.as_set(include_weak=True)  # the pages this phone holds already
-    kept = snapshot.cached_page(canonical, variant, day, held) if request.method == "GET" else None
+    kept = page_cache.cached_page(canonical, variant, day, held) if request.method == "GET" else None
     if kept is not None:  # the scan was counted with the read
         response = current_app.response_class(kept.page, mimetype="text/html")
         response.set_etag(kept.etag)
@@ -110,7 +111,7 @@ def plot_page(code: str):
     snapshot.keep(found)  # a snapshot rebuilt here is kept for the views after
     response = render_public("public/plot.html", page=snapshot.page_of(found.data, day), lang_arg=lang)
     response.add_etag()
-    snapshot.keep_page(canonical, variant, day, found, response.get_data(), response.get_etag()[0])
+    page_cache.keep_page(canonical, variant, day, found, response.get_data(), response.get_etag()[0])
     response = response.make_conditional(request)
     if request.method == "GET" and response.status_code == 200:  # not a revalidation, not a HEAD
         scans.count_scan(found.plot_id, day)  # after rendering: a failing count never fails the page

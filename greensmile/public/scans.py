@@ -35,9 +35,6 @@ def day_key(day: date) -> str:
     return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', 'greensmile')}:scans:{day.isoformat()}"
 
 
-_key = day_key
-
-
 def _add_to_database(plot_id: int, day: date, count: int) -> None:
     updated = db.session.execute(
         sa.update(PlotScan).where(PlotScan.plot_id == plot_id, PlotScan.day == day)
@@ -57,8 +54,8 @@ def count_scan(plot_id: int, day: date) -> None:
         client = _redis()
         if client is not None:
             pipe = client.pipeline()
-            pipe.hincrby(_key(day), str(plot_id), 1)
-            pipe.expire(_key(day), KEEP_DAYS_IN_REDIS * 86400)
+            pipe.hincrby(day_key(day), str(plot_id), 1)
+            pipe.expire(day_key(day), KEEP_DAYS_IN_REDIS * 86400)
             pipe.execute()
             return
         _add_to_database(plot_id, day, 1)
@@ -94,7 +91,7 @@ def collect(today: date) -> int:
     moved = 0
     for back in range(1, KEEP_DAYS_IN_REDIS + 1):
         day = today - timedelta(days=back)
-        key, taking = _key(day), _key(day) + ":collecting"
+        key, taking = day_key(day), day_key(day) + ":collecting"
         if client.exists(taking):  # left by an earlier run that failed before deleting it
             moved += _collect_hash(client, taking, day)
         if client.renamenx(key, taking) if client.exists(key) else False:
@@ -115,7 +112,7 @@ def recent_counts(plot_id: int, today: date, days: int = 30) -> dict[date, int]:
         if client is not None:
             for back in range(days):
                 day = today - timedelta(days=back)
-                pending = client.hget(_key(day), str(plot_id))
+                pending = client.hget(day_key(day), str(plot_id))
                 if pending:
                     counts[day] = counts.get(day, 0) + int(pending)
     except Exception as error:

@@ -49,12 +49,17 @@ def browser():
 
 def sign_in(page, live_server, role: str) -> None:
     account = next(a for a in live_server["accounts"] if a.email.startswith(role + "@"))
-    page.goto(live_server["url"] + "/login")
-    page.fill("#login", account.email)
-    page.fill("#password", account.password)
-    with page.expect_navigation():  # each role lands on its own desk
+    submit_login(page, live_server["url"], account.email, account.password)
+    assert "/login" not in page.url  # each role lands on its own desk
+
+
+def submit_login(page, url: str, login: str, password: str) -> None:
+    """Fill the sign-in form and wait for the page it answers with (a desk, or the form again when refused)."""
+    page.goto(url + "/login")
+    page.fill("#login", login)
+    page.fill("#password", password)
+    with page.expect_navigation():
         page.click("main form button[type=submit]")
-    assert "/login" not in page.url
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.e2e.menu import open_menu
 
 AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
@@ -123,17 +123,6 @@ def _check(page, name: str) -> list[str]:
     return problems
 
 
-def _sign_in(page, live_server, role: str) -> None:
-    """Sign in and land wherever the role lands (its desk), whatever that page is."""
-    account = next(a for a in live_server["accounts"] if a.email.startswith(role + "@"))
-    page.goto(live_server["url"] + "/login")
-    page.fill("#login", account.email)
-    page.fill("#password", account.password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert "/login" not in page.url
-
-
 def _fill_cart(page, base: str) -> None:
     """Put one product in the cart, so the cart page shows its lines, update and remove buttons."""
     page.goto(base + "/market")
@@ -152,7 +141,7 @@ def _order_from_a_consumer(browser, live_server) -> None:
     context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="th-TH")
     page = context.new_page()
     try:
-        _sign_in(page, live_server, "consumer")
+        sign_in(page, live_server, "consumer")
         _fill_cart(page, live_server["url"])
         page.check("input[name=payment_method][value=cash]")
         page.fill("[name=note]", "ขอผักที่ยังไม่ได้ล้าง ช่วยโทรก่อนส่งด้วยค่ะ")
@@ -175,7 +164,7 @@ def test_working_roles_on_a_phone(browser, live_server, role):
     if role == "farmer":
         _order_from_a_consumer(browser, live_server)
     try:
-        _sign_in(page, live_server, role)
+        sign_in(page, live_server, role)
         desk = _path(page.url, base)
         assert page.locator("html").get_attribute("lang") == "th"
         # The folded menu: one row; opened, every link of the role is there and reachable.
@@ -233,7 +222,7 @@ def test_wide_screen_keeps_the_full_menu_and_tables(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="th-TH")
     page = context.new_page()
     try:
-        _sign_in(page, live_server, "coordinator")
+        sign_in(page, live_server, "coordinator")
         assert not page.locator(".mainnav .menu-button").is_visible()
         links = page.locator(".mainnav [data-nav]")
         assert links.count() >= 10 and all(links.nth(i).is_visible() for i in range(links.count()))

@@ -9,7 +9,7 @@ from greensmile.extensions import db
 from greensmile.plots.models import Plot
 from greensmile.privacy import services as privacy
 from greensmile.privacy.models import Purpose
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import ARTIFACTS, sign_in, submit_login
 from tests.e2e.menu import click_nav
 
 
@@ -67,11 +67,7 @@ def test_on_phones_a_member_asks_to_be_erased_and_a_coordinator_erases_them(brow
     page = context.new_page()
     page.set_default_timeout(15000)
     try:
-        page.goto(f"{url}/login")
-        page.fill("#login", "leaving@example.com")
-        page.fill("#password", password)
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        submit_login(page, url, "leaving@example.com", password)
         click_nav(page, 'a[data-nav="accounts.account"]')
         with page.expect_navigation():
             page.click('main a[href="/account/erasure"]')
@@ -107,11 +103,7 @@ def test_on_phones_a_member_asks_to_be_erased_and_a_coordinator_erases_them(brow
         page.screenshot(path=str(ARTIFACTS / "privacy-erased.png"), full_page=True)
         context.clear_cookies()
 
-        page.goto(f"{url}/login")
-        page.fill("#login", "leaving@example.com")
-        page.fill("#password", password)
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        submit_login(page, url, "leaving@example.com", password)
         assert "/login" in page.url
     finally:
         context.close()

@@ -267,7 +267,7 @@ def test_a_crop_added_to_the_catalogue_rebuilds_no_page_but_a_renamed_one_rebuil
 
 
 def test_a_late_announcement_never_sets_the_version_back(client, given, scene, app, with_redis):
-    from greensmile.public import snapshot
+    from greensmile.public import page_cache
 
     _page(client, scene)
     with given():
@@ -277,7 +277,7 @@ def test_a_late_announcement_never_sets_the_version_back(client, given, scene, a
         certification.revoke(_cert(scene), _user(scene, "committee"), "ใช้สารเคมี")
     with app.test_request_context():
         version = db.session.scalar(sa.select(Plot.public_version).where(Plot.id == scene["plot"]))
-        snapshot._announce({scene["code"]: version - 1})  # the suspension's announcement, arriving last
+        page_cache.announce({scene["code"]: version - 1})  # the suspension's announcement, arriving last
     assert 'data-status="revoked"' in _page(client, scene)
 
 
