@@ -2,9 +2,12 @@
    so they open in a field with no signal. */
 (function () {
   if (!("serviceWorker" in navigator)) return;
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+  // Kept on the window so that signing out can wait for the pages being stored before it removes them.
+  window.gsOfflinePages = navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
     return navigator.serviceWorker.ready;
-  }).then(function () {
+  }).then(function (registration) {
+    // This page is only shown to a signed-in inspector: the worker may store pages again after a sign-out.
+    if (registration.active) registration.active.postMessage({ type: "signed-in" });
     if (!navigator.onLine || !("caches" in window)) return;
     var urls = [location.pathname];
     document.querySelectorAll("[data-offline-page]").forEach(function (link) { urls.push(link.getAttribute("href")); });

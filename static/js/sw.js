@@ -42,6 +42,36 @@ self.addEventListener("activate", (event) => {
 });
 workbox.core.clientsClaim();
 
+// Signing out empties the page cache. A page may still be on its way into it: a request answered just before, or
+// one the page had sent and the worker sees only now. So from the sign-out until an inspection page says its
+// inspector is signed in again, nothing is stored, and the sign-out waits for the writes already under way.
+let signedOut = false;
+const unfinished = new Map();  // each page request being handled, until its cache write (if any) has finished
+const afterSignOut = {
+  handlerWillStart: async ({ event }) => {
+    let finish;
+    unfinished.set(event, { done: new Promise((resolve) => { finish = resolve; }), finish });
+  },
+  handlerDidComplete: async ({ event }) => {
+    const entry = unfinished.get(event);
+    unfinished.delete(event);
+    if (entry) entry.finish();
+  },
+  cacheWillUpdate: async ({ response }) => (signedOut ? null : response),
+};
+
+self.addEventListener("message", (event) => {
+  const type = event.data && event.data.type;
+  if (type === "signed-in") signedOut = false;
+  if (type !== "sign-out") return;
+  signedOut = true;
+  const settled = Promise.all([...unfinished.values()].map((entry) => entry.done));
+  const waited = Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 3000))]);
+  event.waitUntil(waited.then(() => caches.delete(PAGES)).then(() => {
+    if (event.ports[0]) event.ports[0].postMessage("emptied");
+  }));
+});
+
 registerRoute(
   ({ url, request }) =>
     url.origin === self.location.origin && request.method === "GET" &&
@@ -52,7 +82,7 @@ registerRoute(
     cacheName: PAGES,
     networkTimeoutSeconds: 5,
     matchOptions: { ignoreVary: true },
-    plugins: [notRedirected, new CacheableResponsePlugin({ statuses: [200] }), new ExpirationPlugin({ maxEntries: 60 })],
+    plugins: [afterSignOut, notRedirected, new CacheableResponsePlugin({ statuses: [200] }), new ExpirationPlugin({ maxEntries: 60 })],
   })
 );
 

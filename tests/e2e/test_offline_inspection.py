@@ -113,3 +113,27 @@ def test_inspection_made_offline_arrives_once(browser, live_server):
         assert not page.evaluate("() => caches.has('gs-inspection-pages')")
     finally:
         context.close()
+
+
+
+def test_signing_out_while_pages_are_being_stored_leaves_none_behind(browser, live_server):
+    """Signing out while the service worker is still storing an inspection page (the one just opened, or one
+    offline.js fetched): the cache ends empty, because signing out waits for those writes before emptying it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH", service_workers="allow")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        for _ in range(3):
+            sign_in(page, live_server, "inspector")
+            click_nav(page, '.mainnav [data-nav="inspections.assignments"]')
+            page.wait_for_function("() => document.documentElement.dataset.offlineReady === 'yes'")
+            assert page.evaluate("() => caches.has('gs-inspection-pages')")
+            with page.expect_navigation():
+                # Pages on their way through the service worker into the cache, and the sign-out at once.
+                page.evaluate("""() => {
+                    for (let i = 0; i < 3; i++) fetch("/inspections", {credentials: "same-origin"});
+                    document.querySelector("form[data-sign-out]").requestSubmit();
+                }""")
+            assert not page.evaluate("() => caches.has('gs-inspection-pages')")
+    finally:
+        context.close()
