@@ -73,7 +73,10 @@ serve: migrate
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 bench: install-dev translations
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	@set -e; table=$$(mktemp); for script in bench/bench_*.py bench/market_day.py; do echo "== $$script"; \
+		BENCH_TABLE=$$table $(BIN)/python $$script; done; \
+		echo; echo "== each path, its figure and its floor, measured in this run"; \
+		$(BIN)/python -m bench.table $$table; rm -f $$table
 
 clean:
 	rm -rf $(VENV) *.egg-info

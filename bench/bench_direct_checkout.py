@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
 
-from bench.support import demo_app, sale_listing  # noqa: E402
+from bench.support import database, demo_app, report, sale_listing  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
@@ -67,7 +67,7 @@ def main() -> None:
     print(f"database: {url.split(':')[0]}, {ROUNDS} checkouts of each kind, one after another")
     print(f"PromptPay to the farmer (order + payment + QR payload + PNG): {direct:,.1f}/s")
     print(f"floor, cash at pickup (order only): {cash:,.1f}/s")
-    print(f"ratio: {direct / cash:.3f} x the floor")
+    report("checkout paid by PromptPay to the farmer vs cash at pickup", direct, cash, "/s", database=database(url))
 
 
 if __name__ == "__main__":

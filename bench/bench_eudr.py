@@ -24,7 +24,7 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import counted, demo_app  # noqa: E402
+from bench.support import counted, database, demo_app, report  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role, User  # noqa: E402
 from greensmile.certification.services import today  # noqa: E402
@@ -134,7 +134,7 @@ def raw_read(lot_id: int) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app, _url = demo_app(tmp)
+        app, url = demo_app(tmp)
         with app.test_request_context():
             tables = {t for t in sa.inspect(db.engine).get_table_names()}
             assert {"rubber_lot_harvests", "rubber_harvests"} <= tables, sorted(t for t in tables if "rubber" in t)
@@ -163,6 +163,8 @@ def main() -> None:
             features = len(json.loads(data)["features"])
         print(f"geolocation file, 500 lines over {features} plots  {seconds * 1000:7.1f} ms   "
               f"floor (one raw read) {floor * 1000:6.1f} ms   {seconds / floor:5.1f} × floor   {len(data):,d} bytes")
+        report("EUDR geolocation file, 500 lines vs one raw read", seconds * 1000, floor * 1000, "ms",
+               database=database(url))
         print(f"the first time (each plot checked against the layers) {cold * 1000:7.1f} ms, {cold_queries} queries")
         print(f"queries per file                 {small_queries:4d} for 50 lines over 30 plots, {large_queries:4d} "
               f"for 500 lines over 300 plots")

@@ -24,7 +24,7 @@ os.environ.setdefault("APP_ENV", "testing")
 import sqlalchemy as sa  # noqa: E402
 
 from bench.bench_plots import make_csv  # noqa: E402
-from bench.support import coordinator_client, demo_app, queries_for  # noqa: E402
+from bench.support import coordinator_client, database, demo_app, queries_for, report  # noqa: E402
 from greensmile.accounts.models import User  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.geo import files  # noqa: E402
@@ -83,7 +83,7 @@ def raw_query(app) -> tuple[float, int]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app, _url = demo_app(tmp)
+        app, url = demo_app(tmp)
         client = coordinator_client(app)
         small = queries_for(app, client, PATH)
         with app.test_request_context():
@@ -94,8 +94,8 @@ def main() -> None:
         with app.test_request_context():
             started = time.perf_counter()
             coordinator = db.session.scalar(sa.select(User).where(User.email == "bench@example.com"))
-            report = files.import_boundaries(coordinator, data, "bench.geojson")
-            assert report.ok, (report.file_errors, report.errors[:3])
+            imported_report = files.import_boundaries(coordinator, data, "bench.geojson")
+            assert imported_report.ok, (imported_report.file_errors, imported_report.errors[:3])
             db.session.commit()
             imported = time.perf_counter() - started
         large = queries_for(app, client, PATH)
@@ -111,9 +111,11 @@ def main() -> None:
         floor_seconds, floor_bytes = raw_query(app)
         zipped = len(gzip.compress(body, 6))
 
-        print(f"boundaries imported              {imported:7.2f} s for {report.added} plots of {CORNERS} corners")
+        print(f"boundaries imported              {imported:7.2f} s for {imported_report.added} plots of {CORNERS} corners")
         print(f"network map data, {features} plots  {seconds * 1000:7.0f} ms   floor (one raw query) "
               f"{floor_seconds * 1000:6.0f} ms   {seconds / floor_seconds:5.1f} × floor")
+        report(f"network map data, {features} plots vs one raw query", seconds * 1000, floor_seconds * 1000, "ms",
+               database=database(url))
         print(f"bytes                            {len(body):9,d}   floor {floor_bytes:9,d}   "
               f"{len(body) / floor_bytes:5.2f} × floor   gzipped {zipped:,d} ({zipped / floor_bytes:4.2f} × floor)")
         print(f"queries per request              {small:4d} with {small_plots} plots, {large:4d} with "

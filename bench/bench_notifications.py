@@ -25,7 +25,7 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import demo_app, sale_listing, sign_in  # noqa: E402
+from bench.support import database, demo_app, report, sale_listing, sign_in  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import LineLink, Role, User  # noqa: E402
 from greensmile.extensions import db, limiter  # noqa: E402
@@ -143,10 +143,10 @@ def main() -> None:
     print(f"database: {url.split(':')[0]}, {CHECKOUTS} checkouts through the pages, {DELIVERIES} LINE deliveries")
     print(f"checkout pages with notifications (2 notices + 2 jobs per order): {on:,.1f}/s")
     print(f"floor, the same pages with the centre quiet: {off:,.1f}/s")
-    print(f"ratio: {on / off:.3f} x the floor")
+    report("checkout pages with notifications vs the centre quiet", on, off, "/s", database=database(url))
     print(f"worker LINE deliveries (claim, Flex push, record, commit): {worker:,.1f}/s")
     print(f"floor, bare SDK pushes to the same fake (its own process) in a loop: {bare:,.1f}/s")
-    print(f"ratio: {worker / bare:.3f} x the floor")
+    report("worker LINE deliveries vs bare SDK pushes", worker, bare, "/s", database=database(url))
 
 
 if __name__ == "__main__":

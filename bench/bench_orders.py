@@ -21,7 +21,7 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import demo_app, sale_listing  # noqa: E402
+from bench.support import database, demo_app, report, sale_listing  # noqa: E402
 from greensmile.accounts import services as accounts  # noqa: E402
 from greensmile.accounts.models import Role  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
@@ -123,7 +123,8 @@ def main() -> None:
         print(f"checkout reservations: {placed} orders in {seconds:.2f} s = {ours:,.0f}/s; "
               f"sold {sold} of {listing.quantity}; oversold {oversold}")
         print(f"floor (bare conditional UPDATE, same threads): {taken} updates in {floor_seconds:.2f} s = {floor:,.0f}/s")
-        print(f"ratio: {ours / floor:.3f} x the floor")
+        report(f"checkout under contention ({THREADS} buyers, one listing) vs a bare conditional UPDATE", ours, floor,
+               "/s", goal=0.3, database=database(url))
         print(f"errors other than sold out: {len(ERRORS)}" + (f" (first: {ERRORS[0]})" if ERRORS else ""))
 
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("APP_ENV", "testing")
 
 
-from bench.support import demo_app, floor_rate, rate  # noqa: E402
+from bench.support import database, demo_app, floor_rate, rate, report  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 
 
@@ -25,10 +25,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app, url = demo_app(tmp)
         client = app.test_client()
-        print(f"floor (bare Flask view)       {floor:9.0f} req/s")
         for label, path in [("home page (Thai)", "/"), ("health check", "/healthz"), ("sign-in form", "/login")]:
             figure = rate(client, path)
-            print(f"{label:29} {figure:9.0f} req/s   {figure / floor:6.3f} × floor")
+            report(f"{label} {path}", figure, floor, "req/s", goal=0.5 if path == "/" else None, database=database(url))
         with app.app_context():
             db.engine.dispose()
 

@@ -25,7 +25,7 @@ os.environ.setdefault("APP_ENV", "testing")
 import sqlalchemy as sa  # noqa: E402
 
 from bench.bench_plots import floor_insert  # noqa: E402
-from bench.support import coordinator_client, demo_app  # noqa: E402
+from bench.support import coordinator_client, database, demo_app, report  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.jobs import services as jobs  # noqa: E402
 from greensmile.places.services import DISTRICTS_CSV  # noqa: E402
@@ -158,6 +158,7 @@ def main() -> None:
               f"{ROWS / seconds:7.0f} rows/s   ({done.report['created']:,} plots, "
               f"{done.report['farmers_created']:,} farmers)")
         print(f"    {phases}")
+        report(f"{ROWS:,}-row plot import as a job vs executemany", seconds, floor, "s", database=database(url))
 
         with app.test_request_context():
             out = io.StringIO()

@@ -21,7 +21,7 @@ os.environ.setdefault("APP_ENV", "testing")
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.support import coordinator_client, demo_app, floor_rate, queries_for, rate  # noqa: E402
+from bench.support import coordinator_client, database, demo_app, floor_rate, queries_for, rate, report  # noqa: E402
 from greensmile.extensions import db  # noqa: E402
 from greensmile.plots import importer  # noqa: E402
 from greensmile.plots.models import Plot  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> None:
     page_floor = floor_rate()
 
     with tempfile.TemporaryDirectory() as tmp:
-        app, _url = demo_app(tmp)
+        app, url = demo_app(tmp)
         client = coordinator_client(app)
         with app.test_request_context():  # 8 demo plots + 12 = the 20 plots of the small case
             extra = make_csv(12).decode().replace("เกษตรกร ลำดับ", "เกษตรกรเล็ก ").replace(",08", ",09").encode()
@@ -91,8 +91,8 @@ def main() -> None:
         data = make_csv(ROWS)
         with app.test_request_context():
             floor = floor_insert(ROWS)
-            seconds, report = timed(lambda: importer.import_plots(data, None))
-            assert report.ok, report.row_errors[:3]
+            seconds, done = timed(lambda: importer.import_plots(data, None))
+            assert done.ok, done.row_errors[:3]
             db.session.commit()
             again, second = timed(lambda: importer.import_plots(data, None))
             assert second.unchanged == ROWS
@@ -100,16 +100,16 @@ def main() -> None:
 
         large = queries_for(app, client, "/plots")
         search = "/plots?q=บ้าน12&district=2"
-        print(f"CSV import of {ROWS} rows         {seconds:7.2f} s    floor (bare executemany) {floor:6.3f} s"
-              f"   {seconds / floor:7.1f} × floor   ({report.created} plots, {report.farmers_created} farmers)")
-        print(f"re-import of the same file       {again:7.2f} s    {again / floor:7.1f} × floor   (no change)")
+        report(f"{ROWS:,}-row plot import ({done.created} plots, {done.farmers_created} farmers) vs executemany",
+               seconds, floor, "s", goal=5, database=database(url))
+        report(f"re-import of the same {ROWS:,} rows (no change) vs executemany", again, floor, "s", goal=5,
+               database=database(url))
         print(f"queries per list page            {small:4d} with {small_count} plots, {large:4d} with "
               f"{small_count + ROWS} plots")
-        print(f"floor (bare Flask view)          {page_floor:7.0f} req/s")
         for label, path in [("plot list, 3,000+ plots", "/plots"), ("Thai search + filter", search),
                             ("page 60 of the list", "/plots?page=60"), ("API list (50 a page)", "/api/v1/plots")]:
             figure = rate(client, path, rounds=60, warm_up=1)
-            print(f"{label:32} {figure:7.0f} req/s   {figure / page_floor:6.3f} × floor")
+            report(f"{label} {path}", figure, page_floor, "req/s", goal=0.2, database=database(url))
         with app.app_context():
             db.engine.dispose()
 

@@ -22,7 +22,7 @@ os.environ.setdefault("APP_ENV", "testing")
 import qrcode  # noqa: E402
 from qrcode.image.svg import SvgPathImage  # noqa: E402
 
-from bench.support import demo_app, floor_rate, queries_for, rate  # noqa: E402
+from bench.support import database, demo_app, floor_rate, queries_for, rate, report  # noqa: E402
 from greensmile import create_app  # noqa: E402
 from greensmile.certification import charter, services  # noqa: E402
 from greensmile.certification.models import Certification, CertStatus, EventKind  # noqa: E402
@@ -85,8 +85,7 @@ def main() -> None:
         css = (ROOT / "static" / "css" / "public.css").stat().st_size
         queries = queries_for(app, client, path)
         figure = rate(client, path, rounds=400)
-        print(f"floor (bare Flask view)            {page_floor:7.0f} req/s")
-        print(f"public plot page /p/<code>         {figure:7.0f} req/s   {figure / page_floor:6.3f} × floor")
+        report("QR page /p/<code>, no Redis", figure, page_floor, "req/s", goal=0.6, database=database(url))
         print(f"queries per page view              {queries:7d}")
         print(f"page size                          {len(page.data):7d} bytes HTML + {css} bytes CSS = "
               f"{len(page.data) + css} bytes")
@@ -94,10 +93,10 @@ def main() -> None:
             redis_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "redis://127.0.0.1:6379/0",
                                     "RATELIMIT_KEY_PREFIX": f"bench-{os.getpid()}"})
             redis_rate = rate(redis_app.test_client(), path, rounds=400)
-            print(f"  … with scans counted in Redis    {redis_rate:7.0f} req/s   {redis_rate / page_floor:6.3f} × floor"
-                  "   (production: REDIS_URL set)")
+            report("QR page /p/<code>, from Redis (production)", redis_rate, page_floor, "req/s", goal=0.6,
+                   database=database(url))
         qr_rate = rate(client, f"{path}/qr.png", rounds=100)
-        print(f"QR PNG /p/<code>/qr.png            {qr_rate:7.0f} req/s   {qr_rate / page_floor:6.3f} × floor")
+        report("QR image /p/<code>/qr.png", qr_rate, page_floor, "req/s", goal=0.6, database=database(url))
 
         with app.app_context():
             certify_many(PLOTS)
@@ -112,8 +111,8 @@ def main() -> None:
         with app.app_context():
             plot_codes = list(db.session.scalars(db.select(Plot.code).where(Plot.id.in_(certified_ids))))[:written]
         floor = library_floor(app.config["PUBLIC_BASE_URL"], plot_codes)
-        print(f"qr export, {written} plots (PNG+SVG)     {export:7.2f} s    floor (plain qrcode loop) {floor:6.2f} s"
-              f"   {export / floor:5.2f} × floor")
+        report(f"qr export, {written} plots (PNG+SVG) vs a plain qrcode loop", export, floor, "s",
+               database=database(url))
         with app.app_context():
             db.engine.dispose()
 

@@ -1,12 +1,15 @@
 """What the benchmarks share: a floor to compare with, request rates, query counts, signing in."""
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import time
 
 import sqlalchemy as sa
 from flask import Flask
 
+from bench.table import report  # noqa: F401 (for the scripts)
 from greensmile.extensions import db
 
 
@@ -24,10 +27,18 @@ def demo_app(folder: str):
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        flask_migrate.upgrade()
+        # Alembic's console handler is made during the upgrade, on the stderr of that moment: its 40 lines of
+        # "Running upgrade" go to a buffer, not between the figures.
+        with contextlib.redirect_stderr(io.StringIO()):
+            flask_migrate.upgrade()
         seed_demo()
         db.session.commit()
     return app, url
+
+
+def database(url: str) -> str:
+    """The database's name for the table: sqlite or postgresql."""
+    return url.split(":")[0].split("+")[0]
 
 
 def rate(client, path: str, rounds: int = 400, warm_up: int = 20) -> float:
@@ -116,10 +127,12 @@ def coordinator_client(app):
     """A test client signed in as a new coordinator (bench@example.com)."""
     from greensmile.accounts import services as accounts
     from greensmile.accounts.models import Role
+    from greensmile.privacy import services as privacy
 
     with app.app_context():
-        accounts.create_user(email="bench@example.com", display_name="Bench", password="bench-password",
-                             roles=(Role.COORDINATOR,))
+        user = accounts.create_user(email="bench@example.com", display_name="Bench", password="bench-password",
+                                    roles=(Role.COORDINATOR,))
+        privacy.acknowledge(user, user)  # else every page sends them to the privacy notice first
         db.session.commit()
     client = app.test_client()
     sign_in(client, "bench@example.com", "bench-password")
