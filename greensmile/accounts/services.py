@@ -89,6 +89,26 @@ def create_user(
     return user
 
 
+def create_accounts(people: list[tuple[str, str | None]], roles: tuple[Role, ...], granted_by: User | None) -> list[int]:
+    """Accounts without e-mail or password, as an import makes them: (display name, phone) each, in two statements
+    whatever their number. Returns their ids in the order given. The names and phones are normalised as
+    create_user normalises them; nothing is checked for duplicates (the caller has matched them)."""
+    if not people:
+        return []
+    # Each row's own random session token tells which id is whose: asking the database to keep the rows' order
+    # instead would make SQLite insert them one statement each.
+    rows = [{"email": None, "display_name": squeeze(name), "phone": normalise_phone(phone), "address": "",
+             "locale": "th", "password_hash": None, "email_confirmed_at": None, "session_token": new_session_token()}
+            for name, phone in people]
+    ids = dict(db.session.execute(sa.insert(User).returning(User.session_token, User.id), rows).all())
+    inserted = [ids[row["session_token"]] for row in rows]
+    granted = granted_by.id if granted_by is not None else None
+    db.session.execute(sa.insert(UserRole), [
+        {"user_id": user_id, "role": role, "granted_by_id": granted} for user_id in inserted for role in roles
+    ])
+    return list(inserted)
+
+
 @dataclass(frozen=True)
 class SignUp:
     user: User  # the new account, or the one that already has the address

@@ -208,46 +208,71 @@ def unused_code(taken: set[str] | None = None) -> str:
 # ---------------------------------------------------------------- saving, with history
 def snapshot(plot: Plot) -> dict[str, str]:
     """The plot's fields as text, for the history and for comparing."""
+    return describe(
+        _columns_of(plot), owner=plot.owner, group=plot.group, district=plot.district, crops=plot.crops,
+    )
+
+
+_OWN_COLUMNS = ("name", "province", "subdistrict", "village", "latitude", "longitude", "area_m2", "plot_type",
+                "water_source", "neighbour_risks", "notes")
+
+
+def _columns_of(plot: Plot) -> dict:
+    return {name: getattr(plot, name) for name in _OWN_COLUMNS}
+
+
+def describe(columns: dict, *, owner, group, district, crops) -> dict[str, str]:
+    """A plot's fields as text, from its own column values and the rows it refers to (objects with display_name
+    and phone, name, name_th): for a plot in the session, or for one an import is about to write in bulk."""
+    latitude, longitude, area = columns["latitude"], columns["longitude"], columns["area_m2"]
     return {
-        "name": plot.name or "",
-        "owner": plot.owner.display_name if plot.owner else "",
-        "owner_phone": (plot.owner.phone or "") if plot.owner else "",
-        "group": plot.group.name if plot.group else "",
-        "province": plot.province or "",
-        "district": plot.district.name_th if plot.district else "",
-        "subdistrict": plot.subdistrict or "",
-        "village": plot.village or "",
-        "latitude": "" if plot.latitude is None else f"{Decimal(plot.latitude):.6f}",
-        "longitude": "" if plot.longitude is None else f"{Decimal(plot.longitude):.6f}",
-        "area_m2": f"{Decimal(plot.area_m2 or 0):.2f}",
-        "plot_type": plot.plot_type.value if plot.plot_type else "",
-        "crops": " | ".join(sorted(crop.name_th for crop in plot.crops)),
-        "water_source": plot.water_source or "",
-        "neighbour_risks": plot.neighbour_risks or "",
-        "notes": plot.notes or "",
+        "name": columns["name"] or "",
+        "owner": owner.display_name if owner else "",
+        "owner_phone": (owner.phone or "") if owner else "",
+        "group": group.name if group else "",
+        "province": columns["province"] or "",
+        "district": district.name_th if district else "",
+        "subdistrict": columns["subdistrict"] or "",
+        "village": columns["village"] or "",
+        "latitude": "" if latitude is None else f"{Decimal(latitude):.6f}",
+        "longitude": "" if longitude is None else f"{Decimal(longitude):.6f}",
+        "area_m2": f"{Decimal(area or 0):.2f}",
+        "plot_type": columns["plot_type"].value if columns["plot_type"] else "",
+        "crops": " | ".join(sorted(crop.name_th for crop in crops)),
+        "water_source": columns["water_source"] or "",
+        "neighbour_risks": columns["neighbour_risks"] or "",
+        "notes": columns["notes"] or "",
+    }
+
+
+def column_values(data: PlotData, district: District) -> dict:
+    """The plot's own columns for `data`, normalised as every write normalises them (group and district aside)."""
+    return {
+        "name": squeeze(data.name),
+        "province": district.province_th,
+        "subdistrict": squeeze(data.subdistrict),
+        "village": squeeze(data.village),
+        "latitude": data.latitude,
+        "longitude": data.longitude,
+        "area_m2": checked_area(data.area_m2),
+        "plot_type": data.plot_type,
+        "water_source": squeeze(data.water_source),
+        "neighbour_risks": data.neighbour_risks.strip(),
+        "notes": data.notes.strip(),
     }
 
 
 def _apply(plot: Plot, data: PlotData, crops_by_id: dict[int, Crop] | None = None) -> None:
-    plot.name = squeeze(data.name)
     # Relationships, not bare ids, so the snapshot taken right after sees the new group and district.
     plot.group = db.session.get(Organisation, data.group_id) if data.group_id else None
     plot.district = db.session.get(District, data.district_id)
-    plot.province = plot.district.province_th
-    plot.subdistrict = squeeze(data.subdistrict)
-    plot.village = squeeze(data.village)
-    plot.latitude = data.latitude
-    plot.longitude = data.longitude
-    plot.area_m2 = checked_area(data.area_m2)
-    plot.plot_type = data.plot_type
+    for name, value in column_values(data, plot.district).items():
+        setattr(plot, name, value)
     if crops_by_id is None:
         wanted = list(db.session.scalars(sa.select(Crop).where(Crop.id.in_(data.crop_ids)))) if data.crop_ids else []
     else:
         wanted = [crops_by_id[crop_id] for crop_id in data.crop_ids]
     plot.crops = sorted(wanted, key=lambda crop: crop.name_th)
-    plot.water_source = squeeze(data.water_source)
-    plot.neighbour_risks = data.neighbour_risks.strip()
-    plot.notes = data.notes.strip()
 
 
 def _record(plot: Plot, acting: User | None, source: ChangeSource, action: str, changes: dict) -> PlotChange:
@@ -297,18 +322,20 @@ def update_plot(
     crops_by_id: dict[int, Crop] | None = None,
     check_group: bool = True,
     new_owner_phone: str | None = None,
+    flush: bool = True,
 ) -> dict[str, list[str]]:
-    """Change a plot (and, from an import, its farmer's phone); returns what changed, recorded only if anything."""
+    """Change a plot (and, from an import, its farmer's phone); returns what changed, recorded only if anything.
+    An import flushes its changes in batches (flush=False)."""
     if check_group:
         _check_group(plot.owner, data.group_id)
     before = snapshot(plot)
     if new_owner_phone:
         plot.owner.phone = accounts.normalise_phone(new_owner_phone)
     _apply(plot, data, crops_by_id)
-    db.session.flush()
     changes = diff(before, snapshot(plot))
     if changes:
         _record(plot, acting, source, "updated", changes)
+    if flush:
         db.session.flush()
     return changes
 
