@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from greensmile.bulk.models import BulkLine, Share, ShareStatus
-from greensmile.certification.models import Certification, Standard
+from greensmile.certification.models import EXPIRES, Certification, CertStatus, Standard
 from greensmile.certification.overview import statuses
 from greensmile.certification.services import BANGKOK, today
 from greensmile.db import Quantity
@@ -95,17 +95,31 @@ def compute(on: date | None = None) -> Impact:
                   *_trees(), *_supporters())
 
 
+VALID = tuple(status for status in CertStatus if status.is_valid_certificate)
+assert set(VALID) <= EXPIRES  # a valid certificate lapses by its date, as the condition below says
+
+
 def _standards(on: date) -> list[StandardFigure]:
-    """Plots with a valid certificate today, and their area, per standard (a plot may count under several)."""
+    """Plots with a valid certificate today, and their area, per standard (a plot may count under several).
+    A plot's own certificate is counted in SQL; under a group-held standard, where the group's certificate and its
+    open major corrective requests decide too, each plot's status is worked out as everywhere else."""
     figures = []
     for standard in db.session.scalars(sa.select(Standard).order_by(Standard.id)):
-        ids = list(db.session.scalars(sa.select(Certification.plot_id).where(
-            Certification.standard_id == standard.id)))
-        valid = [plot_id for plot_id, status in statuses(ids, on, standard.code).items()
-                 if status.is_valid_certificate] if ids else []
-        area = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Plot.area_m2), 0)).where(
-            Plot.id.in_(valid))) if valid else 0
-        figures.append(StandardFigure(standard.code, standard.name_th, standard.name_en, len(valid),
+        if standard.held_by_group:
+            ids = list(db.session.scalars(sa.select(Certification.plot_id).where(
+                Certification.standard_id == standard.id)))
+            valid = [plot_id for plot_id, status in statuses(ids, on, standard.code).items()
+                     if status.is_valid_certificate] if ids else []
+            count = len(valid)
+            area = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Plot.area_m2), 0)).where(
+                Plot.id.in_(valid))) if valid else 0
+        else:
+            count, area = db.session.execute(
+                sa.select(sa.func.count(Plot.id), sa.func.coalesce(sa.func.sum(Plot.area_m2), 0))
+                .join(Certification, Certification.plot_id == Plot.id)
+                .where(Certification.standard_id == standard.id, Certification.status.in_(VALID),
+                       sa.or_(Certification.valid_until.is_(None), Certification.valid_until >= on))).one()
+        figures.append(StandardFigure(standard.code, standard.name_th, standard.name_en, count,
                                       (Decimal(area) / M2_PER_RAI).quantize(Decimal("0.01"))))
     return figures
 
@@ -147,27 +161,40 @@ def _institution_sales(start: datetime) -> Sales:
 
 
 def _trees() -> tuple[int, int, int, float, int]:
-    """Standing trees; the sum of each one's latest valuation; the CO₂ estimate from each one's latest measurement."""
+    """Standing trees; the sum of each one's latest valuation; the CO₂ estimate from each one's latest measurement.
+
+    One pass over each standing tree's newest measurement (a tree is measured at most once a day) gives both: the
+    measurement's newest valuation (the newest table's, if valued twice, as valuation.newest_valuations() says) and,
+    where the species has a wood density, its carbon, summed in the database where it has power()."""
     standing = Tree.status == TreeStatus.STANDING
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Tree).where(standing)) or 0
-    newest_value = valuation.newest_valuations().subquery()
-    valued, value = db.session.execute(
-        sa.select(sa.func.count(Valuation.id), sa.func.coalesce(sa.func.sum(Valuation.value_satang), 0))
-        .join(newest_value, newest_value.c.id == Valuation.id).join(Tree, Tree.id == Valuation.tree_id)
-        .where(standing)).one()
     newest = valuation.newest_days().subquery()
-    rows = db.session.execute(
-        sa.select(Species.wood_density, Measurement.girth_cm, Measurement.height_m)
-        .join(newest, (newest.c.tree_id == Measurement.tree_id) & (newest.c.day == Measurement.measured_on))
-        .join(Tree, Tree.id == Measurement.tree_id).join(Species, Species.id == Tree.species_id)
-        .where(standing, Species.wood_density.is_not(None)))
-    co2, with_carbon = 0.0, 0
-    for density, girth, height in rows:
+    valued_by = (sa.select(Valuation.measurement_id, sa.func.max(Valuation.id).label("id"))
+                 .group_by(Valuation.measurement_id).subquery())
+    latest = (sa.select().select_from(Measurement)
+              .join(newest, (newest.c.tree_id == Measurement.tree_id) & (newest.c.day == Measurement.measured_on))
+              .join(Tree, Tree.id == Measurement.tree_id).join(Species, Species.id == Tree.species_id)
+              .outerjoin(valued_by, valued_by.c.measurement_id == Measurement.id)
+              .outerjoin(Valuation, Valuation.id == valued_by.c.id)
+              .where(standing))
+    if carbon.can_sum_in_sql(db.session.get_bind().dialect.name):
+        estimable = sa.and_(Species.wood_density.is_not(None), Measurement.girth_cm > 0, Measurement.height_m > 0)
+        co2_kg = carbon.co2_kg_sql(Species.wood_density, Measurement.girth_cm, Measurement.height_m)
+        valued, value, co2, with_carbon = db.session.execute(latest.with_only_columns(
+            sa.func.count(Valuation.id), sa.func.coalesce(sa.func.sum(Valuation.value_satang), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((estimable, co2_kg))), 0.0),
+            sa.func.count(sa.case((estimable, 1))))).one()
+        return count, int(value), valued, float(co2), with_carbon
+    valued, value, co2, with_carbon = 0, 0, 0.0, 0
+    for density, girth, height, value_satang in db.session.execute(latest.with_only_columns(
+            Species.wood_density, Measurement.girth_cm, Measurement.height_m, Valuation.value_satang)):
+        if value_satang is not None:
+            valued, value = valued + 1, value + value_satang
         estimate = carbon.estimate(density, float(girth), float(height))
         if estimate:
             co2 += estimate.co2_kg
             with_carbon += 1
-    return count, int(value), valued, co2, with_carbon
+    return count, value, valued, co2, with_carbon
 
 
 def _supporters() -> tuple[int, int, list[SupportFigure], list[PublicPledge]]:

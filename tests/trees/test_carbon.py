@@ -24,3 +24,17 @@ def test_one_tree_matches_the_worked_example():
 def test_no_wood_density_no_estimate():
     assert carbon.estimate(None, 100, 10) is None
     assert carbon.estimate(0.6, 0, 10) is None
+
+
+def test_the_sql_form_gives_the_same_figure_as_the_python_one(app_ctx):
+    """The impact page sums CO₂ in the database with co2_kg_sql(); it must say what estimate() says, tree by tree."""
+    import sqlalchemy as sa
+
+    from greensmile.extensions import db
+
+    trees = [(0.601, 94.2, 12.5), (0.55, 30.0 * math.pi, 18), (1.2, 3.1, 1.3), (0.3, 1500.0, 60), (0.9, 0.4, 0.5)]
+    for density, girth, height in trees:
+        columns = [sa.literal(density, sa.Numeric(4, 3)), sa.literal(girth, sa.Numeric(6, 1)),
+                   sa.literal(height, sa.Numeric(5, 2))]
+        from_sql = db.session.scalar(sa.select(carbon.co2_kg_sql(*columns)))
+        assert from_sql == pytest.approx(carbon.estimate(density, girth, height).co2_kg, rel=1e-12)
