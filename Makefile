@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
-.PHONY: run worker test test-pg serve bench install install-dev translations translations-update browser migrate clean vendor lint
+.PHONY: run worker test test-pg serve bench bench-pg install install-dev translations translations-update browser migrate clean vendor lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench: install-dev translations
 		BENCH_TABLE=$$table $(BIN)/python $$script; done; \
 		echo; echo "== each path, its figure and its floor, measured in this run"; \
 		$(BIN)/python -m bench.table $$table; rm -f $$table
+
+# The same on PostgreSQL (the local server, as in .ci/run): each script gets a scratch database made afresh.
+bench-pg:
+	BENCH_DATABASE=postgresql $(MAKE) bench
 
 clean:
 	rm -rf $(VENV) *.egg-info

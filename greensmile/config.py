@@ -162,6 +162,9 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;30 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes")
+    # QR page addresses that name no plot, per address: each costs a database read (a real plot's page is kept in
+    # Redis and never limited). Generous, as a market's phones may share one carrier address.
+    QR_MISS_RATE_LIMIT = os.environ.get("QR_MISS_RATE_LIMIT", "120 per minute")
 
     # 0: each standard's own validity (12 months for the PGS charter)
     CERTIFICATE_VALIDITY_MONTHS = _env_int("CERTIFICATE_VALIDITY_MONTHS", 0)

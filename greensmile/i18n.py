@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, to_user_timezone
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations, to_user_timezone
 from flask_login import current_user
 
 BUDDHIST_ERA_OFFSET = 543
@@ -113,7 +113,31 @@ def _number_filter(value, places=0):
     return format_number_for(value, places, str(get_locale()))
 
 
+def _translations():
+    """Flask-Babel's translations for this request, kept on its own per-request state for as long as the locale is
+    the same object (force_locale puts another in its place, and back): a page asks for dozens of strings, and
+    Flask-Babel walks its context afresh for each."""
+    state = g.get("_flask_babel")
+    if state is not None:
+        kept = state.__dict__.get("gs_translations")
+        if kept is not None and kept[0] is state.__dict__.get("babel_locale"):
+            return kept[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    if state is not None and getattr(state, "babel_locale", None) is not None:
+        state.gs_translations = (state.babel_locale, translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
+    # The templates' _(), ngettext() and pgettext(), as Flask-Babel installs them, through _translations().
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.add_template_filter(_number_filter, "number")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(_datetime_filter, "datetime")

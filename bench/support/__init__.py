@@ -12,19 +12,37 @@ from flask import Flask
 from bench.table import report  # noqa: F401 (for the scripts)
 from greensmile.extensions import db
 
+SCRATCH = "greensmile_bench"  # the PostgreSQL database `make bench-pg` makes afresh for each script
 
-def demo_app(folder: str):
-    """An app on a fresh database (BENCH_DATABASE_URL, else SQLite in `folder`), migrated, with the demo data.
-    Returns (app, database URL)."""
+
+def bench_database_url(folder: str) -> str:
+    """BENCH_DATABASE_URL (an empty database); else, with BENCH_DATABASE=postgresql, a scratch database made afresh
+    next to BENCH_ADMIN_URL's (the local server's `test` by default); else SQLite in `folder`."""
     import os
     from pathlib import Path
 
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    if os.environ.get("BENCH_DATABASE") == "postgresql":
+        admin = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{SCRATCH}"')
+        engine.dispose()
+        return admin.rsplit("/", 1)[0] + "/" + SCRATCH
+    return f"sqlite:///{Path(folder) / 'bench.db'}"
+
+
+def demo_app(folder: str):
+    """An app on a fresh database (see bench_database_url), migrated, with the demo data.
+    Returns (app, database URL)."""
     import flask_migrate
 
     from greensmile import create_app
     from greensmile.demo import seed_demo
 
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
+    url = bench_database_url(folder)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         # Alembic's console handler is made during the upgrade, on the stderr of that moment: its 40 lines of

@@ -1,11 +1,15 @@
 """The public plot page (/p/<code>), its QR codes, the code look-up, concerns and label sheets."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import limits
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -26,6 +30,8 @@ from greensmile.public import directory, page_cache, qr, scans, services, snapsh
 from greensmile.public.forms import ConcernForm, FarmSearchForm
 from greensmile.public.models import Concern
 from greensmile.urls import public_base
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("public", __name__)
 LABELS_PER_SHEET = 12
@@ -59,6 +65,19 @@ def _not_found(typed: str, typo: bool):
     return response
 
 
+def _one_miss_more() -> bool:
+    """Count a plot code that named no plot for this address; False once it has asked for more than
+    QR_MISS_RATE_LIMIT. A real plot's page is never counted nor refused; a limiter whose store is down never
+    refuses."""
+    limit = limits.parse(current_app.config["QR_MISS_RATE_LIMIT"])
+    try:
+        return limiter.limiter.hit(limit, current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "qr-miss",
+                                   get_remote_address())
+    except Exception as error:
+        log.warning("QR misses not counted: %s", error)
+        return True
+
+
 def _find(code: str) -> tuple[Plot | None, bool]:
     """(plot, typo): typo when the text is not even a well-formed code."""
     try:
@@ -84,8 +103,8 @@ def _lang_arg() -> dict:
 
 
 # A status change reaches every phone within a minute (30 s fresh, then up to 30 s stale while a cache asks again);
-# a busy market day is served from caches meanwhile. No rate limit: the page costs a Redis read, and a limit's own
-# bookkeeping would cost as much again.
+# a busy market day is served from caches meanwhile. No rate limit on a real plot's page: it costs a Redis read, and
+# a limit's own bookkeeping would cost as much again. Codes that name no plot are counted per address instead.
 @limiter.exempt
 @public(30, stale_while_revalidate=30)
 def plot_page(code: str):
@@ -107,6 +126,9 @@ def plot_page(code: str):
         return response.make_conditional(request)
     found = snapshot.read(canonical)
     if found is None:
+        if not _one_miss_more():  # someone trying codes: a bare answer, not a page, from here on
+            return current_app.response_class(_("Too many attempts in a short time. Wait a few minutes and try again."), 429,
+                                              {"Cache-Control": "no-store", "Retry-After": "60"}, mimetype="text/plain")
         return _not_found(code, False)
     snapshot.keep(found)  # a snapshot rebuilt here is kept for the views after
     response = render_public("public/plot.html", page=snapshot.page_of(found.data, day), lang_arg=lang)

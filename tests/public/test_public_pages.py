@@ -299,3 +299,23 @@ def test_a_page_view_is_one_read_and_a_rebuild_a_fixed_handful(client, given, ap
     assert len(queries()) == len(rebuild)  # the change moved the version on: rebuilt
     assert len(queries()) == len(steady)
 
+
+
+def test_codes_that_name_no_plot_are_limited_per_address_and_real_plots_never(client, given, app, monkeypatch):
+    """Someone trying codes: past QR_MISS_RATE_LIMIT an address gets a bare 429 for each code that names no plot,
+    while it still gets every real plot's page, and other addresses are untouched."""
+    from greensmile.plots.codes import check_character
+
+    with given():
+        cycle = make_cycle()
+    monkeypatch.setitem(app.config, "QR_MISS_RATE_LIMIT", "3 per 7 minutes")
+    here, elsewhere = {"REMOTE_ADDR": "203.0.113.7"}, {"REMOTE_ADDR": "198.51.100.9"}
+    missing = ["ZZ9" + f"{n:02d}" for n in range(4)]
+    answers = [client.get(f"/p/{code}{check_character(code)}", environ_base=here).status_code for code in missing]
+    assert answers == [404, 404, 404, 429]
+    refused = client.get(f"/p/ZZ904{check_character('ZZ904')}", environ_base=here)
+    assert refused.status_code == 429 and "ลองหลายครั้งเกินไป" in refused.get_data(as_text=True)
+    assert refused.headers["Retry-After"] == "60" and "no-store" in refused.headers["Cache-Control"]
+    for _ in range(3):
+        assert client.get(f"/p/{cycle.plot.code}", environ_base=here).status_code == 200
+    assert client.get(f"/p/ZZ900{check_character('ZZ900')}", environ_base=elsewhere).status_code == 404
