@@ -110,13 +110,12 @@ def build(plots_count: int, lines: int, tag: str) -> int:
 
 
 RAW = sa.text("""
-    SELECT DISTINCT p.code, p.name, p.village, p.subdistrict, p.latitude, p.longitude, p.area_m2, u.display_name, b.ring
-    FROM rubber_lot_harvests lh
-    JOIN rubber_harvests h ON h.id = lh.harvest_id
-    JOIN plots p ON p.id = h.plot_id
+    SELECT p.code, p.name, p.village, p.subdistrict, p.latitude, p.longitude, p.area_m2, u.display_name, b.ring
+    FROM plots p
     JOIN users u ON u.id = p.owner_id
     LEFT JOIN plot_boundaries b ON b.id = (SELECT max(id) FROM plot_boundaries WHERE plot_id = p.id)
-    WHERE lh.lot_id = :lot
+    WHERE p.id IN (SELECT h.plot_id FROM rubber_lot_harvests lh JOIN rubber_harvests h ON h.id = lh.harvest_id
+                   WHERE lh.lot_id = :lot)
 """)
 
 

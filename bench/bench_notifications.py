@@ -32,6 +32,7 @@ from greensmile.extensions import db, limiter  # noqa: E402
 from greensmile.jobs import services as jobs  # noqa: E402
 from greensmile.notifications import line  # noqa: E402
 from greensmile.notifications import services as centre  # noqa: E402
+from greensmile.privacy import services as privacy  # noqa: E402
 from tests.line.fake_line import CHANNEL_ACCESS_TOKEN, FakeLine  # noqa: E402
 
 CHECKOUTS = 150
@@ -44,7 +45,8 @@ _KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
 def _checkouts(app, listing_id: int, farmer_id: int, point_id: int, quiet: bool) -> float:
     email = f"bench-notify-{uuid.uuid4().hex[:8]}@example.com"
     with app.app_context():
-        accounts.create_user(email=email, display_name="ผู้ซื้อ", password="x" * 12, roles=(Role.CONSUMER,))
+        buyer = accounts.create_user(email=email, display_name="ผู้ซื้อ", password="x" * 12, roles=(Role.CONSUMER,))
+        privacy.acknowledge(buyer, buyer)  # else the market page sends them to the privacy notice first
         db.session.commit()
     client = app.test_client()
     sign_in(client, email, "x" * 12)
@@ -90,6 +92,7 @@ def _measure_deliveries(app, line_id: str, fake) -> tuple[float, float]:
             db.session.add(LineLink(user=person, line_user_id=line_id, friend=True))
         else:
             person.line_link.line_user_id, person.line_link.friend = line_id, True
+        privacy.agree_with_line_link(person)  # linking LINE is the consent to its messages (PDPA §28: it is abroad)
         db.session.commit()
         for n in range(DELIVERIES):
             centre.notify(person, "order.ready", lambda n=n: centre.Message(

@@ -62,6 +62,7 @@ def _watched():
 
 _WATCHED: dict | None = None
 _NAMES_ONLY = {"crop", "district", "standard"}  # a new one is on no page yet
+_CHUNK = 10_000  # ids in one IN list: PostgreSQL takes at most 65,535 parameters a statement
 
 
 @event.listens_for(Session, "after_flush")
@@ -76,7 +77,11 @@ def _note_changes(session, flush_context) -> None:
         if how is None:
             continue
         kind, attribute, only = how
-        if obj in new and kind in _NAMES_ONLY:
+        # A new row of what a page names (a plot, a person, a group, a crop...) is on no page yet: the plots that
+        # name it in the same transaction are new themselves, or changed and noted as plots. (An import that makes
+        # a group with its 100,000 plots must not move them all on at commit.) A new photo, consent or
+        # certificate of an existing plot or person is a change of that page.
+        if obj in new and (kind in _NAMES_ONLY or attribute == "id"):
             continue
         values = {getattr(obj, attribute, None)}
         if obj in dirty:
@@ -130,7 +135,9 @@ def _bump_versions(session) -> None:
     ).returning(table.c.id, table.c.code, table.c.public_version)).all()
     # The old snapshots go at once: what they held (a withdrawn name, an erased person's) is not kept a moment longer.
     snapshots = PublicSnapshot.__table__
-    session.execute(sa.delete(snapshots).where(snapshots.c.plot_id.in_([row.id for row in rows])))
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(sa.delete(snapshots).where(snapshots.c.plot_id.in_(ids[start:start + _CHUNK])))
     session.info.setdefault(_BUMPED, {}).update({row.code: row.public_version for row in rows})
 
 

@@ -290,3 +290,52 @@ def test_a_snapshot_past_its_age_is_rebuilt(client, given, scene, app):
     assert "แปลงแก้ด้วยมือ" not in _page(client, scene)
     with time_machine.travel(datetime.now(BANGKOK) + timedelta(seconds=61), tick=False):
         assert "แปลงแก้ด้วยมือ" in _page(client, scene)
+
+
+def test_a_new_group_with_its_new_plots_bumps_no_page_and_a_moved_plot_still_does(client, given, scene, app):
+    """A group (or person) made in the same transaction as the plots that name it is on no page yet: an import that
+    creates a group with its plots must not move every plot's version at commit. An existing plot moved into a new
+    group is a change of the plot, and its page moves on."""
+    from greensmile.network.models import OrganisationKind
+    from tests.factories import make_organisation
+
+    _page(client, scene)
+
+    def version() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(Plot.public_version).where(Plot.id == scene["plot"]))
+
+    before = version()
+    with counting_queries(app) as statements, given():
+        group = make_organisation(OrganisationKind.PGS_GROUP, name="กลุ่มใหม่พร้อมแปลง")
+        farmer = _user(scene, "farmer")
+        for n in range(3):
+            plots.create_plot(None, farmer, plots.PlotData(district_id=_plot(scene).district_id, area_m2=Decimal(1600),
+                              plot_type=_plot(scene).plot_type, name=f"ใหม่ {n}", group_id=group.id), check_group=False)
+    assert not [s for s in statements if s.startswith("UPDATE plots SET public_version")]
+    assert version() == before
+    with given():
+        moved = make_organisation(OrganisationKind.PGS_GROUP, name="กลุ่มใหม่ที่แปลงย้ายไป")
+        _plot(scene).group = moved
+    assert version() == before + 1 and "กลุ่มใหม่ที่แปลงย้ายไป" in _page(client, scene)
+
+
+def test_many_bumped_plots_lose_their_snapshots_in_chunks(client, given, scene, app, monkeypatch):
+    """The old snapshots go in IN lists of at most _CHUNK ids (PostgreSQL takes 65,535 parameters a statement)."""
+    from greensmile.public import freshness
+
+    _page(client, scene)
+    with given():
+        farmer = _user(scene, "farmer")
+        extra = [plots.create_plot(None, farmer, plots.PlotData(
+            district_id=_plot(scene).district_id, area_m2=Decimal(1600), plot_type=_plot(scene).plot_type,
+            name=f"อีก {n}"), check_group=False).code for n in range(4)]
+    for code in extra:
+        assert client.get(f"/p/{code}").status_code in (200, 404)  # a snapshot each where the page is shown
+    monkeypatch.setattr(freshness, "_CHUNK", 2)
+    with counting_queries(app) as statements, given():
+        _user(scene, "farmer").display_name = "ชื่อใหม่ของเกษตรกร"  # on all five plots' pages
+    deletes = [s for s in statements if s.startswith("DELETE FROM public_snapshots")]
+    assert len(deletes) == 3  # five plots: 2 + 2 + 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicSnapshot)) == 0
