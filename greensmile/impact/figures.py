@@ -85,6 +85,7 @@ class Impact:
             data[sales]["kg"] = str(data[sales]["kg"])
         data["trees_co2_kg"] = round(self.trees_co2_kg, 1)
         data["carbon_equation"] = carbon.EQUATION
+        data["carbon_scope"] = carbon.SCOPE  # trees_co2_kg is CO₂ in above-ground biomass only
         return data
 
 
@@ -178,7 +179,7 @@ def _trees() -> tuple[int, int, int, float, int]:
               .outerjoin(Valuation, Valuation.id == valued_by.c.id)
               .where(standing))
     if carbon.can_sum_in_sql(db.session.get_bind().dialect.name):
-        estimable = sa.and_(Species.wood_density.is_not(None), Measurement.girth_cm > 0, Measurement.height_m > 0)
+        estimable = carbon.estimable_sql(Species.wood_density, Measurement.girth_cm, Measurement.height_m)
         co2_kg = carbon.co2_kg_sql(Species.wood_density, Measurement.girth_cm, Measurement.height_m)
         valued, value, co2, with_carbon = db.session.execute(latest.with_only_columns(
             sa.func.count(Valuation.id), sa.func.coalesce(sa.func.sum(Valuation.value_satang), 0),

@@ -24,6 +24,8 @@ def import_command(path: Path, dry_run: bool, create_groups: bool, create_crops:
         db.session.rollback()
         for message in report.file_errors:
             click.echo(f"error: {message}", err=True)
+        for message in _causes(report):  # what to do once for many rows, before the rows
+            click.echo(message, err=True)
         for row in report.row_errors:
             click.echo(f"line {row.line}: {'; '.join(row.messages)}", err=True)
         raise click.ClickException(
@@ -43,6 +45,21 @@ def import_command(path: Path, dry_run: bool, create_groups: bool, create_crops:
     else:
         db.session.commit()
         click.echo(f"imported. {summary}")
+
+
+def _names(found: dict[str, list[int]]) -> str:
+    return ", ".join(f"{name} ({len(lines)} row{'s' if len(lines) != 1 else ''})" for name, lines in found.items())
+
+
+def _causes(report: csvdata.ImportReport) -> list[str]:
+    causes = []
+    if groups := report.unknown_groups:
+        causes.append(f"{len(groups)} farmer group{'s are' if len(groups) != 1 else ' is'} unknown: {_names(groups)} "
+                      "(create them on /groups, or import with --create-groups)")
+    if crops := report.unknown_crops:
+        causes.append(f"{len(crops)} crop{'s are' if len(crops) != 1 else ' is'} unknown: {_names(crops)} "
+                      "(add them on /plots/crops, or import with --create-crops)")
+    return causes
 
 
 @plots_cli.command("export")

@@ -78,10 +78,19 @@ class ImportReport:
     crops_created: list[str] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     row_errors: list[RowError] = field(default_factory=list)
+    # The causes a coordinator acts on once for many rows: each unknown group or crop, with the lines naming it.
+    unknown_groups: dict[str, list[int]] = field(default_factory=dict)
+    unknown_crops: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.file_errors and not self.row_errors
+
+    def note_unknown(self, groups: list[str], crops: list[str], line: int) -> None:
+        for name in groups:
+            self.unknown_groups.setdefault(name, []).append(line)
+        for name in crops:
+            self.unknown_crops.setdefault(name, []).append(line)
 
     def to_json(self) -> dict:
         """The report as stored with an import run by the worker (plain JSON: lists, numbers, text)."""
@@ -90,6 +99,8 @@ class ImportReport:
             "farmers_created": self.farmers_created, "groups_created": list(self.groups_created),
             "crops_created": list(self.crops_created), "file_errors": list(self.file_errors),
             "row_errors": [[error.line, list(error.messages)] for error in self.row_errors],
+            "unknown_groups": {name: list(lines) for name, lines in self.unknown_groups.items()},
+            "unknown_crops": {name: list(lines) for name, lines in self.unknown_crops.items()},
         }
 
     @classmethod
@@ -99,6 +110,8 @@ class ImportReport:
             **counts, groups_created=list(data.get("groups_created") or []),
             crops_created=list(data.get("crops_created") or []), file_errors=list(data.get("file_errors") or []),
             row_errors=[RowError(int(line), list(messages)) for line, messages in data.get("row_errors") or []],
+            unknown_groups={name: [int(line) for line in lines] for name, lines in (data.get("unknown_groups") or {}).items()},
+            unknown_crops={name: [int(line) for line in lines] for name, lines in (data.get("unknown_crops") or {}).items()},
         )
 
 
@@ -190,7 +203,9 @@ class Catalogues:
         return self.crops.get(name) or self.crops.get(name.lower())
 
 
-def parse_row(line: int, raw: dict[str, str], cat: Catalogues, options: dict) -> tuple[Row | None, list[str]]:
+def parse_row(line: int, raw: dict[str, str], cat: Catalogues, options: dict,
+              report: ImportReport | None = None) -> tuple[Row | None, list[str]]:
+    """The row's cells checked; its unknown groups and crops are also noted in `report`, to be told by cause."""
     get = lambda column: _unescape(raw.get(column) or "")  # noqa: E731
     errors: list[str] = []
 
@@ -211,7 +226,8 @@ def parse_row(line: int, raw: dict[str, str], cat: Catalogues, options: dict) ->
         errors.append(_("farmer_phone “%(phone)s” is not a Thai phone number", phone=get("farmer_phone")))
 
     group_name = squeeze(get("group_name"))
-    if group_name and group_name.lower() not in cat.groups and not options["create_groups"]:
+    unknown_group = bool(group_name) and group_name.lower() not in cat.groups and not options["create_groups"]
+    if unknown_group:
         errors.append(_("unknown farmer group “%(name)s”", name=group_name))
 
     district = cat.district(get("district")) if get("district") else None
@@ -255,10 +271,11 @@ def parse_row(line: int, raw: dict[str, str], cat: Catalogues, options: dict) ->
                         allowed=", ".join(t.value for t in PlotType)))
 
     crop_names = [squeeze(name) for name in get("crops").split("|") if name.strip()]
-    if not options["create_crops"]:
-        unknown = [name for name in crop_names if cat.crop(name) is None]
-        if unknown:
-            errors.append(_("unknown crops: %(names)s", names=", ".join(unknown)))
+    unknown = [] if options["create_crops"] else [name for name in crop_names if cat.crop(name) is None]
+    if unknown:
+        errors.append(_("unknown crops: %(names)s", names=", ".join(unknown)))
+    if report is not None:
+        report.note_unknown([group_name] if unknown_group else [], list(dict.fromkeys(unknown)), line)
 
     for column, limit in (("water_source", 200), ("subdistrict", 80), ("village", 120), ("notes", 5000)):
         if len(get(column)) > limit:

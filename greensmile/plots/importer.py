@@ -81,7 +81,7 @@ def _import(data: bytes, acting: User | None, *, create_groups: bool, create_cro
     options = {"create_groups": create_groups, "create_crops": create_crops}
     rows: list[Row] = []
     for done, (line, raw) in enumerate(raw_rows, start=1):
-        row, errors = parse_row(line, raw, cat, options)
+        row, errors = parse_row(line, raw, cat, options, report)
         if errors:
             report.row_errors.append(RowError(line, errors))
         else:

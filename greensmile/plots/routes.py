@@ -296,9 +296,16 @@ def _load_import(import_id: int) -> PlotImport:
 def import_status(import_id: int):
     plot_import = _load_import(import_id)
     report = plot_jobs.report_of(plot_import)
+    again = None
+    if report is not None and (report.unknown_groups or report.unknown_crops):
+        # The same choices as the upload page, ticked for the causes found: pick the file again and send it.
+        again = ImportForm(formdata=None, dry_run=plot_import.dry_run,
+                           create_groups=plot_import.create_groups or bool(report.unknown_groups),
+                           create_crops=plot_import.create_crops or bool(report.unknown_crops))
     return render_template(
         "plots/import_status.html", plot_import=plot_import, report=report, progress=plot_jobs.progress_of(plot_import),
         status_labels=IMPORT_STATUS_LABELS, phase_labels=IMPORT_PHASE_LABELS, errors_shown=ERRORS_SHOWN,
+        again_form=again,
     )
 
 

@@ -19,6 +19,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 EQUATION = "AGB = 0.0673 × (ρD²H)^0.976 (Chave et al. 2014)"
+# The equation estimates above-ground biomass only (no roots), and was fitted on trees of 5 cm diameter and more:
+# a smaller tree gets no estimate rather than one the data behind the equation does not support.
+SCOPE = "above-ground biomass only, trees of 5 cm diameter and more"
+MIN_DIAMETER_CM = 5.0
+MIN_GIRTH_CM = MIN_DIAMETER_CM * math.pi
 CARBON_FRACTION = 0.47
 CO2_PER_C = 44 / 12
 
@@ -37,8 +42,9 @@ class CarbonEstimate:
 
 
 def estimate(wood_density: Decimal | float | None, girth_cm: float, height_m: float) -> CarbonEstimate | None:
-    """The estimate for one tree, or None when the species has no wood density (nothing is made up)."""
-    if wood_density is None or girth_cm <= 0 or height_m <= 0:
+    """The estimate for one tree, or None when the species has no wood density (nothing is made up) or the trunk is
+    thinner than the equation was fitted on."""
+    if wood_density is None or height_m <= 0 or diameter_cm(girth_cm) < MIN_DIAMETER_CM:
         return None
     d = diameter_cm(girth_cm)
     biomass = 0.0673 * (float(wood_density) * d * d * float(height_m)) ** 0.976
@@ -46,9 +52,14 @@ def estimate(wood_density: Decimal | float | None, girth_cm: float, height_m: fl
     return CarbonEstimate(biomass, carbon, carbon * CO2_PER_C)
 
 
+def estimable_sql(wood_density, girth_cm, height_m) -> sa.ColumnElement[bool]:
+    """The rows estimate() gives an estimate for, as an SQL condition."""
+    return sa.and_(wood_density.is_not(None), girth_cm >= MIN_GIRTH_CM, height_m > 0)
+
+
 def co2_kg_sql(wood_density, girth_cm, height_m) -> sa.ColumnElement[float]:
-    """estimate(...).co2_kg as an SQL expression over columns, for the rows where estimate() gives one: the caller
-    keeps to rows with a wood density and a positive girth and height (can_sum_in_sql() says whether the database can)."""
+    """estimate(...).co2_kg as an SQL expression over columns, for the rows estimable_sql() keeps (can_sum_in_sql()
+    says whether the database can)."""
     diameter = sa.cast(girth_cm, sa.Float) / math.pi
     biomass = 0.0673 * sa.func.power(sa.cast(wood_density, sa.Float) * diameter * diameter
                                      * sa.cast(height_m, sa.Float), 0.976)

@@ -16,6 +16,7 @@ from greensmile.trees.models import Species
 
 SPECIES_FILE = Path(__file__).resolve().parent / "data" / "species.csv"
 COLUMNS = ("name_th", "scientific_name", "wood_density", "density_source", "on_collateral_list", "source")
+OPTIONAL = ("density_records",)  # how many records the density is the mean of (a file of one's own may lack it)
 
 
 @dataclass
@@ -44,26 +45,33 @@ def load_species(data: bytes | None = None) -> SpeciesReport:
         except InvalidOperation:
             report.errors.append(f"row {line}: wood density {density!r} is not a density in g/cm³")
             continue
+        records_text = squeeze(row.get("density_records") or "")
+        records = int(records_text) if records_text.isdigit() and int(records_text) > 0 else None
         if not name:
             report.errors.append(f"row {line}: no Thai name")
         elif value is not None and not squeeze(row["density_source"]):
             report.errors.append(f"row {line}: a wood density needs its source")
+        elif records_text and (records is None or value is None):
+            report.errors.append(f"row {line}: density_records {records_text!r} must be a count of records (1 or "
+                                 "more) of the wood density given")
         else:
             parsed.append((name, squeeze(row["scientific_name"]), value, squeeze(row["density_source"]),
-                           squeeze(row["on_collateral_list"]).lower() in ("yes", "true", "1", "ใช่")))
+                           squeeze(row["on_collateral_list"]).lower() in ("yes", "true", "1", "ใช่"), records))
     if report.errors:
         return report
     existing = {s.name_th: s for s in db.session.scalars(sa.select(Species))}
-    for name, scientific, density, density_source, listed in parsed:
+    for name, scientific, density, density_source, listed, records in parsed:
         species = existing.get(name)
         if species is None:
             species = existing[name] = Species(name_th=name)
             db.session.add(species)
             report.added += 1
         elif (species.scientific_name, species.wood_density, species.density_source,
-              species.on_collateral_list) != (scientific, density, density_source, listed):
+              species.on_collateral_list, species.density_records) != (scientific, density, density_source, listed,
+                                                                        records):
             report.updated += 1
         species.scientific_name, species.wood_density = scientific, density
         species.density_source, species.on_collateral_list = density_source[:300], listed
+        species.density_records = records
     db.session.flush()
     return report

@@ -29,6 +29,8 @@ class Species(TimestampMixin, db.Model):
     scientific_name: Mapped[str] = mapped_column(sa.String(160), default="")
     wood_density: Mapped[Decimal | None] = mapped_column(sa.Numeric(4, 3))  # g/cm³
     density_source: Mapped[str] = mapped_column(sa.String(300), default="")  # where the density comes from
+    # How many of the database's records the species mean is of: a mean of one record is flagged where it is shown.
+    density_records: Mapped[int | None] = mapped_column(sa.Integer)
     on_collateral_list: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 

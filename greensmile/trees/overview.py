@@ -116,7 +116,7 @@ def register(farmer: User, plots: list[Plot] | None = None, shown_to: User | Non
 
 
 CSV_COLUMNS = ["plot_code", "tag", "species", "scientific_name", "latitude", "longitude", "planted",
-               "girth_cm", "height_m", "measured_on", "value_baht", "price_table_version", "co2_kg_estimate",
+               "girth_cm", "height_m", "measured_on", "value_baht", "price_table_version", "above_ground_co2_kg_estimate",
                "pledged_to", "pledged_on", "loan_reference"]
 
 

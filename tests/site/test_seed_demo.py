@@ -37,6 +37,15 @@ def test_seed_demo_is_idempotent_and_prints_working_accounts(app, client):
     assert (after_first["Harvest"], after_first["Lot"], after_first["LotHarvest"]) == (3, 1, 2)
     for role in Role:
         assert f"{role.value}@{DEMO_DOMAIN}" in first.output
+    # ตะเคียนทอง gained its wood density in issue 23: the demo's KH-003 now shows its above-ground carbon.
+    from greensmile.trees import overview
+    from greensmile.trees.models import Tree
+
+    with app.app_context():
+        tree = db.session.scalar(sa.select(Tree).where(Tree.tag == "KH-003"))
+        (row,) = overview.rows_for([tree])
+        assert tree.species.name_th == "ตะเคียนทอง" and str(tree.species.wood_density) == "0.635"
+        assert row.estimate is not None and row.estimate.co2_kg > 0
 
     with app.app_context():
         for role in Role:

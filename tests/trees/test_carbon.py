@@ -26,15 +26,29 @@ def test_no_wood_density_no_estimate():
     assert carbon.estimate(0.6, 0, 10) is None
 
 
-def test_the_sql_form_gives_the_same_figure_as_the_python_one(app_ctx):
-    """The impact page sums CO₂ in the database with co2_kg_sql(); it must say what estimate() says, tree by tree."""
+def test_a_trunk_under_5_cm_across_gets_no_estimate():
+    """Chave et al. (2014) fitted the equation on trees of 5 cm diameter and more."""
+    assert carbon.estimate(0.6, 4.99 * math.pi, 3) is None
+    assert carbon.estimate(0.6, 15.7, 3) is None  # 15.7 cm round: 4.998 cm across
+    assert carbon.estimate(0.6, 15.8, 3) is not None  # 5.03 cm across
+    assert "above-ground" in carbon.SCOPE and "5 cm" in carbon.SCOPE
+
+
+def test_the_sql_form_gives_the_same_figure_and_the_same_trees_as_the_python_one(app_ctx):
+    """The impact page sums CO₂ in the database with co2_kg_sql() over the rows estimable_sql() keeps; both must say
+    what estimate() says, tree by tree, and keep the same trees."""
     import sqlalchemy as sa
 
     from greensmile.extensions import db
 
-    trees = [(0.601, 94.2, 12.5), (0.55, 30.0 * math.pi, 18), (1.2, 3.1, 1.3), (0.3, 1500.0, 60), (0.9, 0.4, 0.5)]
+    trees = [(0.601, 94.2, 12.5), (0.55, 30.0 * math.pi, 18), (1.2, 15.8, 1.3), (0.3, 1500.0, 60), (0.9, 15.7, 2.0),
+             (0.9, 3.1, 1.3), (None, 80.0, 10.0)]
     for density, girth, height in trees:
         columns = [sa.literal(density, sa.Numeric(4, 3)), sa.literal(girth, sa.Numeric(6, 1)),
                    sa.literal(height, sa.Numeric(5, 2))]
-        from_sql = db.session.scalar(sa.select(carbon.co2_kg_sql(*columns)))
-        assert from_sql == pytest.approx(carbon.estimate(density, girth, height).co2_kg, rel=1e-12)
+        kept, from_sql = db.session.execute(sa.select(sa.case((carbon.estimable_sql(*columns), True), else_=False),
+                                                      carbon.co2_kg_sql(*columns))).one()
+        expected = carbon.estimate(density, girth, height)
+        assert bool(kept) is (expected is not None), (density, girth, height)
+        if expected is not None:
+            assert from_sql == pytest.approx(expected.co2_kg, rel=1e-12)

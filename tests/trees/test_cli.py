@@ -11,7 +11,7 @@ def test_load_species_then_prices_by_a_coordinator_only(app, given, tmp_path):
         make_user(Role.FARMER, email="farmer@example.com")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["trees", "load-species"])
-    assert result.exit_code == 0 and "39 species added" in result.output
+    assert result.exit_code == 0 and "44 species added" in result.output
     prices = tmp_path / "prices.csv"
     prices.write_text("species,min_girth_cm,baht_per_m3\nสัก,0,3500\nTectona grandis,60,6500\n", encoding="utf-8")
     refused = runner.invoke(args=["trees", "load-prices", str(prices), "--source", "x", "--as", "farmer@example.com"])
