@@ -100,10 +100,13 @@ def create_accounts(people: list[tuple[str, str | None]], roles: tuple[Role, ...
     rows = [{"email": None, "display_name": squeeze(name), "phone": normalise_phone(phone), "address": "",
              "locale": "th", "password_hash": None, "email_confirmed_at": None, "session_token": new_session_token()}
             for name, phone in people]
-    ids = dict(db.session.execute(sa.insert(User).returning(User.session_token, User.id), rows).all())
+    # render_nulls: every row keeps every key, None included, so the rows go in batches of a thousand; by default
+    # the ORM leaves a None out, and rows with and without a phone would split into a statement each.
+    ids = dict(db.session.execute(
+        sa.insert(User).returning(User.session_token, User.id).execution_options(render_nulls=True), rows).all())
     inserted = [ids[row["session_token"]] for row in rows]
     granted = granted_by.id if granted_by is not None else None
-    db.session.execute(sa.insert(UserRole), [
+    db.session.execute(sa.insert(UserRole).execution_options(render_nulls=True), [
         {"user_id": user_id, "role": role, "granted_by_id": granted} for user_id in inserted for role in roles
     ])
     return list(inserted)

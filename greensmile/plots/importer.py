@@ -34,6 +34,7 @@ from greensmile.plots.csvdata import Catalogues, ImportReport, Row, RowError, pa
 from greensmile.plots.models import ChangeSource, Crop, ImportPhase, Plot, PlotChange, plot_crops
 
 FLUSH_EVERY = 500  # changed plots sent to the database at a time (new ones go in one bulk INSERT)
+READ_BACK = 10_000  # new plots' codes in one IN list when their ids are read back (PostgreSQL: 65,535 at most)
 
 # Told how far the import is: (phase, rows done in that phase, rows in the file: 0 while it is being read).
 Progress = Callable[[ImportPhase, int, int], None]
@@ -331,10 +332,13 @@ class _Writer:
                     == services.snapshot(plot):
                 self.report.unchanged += 1  # nothing to write, nor to compare again after a flush
                 continue
-            services.update_plot(
+            changes = services.update_plot(
                 self.acting, plot, data, source=ChangeSource.IMPORT, crops_by_id={crop.id: crop for crop in crops},
                 check_group=False, new_owner_phone=plan.new_phone, flush=False,
             )
+            if not changes:  # the plot's own comparison has the last word
+                self.report.unchanged += 1
+                continue
             self.report.updated += 1
             updated += 1
             if updated % FLUSH_EVERY == 0:
@@ -345,17 +349,24 @@ class _Writer:
     def _insert(self, plots: list[dict], details: list[tuple[list[int], dict]], members: list[dict],
                 acting_id: int | None) -> None:
         if members:
-            db.session.execute(sa.insert(Membership), members)
+            db.session.execute(sa.insert(Membership), members)  # (no None in these rows)
         if not plots:
             return
-        # Matched by code (unique), not by the rows' order: keeping the order would cost SQLite one INSERT a row.
-        by_code = dict(db.session.execute(sa.insert(Plot).returning(Plot.code, Plot.id), plots).all())
-        ids = [by_code[plot["code"]] for plot in plots]
+        # One executemany (PostgreSQL pipelines it: faster than multi-row INSERTs with RETURNING), then the new ids
+        # read back by code, which is unique. render_nulls: a plot without a group or a position keeps its None, so
+        # the rows stay one batch (left out, they would split it wherever a row differs from the one before).
+        db.session.execute(sa.insert(Plot).execution_options(render_nulls=True), plots)
+        codes = [plot["code"] for plot in plots]
+        by_code = {}
+        for start in range(0, len(codes), READ_BACK):
+            by_code.update(db.session.execute(
+                sa.select(Plot.code, Plot.id).where(Plot.code.in_(codes[start:start + READ_BACK]))).all())
+        ids = [by_code[code] for code in codes]
         crops = [{"plot_id": plot_id, "crop_id": crop_id}
                  for plot_id, (crop_ids, _) in zip(ids, details, strict=True) for crop_id in crop_ids]
         if crops:
             db.session.execute(plot_crops.insert(), crops)
-        db.session.execute(sa.insert(PlotChange), [
+        db.session.execute(sa.insert(PlotChange).execution_options(render_nulls=True), [
             {"plot_id": plot_id, "user_id": acting_id, "source": ChangeSource.IMPORT, "action": "created",
              "changes": changes}
             for plot_id, (_, changes) in zip(ids, details, strict=True)
