@@ -41,11 +41,12 @@ def test_the_sql_form_gives_the_same_figure_and_the_same_trees_as_the_python_one
 
     from greensmile.extensions import db
 
-    trees = [(0.601, 94.2, 12.5), (0.55, 30.0 * math.pi, 18), (1.2, 15.8, 1.3), (0.3, 1500.0, 60), (0.9, 15.7, 2.0),
+    trees = [(0.601, 94.2, 12.5), (0.55, 94.3, 18), (1.2, 15.8, 1.3), (0.3, 1500.0, 60), (0.9, 15.7, 2.0),
              (0.9, 3.1, 1.3), (None, 80.0, 10.0)]
     for density, girth, height in trees:
-        columns = [sa.literal(density, sa.Numeric(4, 3)), sa.literal(girth, sa.Numeric(6, 1)),
-                   sa.literal(height, sa.Numeric(5, 2))]
+        # Typed as the columns are (PostgreSQL will not guess the type of a bare parameter, a NULL least of all).
+        columns = [sa.cast(sa.literal(value, kind), kind) for value, kind in (
+            (density, sa.Numeric(4, 3)), (girth, sa.Numeric(6, 1)), (height, sa.Numeric(5, 2)))]
         kept, from_sql = db.session.execute(sa.select(sa.case((carbon.estimable_sql(*columns), True), else_=False),
                                                       carbon.co2_kg_sql(*columns))).one()
         expected = carbon.estimate(density, girth, height)
