@@ -81,14 +81,16 @@ class ImportReport:
     # The causes a coordinator acts on once for many rows: each unknown group or crop, with the lines naming it.
     unknown_groups: dict[str, list[int]] = field(default_factory=dict)
     unknown_crops: dict[str, list[int]] = field(default_factory=dict)
+    _group_spelling: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return not self.file_errors and not self.row_errors
 
     def note_unknown(self, groups: list[str], crops: list[str], line: int) -> None:
-        for name in groups:
-            self.unknown_groups.setdefault(name, []).append(line)
+        for name in groups:  # groups match whatever their case (as --create-groups makes one): the first spelling
+            known = self._group_spelling.setdefault(name.lower(), name)
+            self.unknown_groups.setdefault(known, []).append(line)
         for name in crops:
             self.unknown_crops.setdefault(name, []).append(line)
 

@@ -292,6 +292,8 @@ class _Writer:
     def write(self, plans: list[_Plan], step: Callable[[ImportPhase, int], None]) -> None:
         """Write the plans; `step(phase, rows done)` after each row."""
         self._add_farmers(plans, step)
+        # Codes the file gives its new plots are taken before any is made up for a row without one.
+        self.taken_codes.update(plan.row.code for plan in plans if plan.row.code)
         acting_id = self.acting.id if self.acting is not None else None
         new_plots: list[dict] = []
         new_details: list[tuple[list[int], dict]] = []  # each new plot's crop ids and its history entry

@@ -69,11 +69,11 @@ def _one_miss_more() -> bool:
     """Count a plot code that named no plot for this address; False once it has asked for more than
     QR_MISS_RATE_LIMIT. A real plot's page is never counted nor refused; a limiter whose store is down never
     refuses."""
-    limit = limits.parse(current_app.config["QR_MISS_RATE_LIMIT"])
+    identity = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "qr-miss", get_remote_address())
     try:
-        return limiter.limiter.hit(limit, current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "qr-miss",
-                                   get_remote_address())
-    except Exception as error:
+        every = limits.parse_many(current_app.config["QR_MISS_RATE_LIMIT"])  # "120/minute;1000/hour": each counts
+        return all([limiter.limiter.hit(limit, *identity) for limit in every])
+    except Exception as error:  # the limiter's store down, or a setting it cannot read
         log.warning("QR misses not counted: %s", error)
         return True
 

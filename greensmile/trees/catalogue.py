@@ -46,7 +46,8 @@ def load_species(data: bytes | None = None) -> SpeciesReport:
             report.errors.append(f"row {line}: wood density {density!r} is not a density in g/cm³")
             continue
         records_text = squeeze(row.get("density_records") or "")
-        records = int(records_text) if records_text.isdigit() and int(records_text) > 0 else None
+        records = int(records_text) if records_text.isascii() and records_text.isdigit() else None
+        records = records if records else None  # 0 is no count
         if not name:
             report.errors.append(f"row {line}: no Thai name")
         elif value is not None and not squeeze(row["density_source"]):

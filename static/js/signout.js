@@ -22,7 +22,9 @@ document.addEventListener("DOMContentLoaded", function () {
   form.addEventListener("submit", function (event) {
     if (form.dataset.cleared) return;
     event.preventDefault();
-    Promise.resolve(window.gsOfflinePages).catch(function () {})
+    var storing = Promise.resolve(window.gsOfflinePages).catch(function () {});
+    // A worker that never installed, or a fetch hanging on a poor signal, must not keep anyone signed in.
+    Promise.race([storing, new Promise(function (resolve) { setTimeout(resolve, 4000); })])
       .then(emptiedByWorker)
       .then(function () { return caches.delete("gs-inspection-pages"); })
       .catch(function () {})

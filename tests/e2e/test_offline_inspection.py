@@ -137,3 +137,20 @@ def test_signing_out_while_pages_are_being_stored_leaves_none_behind(browser, li
             assert not page.evaluate("() => caches.has('gs-inspection-pages')")
     finally:
         context.close()
+
+
+def test_signing_out_goes_ahead_when_the_offline_pages_never_finish_storing(browser, live_server):
+    """A worker that never installed, or a fetch hanging on a poor signal: sign-out waits a few seconds for the
+    pages being stored, then signs out all the same."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="th-TH", service_workers="allow")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        sign_in(page, live_server, "inspector")
+        click_nav(page, '.mainnav [data-nav="inspections.assignments"]')
+        page.evaluate("() => { window.gsOfflinePages = new Promise(() => {}); }")  # never settles
+        with page.expect_navigation(timeout=15000):
+            page.evaluate("() => document.querySelector('form[data-sign-out]').requestSubmit()")
+        assert page.locator("form[data-sign-out]").count() == 0  # signed out
+    finally:
+        context.close()

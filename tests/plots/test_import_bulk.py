@@ -88,3 +88,23 @@ def test_a_reimport_that_changes_nothing_writes_nothing(app, given):
     assert [s.split()[0:3] for s in writes[:2]] == [["UPDATE", "plots", "SET"], ["INSERT", "INTO", "plot_changes"]]
     # and the changed plot's public page moves on to a new version, to be rebuilt on its next scan
     assert "public_version" in writes[2] and writes[3].startswith("DELETE FROM public_snapshots")
+
+
+def test_a_code_made_up_for_one_row_is_never_one_a_later_row_names(app, given, monkeypatch):
+    """Codes are random: the one drawn for a row without a code must not be a code a later row of the same file gives
+    its new plot (the bulk INSERT would fail on the unique code, and the whole import with it)."""
+    from greensmile.plots.codes import check_character
+
+    with given():
+        catalogue()
+    named = "QQ123" + check_character("QQ123")
+    other = "QQ124" + check_character("QQ124")
+    draws = iter([named, other])
+    monkeypatch.setattr(importer, "new_code", lambda: next(draws))
+    data = (HEADER + ",เกษตรกร ก,0811111111,,,ควนเนียง,,บ้านหนึ่ง,,,1,vegetables,,,\n"
+            f"{named},เกษตรกร ข,0822222222,,,ควนเนียง,,บ้านสอง,,,1,vegetables,,,\n").encode()
+    report, _ = _statements(app, data)
+    assert report.created == 2
+    with app.app_context():
+        codes = dict(db.session.execute(sa.select(Plot.village, Plot.code)).all())
+    assert codes == {"บ้านหนึ่ง": other, "บ้านสอง": named}

@@ -79,3 +79,16 @@ def test_the_import_page_tells_the_causes_and_offers_the_two_choices_ticked(clie
         jobs.run_once("test")
     assert 'data-status="done"' in client.get(resent.location).get_data(as_text=True)
     assert _counts(app)[0] == before[0] + 9
+
+
+def test_one_unknown_group_however_its_rows_capitalise_it(app, given, tmp_path):
+    from greensmile.plots import importer
+
+    with given():
+        catalogue()
+    data = (HEADER + ",เกษตรกร ก,0811111111,Green Valley,,ควนเนียง,,บ้านหนึ่ง,,,1,vegetables,,,\n"
+            ",เกษตรกร ข,0822222222,green valley,,ควนเนียง,,บ้านสอง,,,1,vegetables,,,\n").encode()
+    with app.test_request_context():
+        report = importer.import_plots(data, None)
+        assert report.unknown_groups == {"Green Valley": [2, 3]}  # --create-groups would make one group of the two
+        assert importer.ImportReport.from_json(report.to_json()).unknown_groups == {"Green Valley": [2, 3]}

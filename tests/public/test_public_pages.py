@@ -319,3 +319,15 @@ def test_codes_that_name_no_plot_are_limited_per_address_and_real_plots_never(cl
     for _ in range(3):
         assert client.get(f"/p/{cycle.plot.code}", environ_base=here).status_code == 200
     assert client.get(f"/p/ZZ900{check_character('ZZ900')}", environ_base=elsewhere).status_code == 404
+
+
+def test_every_limit_of_the_miss_setting_counts_and_a_bad_setting_never_fails_a_page(client, given, app, monkeypatch):
+    from greensmile.plots.codes import check_character
+
+    here = {"REMOTE_ADDR": "203.0.113.77"}
+    monkeypatch.setitem(app.config, "QR_MISS_RATE_LIMIT", "50 per 11 minutes;2 per 13 hours")  # the second bites
+    answers = [client.get(f"/p/ZY9{n:02d}{check_character(f'ZY9{n:02d}')}", environ_base=here).status_code
+               for n in range(3)]
+    assert answers == [404, 404, 429]
+    monkeypatch.setitem(app.config, "QR_MISS_RATE_LIMIT", "a hundred or so")  # a setting the limiter cannot read
+    assert client.get(f"/p/ZY950{check_character('ZY950')}", environ_base=here).status_code == 404

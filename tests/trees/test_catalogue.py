@@ -35,8 +35,9 @@ def test_loading_twice_changes_nothing_and_a_bad_file_loads_nothing(app_ctx):
     assert [error.split(":")[0] for error in report.errors] == ["row 2", "row 3"]
     no_count = ("name_th,scientific_name,wood_density,density_records,density_source,on_collateral_list,source\n"
                 "ไม้ใหม่,,0.7,none,GWDD,yes,http://example.org\n"  # a record count that is not a count
-                "ไม้อื่น,,,2,,yes,http://example.org\n").encode()  # a count of records of no density
-    assert [e.split(":")[0] for e in catalogue.load_species(no_count).errors] == ["row 2", "row 3"]
+                "ไม้อื่น,,,2,,yes,http://example.org\n"  # a count of records of no density
+                "ไม้ที่สาม,,0.6,²,GWDD,yes,http://example.org\n").encode()  # a digit, but not a count
+    assert [e.split(":")[0] for e in catalogue.load_species(no_count).errors] == ["row 2", "row 3", "row 4"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Species)) == 44
 
 
